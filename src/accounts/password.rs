@@ -1,0 +1,104 @@
+//! Password hashing with argon2id. Hashing takes tens of milliseconds on purpose, so it
+//! runs on the blocking pool and never stalls the async runtime.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Argon2, password_hash::rand_core::OsRng};
+use rand::Rng;
+
+pub const MIN_LENGTH: usize = 8;
+
+pub async fn hash(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
+    })
+    .await?
+}
+
+/// Checks `password` against a stored PHC hash; a malformed hash counts as a mismatch.
+pub async fn verify(password: String, stored_hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored_hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of a random password, verified against when the username is unknown so that
+/// a failed login takes the same time whether or not the account exists.
+pub async fn dummy_hash() -> String {
+    hash(generate()).await.unwrap_or_default()
+}
+
+/// Why a proposed password is refused; the web layer turns it into a localised message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    TooShort,
+    SameAsUsername,
+    NoVariety,
+}
+
+pub fn check_strength(password: &str, username: &str) -> Result<(), Weakness> {
+    if password.chars().count() < MIN_LENGTH {
+        return Err(Weakness::TooShort);
+    }
+    if password.eq_ignore_ascii_case(username) {
+        return Err(Weakness::SameAsUsername);
+    }
+    let has_letter = password.chars().any(|c| c.is_alphabetic());
+    let has_other = password.chars().any(|c| !c.is_alphabetic());
+    if !(has_letter && has_other) {
+        return Err(Weakness::NoVariety);
+    }
+    Ok(())
+}
+
+/// A temporary password for new or reset accounts: easy to read aloud, no look-alikes.
+pub fn generate() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    let mut out = String::with_capacity(14);
+    for group in 0..3 {
+        if group > 0 {
+            out.push('-');
+        }
+        for _ in 0..4 {
+            out.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_then_verify() {
+        let h = hash("correct horse 1".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("correct horse 1".into(), h.clone()).await);
+        assert!(!verify("correct horse 2".into(), h).await);
+        assert!(!verify("x".into(), "not a hash".into()).await);
+    }
+
+    #[test]
+    fn strength_rules() {
+        assert_eq!(check_strength("short1", "u"), Err(Weakness::TooShort));
+        assert_eq!(check_strength("Alice2026", "alice2026"), Err(Weakness::SameAsUsername));
+        assert_eq!(check_strength("abcdefghij", "u"), Err(Weakness::NoVariety));
+        assert_eq!(check_strength("12345678", "u"), Err(Weakness::NoVariety));
+        assert!(check_strength("食安创建2026", "u").is_ok());
+        let generated = generate();
+        assert!(check_strength(&generated, "u").is_ok(), "{generated}");
+    }
+}

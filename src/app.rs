@@ -1,0 +1,116 @@
+//! Building and running the application: database, first-start data, HTTP server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::rubric::{data::BUNDLED_2021, import};
+use crate::web::{self, AppState};
+use crate::{accounts, orgs};
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    database: Database,
+    session_cleanup: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    /// Opens the database, loads first-start data and binds the listener (port 0 picks a
+    /// free port, which tests use).
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let database = Database::open(&config).await?;
+        let sessions = prepare(&database.pool, &config).await?;
+        let session_cleanup = tokio::spawn({
+            let sessions = sessions.clone();
+            async move {
+                use tower_sessions::session_store::ExpiredDeletion;
+                let every = tokio::time::Duration::from_secs(3600);
+                if let Err(err) = sessions.continuously_delete_expired(every).await {
+                    tracing::warn!(error = %err, "expired-session cleanup stopped");
+                }
+            }
+        });
+        let state = AppState {
+            db: database.pool.clone(),
+            config: Arc::new(config.clone()),
+            dummy_hash: Arc::new(accounts::password::dummy_hash().await),
+        };
+        let router = web::router(state, sessions);
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        Ok(Application {
+            listener,
+            router,
+            database,
+            session_cleanup,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn pool(&self) -> PgPool {
+        self.database.pool.clone()
+    }
+
+    /// Serves until `shutdown` completes, lets requests in flight finish, then closes the
+    /// database (stopping the embedded cluster if this process started it).
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.session_cleanup.abort();
+        self.database.close().await;
+        served.context("HTTP server failed")
+    }
+}
+
+/// Loads the bundled rubric (skipped when unchanged), seeds the default counties on the
+/// very first start and prepares the session table.
+pub async fn prepare(pool: &PgPool, config: &Config) -> anyhow::Result<PostgresStore> {
+    match import::import(pool, BUNDLED_2021).await? {
+        import::Outcome::Imported { edition, indicators } => {
+            tracing::info!(edition, indicators, "rubric loaded")
+        }
+        import::Outcome::Unchanged { edition } => tracing::debug!(edition, "rubric up to date"),
+    }
+    orgs::seed_default_counties(pool, &config.default_counties).await?;
+    let sessions = PostgresStore::new(pool.clone());
+    sessions.migrate().await.context("preparing the session table")?;
+    Ok(sessions)
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,255 @@
+//! Command line: `shian [serve]`, `shian user add`, `shian rubric import|check`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::accounts::{self, NewUser, Role, password};
+use crate::app::{self, Application};
+use crate::config::Config;
+use crate::db::Database;
+use crate::orgs;
+use crate::rubric::{data::RubricFile, import};
+
+#[derive(Debug, Parser)]
+#[command(name = "shian", version, about = "食安创建 — food-safety demonstration city campaign platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Load or check a rubric data file.
+    Rubric {
+        #[command(subcommand)]
+        command: RubricCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, office, department, assessor or viewer
+        #[arg(long)]
+        role: String,
+        /// Organisation name (required for the department role), e.g. 市农业农村局
+        #[arg(long)]
+        org: Option<String>,
+        /// Name shown in the application (defaults to the username)
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required; keeps it out of shell history)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Ask the user to choose a new password at first login
+        #[arg(long)]
+        must_change: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RubricCommand {
+    /// Import (or update) an edition from a TOML file.
+    Import { file: PathBuf },
+    /// Check a file without touching the database.
+    Check { file: PathBuf },
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command.unwrap_or(Command::Serve))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("shian=info,tower_http=info,sqlx=warn"));
+    let json = std::env::var("SHIAN_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve().await,
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    org,
+                    display_name,
+                    password_stdin: _,
+                    must_change,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            with_database(|pool| async move {
+                add_user(&pool, &username, &role, org.as_deref(), display_name.as_deref(), password, must_change)
+                    .await
+            })
+            .await
+        }
+        Command::Rubric {
+            command: RubricCommand::Check { file },
+        } => {
+            let text = read(&file)?;
+            let rubric = RubricFile::parse(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}: edition {}, {} parts, {} evaluation points, {} indicators — valid",
+                file.display(),
+                rubric.edition,
+                rubric.parts.len(),
+                rubric.points().count(),
+                rubric.indicators().count()
+            );
+            Ok(())
+        }
+        Command::Rubric {
+            command: RubricCommand::Import { file },
+        } => {
+            let text = read(&file)?;
+            with_database(|pool| async move {
+                match import::import(&pool, &text).await? {
+                    import::Outcome::Imported { edition, indicators } => {
+                        println!("imported edition {edition}: {indicators} indicators")
+                    }
+                    import::Outcome::Unchanged { edition } => {
+                        println!("edition {edition} is already up to date")
+                    }
+                }
+                Ok(())
+            })
+            .await
+        }
+    }
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let config = Config::load()?;
+    let application = Application::build(config).await?;
+    tracing::info!("Shian listening on http://{}", application.local_addr());
+    application.run_until(app::shutdown_signal()).await
+}
+
+/// Opens the database (starting the embedded cluster if needed), prepares first-start
+/// data, runs `work`, and closes everything again.
+async fn with_database<F, Fut>(work: F) -> anyhow::Result<()>
+where
+    F: FnOnce(sqlx::PgPool) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let config = Config::load()?;
+    let database = Database::open(&config).await?;
+    let result = async {
+        app::prepare(&database.pool, &config).await?;
+        work(database.pool.clone()).await
+    }
+    .await;
+    database.close().await;
+    result
+}
+
+async fn add_user(
+    db: &sqlx::PgPool,
+    username: &str,
+    role: &str,
+    org: Option<&str>,
+    display_name: Option<&str>,
+    password: String,
+    must_change: bool,
+) -> anyhow::Result<()> {
+    let Some(role) = Role::parse(role) else {
+        bail!("unknown role {role:?}; use one of admin, office, department, assessor, viewer");
+    };
+    if !accounts::valid_username(username) {
+        bail!("username {username:?} must be 2–64 letters, digits or . _ @ -");
+    }
+    if let Err(weakness) = password::check_strength(&password, username) {
+        bail!(
+            "password refused ({weakness:?}): use at least {} characters mixing letters and digits or symbols",
+            password::MIN_LENGTH
+        );
+    }
+    let organisation = match org {
+        Some(name) => {
+            let found = orgs::find_by_name_or_alias(db, name)
+                .await?
+                .with_context(|| format!("no organisation named {name:?}"))?;
+            if !role.allowed_org_kinds().contains(&found.kind) {
+                bail!("a {} account cannot belong to {} ({})", role.as_str(), found.name, found.kind.as_str());
+            }
+            Some(found)
+        }
+        None if role.requires_org() => bail!("the {} role needs --org", role.as_str()),
+        None => None,
+    };
+    let new = NewUser {
+        username: username.to_string(),
+        display_name: display_name.unwrap_or(username).to_string(),
+        role,
+        organisation_id: organisation.as_ref().map(|o| o.id),
+        password_hash: password::hash(password).await?,
+        must_change_password: must_change,
+    };
+    match accounts::insert(db, &new).await {
+        Ok(id) => {
+            crate::audit::record(
+                db,
+                crate::audit::Event {
+                    actor_id: None,
+                    action: "user.create",
+                    object_type: "user",
+                    object_id: Some(id.to_string()),
+                    summary: serde_json::json!({"username": username, "role": role.as_str(), "via": "cli"}),
+                    client_addr: None,
+                },
+            )
+            .await?;
+            println!("created {} account {username:?} (id {id})", role.as_str());
+            Ok(())
+        }
+        Err(err) if crate::db::is_unique_violation(&err) => bail!("username {username:?} is already taken"),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn read(path: &PathBuf) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}

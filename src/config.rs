@@ -1,0 +1,243 @@
+//! Settings: built-in defaults, overridden by an optional `shian.toml`, overridden by
+//! environment variables. Every setting has a default so a first run needs nothing.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// Counties seeded on first start (the default list follows the seed city's districts);
+/// the administrator edits the list afterwards under 组织机构.
+pub const DEFAULT_COUNTIES: &[&str] = &[
+    "卡若区",
+    "江达县",
+    "贡觉县",
+    "类乌齐县",
+    "丁青县",
+    "察雅县",
+    "八宿县",
+    "左贡县",
+    "芒康县",
+    "洛隆县",
+    "边坝县",
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the HTTP server listens on (`SHIAN_ADDR`).
+    pub addr: SocketAddr,
+    /// External PostgreSQL (`DATABASE_URL`); `None` runs the embedded cluster.
+    pub database_url: Option<String>,
+    /// Folder for everything Shian keeps on disk (`SHIAN_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Folder with CSS/JS/images (`SHIAN_STATIC_DIR`).
+    pub static_dir: PathBuf,
+    /// Mark the session cookie `Secure` (`SHIAN_COOKIE_SECURE`); defaults to true when
+    /// `public_url` is https.
+    pub cookie_secure: bool,
+    /// The address users reach Shian at (`SHIAN_PUBLIC_URL`), e.g. `https://shian.example.gov.cn`.
+    pub public_url: Option<String>,
+    /// Idle session lifetime in minutes (`SHIAN_SESSION_MINUTES`).
+    pub session_minutes: i64,
+    /// Counties created on first start when none exist (`SHIAN_COUNTIES`, comma separated).
+    pub default_counties: Vec<String>,
+    /// Largest pool size (`SHIAN_DB_POOL`).
+    pub db_pool_size: u32,
+}
+
+/// The shape of `shian.toml`; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    static_dir: Option<PathBuf>,
+    cookie_secure: Option<bool>,
+    public_url: Option<String>,
+    session_minutes: Option<i64>,
+    counties: Option<Vec<String>>,
+    db_pool_size: Option<u32>,
+}
+
+impl Config {
+    /// Reads `SHIAN_CONFIG` (or `./shian.toml` when present) and the environment.
+    pub fn load() -> anyhow::Result<Config> {
+        let file = match std::env::var_os("SHIAN_CONFIG") {
+            Some(path) => Some(PathBuf::from(path)),
+            None => Some(PathBuf::from("shian.toml")).filter(|p| p.exists()),
+        };
+        let file_config = match file {
+            Some(path) => read_file_config(&path)?,
+            None => FileConfig::default(),
+        };
+        Config::from_sources(file_config, |key| std::env::var(key).ok())
+    }
+
+    fn from_sources(
+        file: FileConfig,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Config> {
+        let env = |key: &str| env(key).filter(|v| !v.trim().is_empty());
+
+        let addr_text = env("SHIAN_ADDR")
+            .or(file.addr)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let addr = addr_text
+            .parse()
+            .with_context(|| format!("SHIAN_ADDR {addr_text:?} is not an address like 127.0.0.1:8080"))?;
+
+        let public_url = env("SHIAN_PUBLIC_URL").or(file.public_url);
+        let cookie_secure = match env("SHIAN_COOKIE_SECURE") {
+            Some(v) => parse_bool("SHIAN_COOKIE_SECURE", &v)?,
+            None => file.cookie_secure.unwrap_or_else(|| {
+                public_url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("https://"))
+            }),
+        };
+
+        let session_minutes = match env("SHIAN_SESSION_MINUTES") {
+            Some(v) => v
+                .parse()
+                .with_context(|| format!("SHIAN_SESSION_MINUTES {v:?} is not a number"))?,
+            None => file.session_minutes.unwrap_or(8 * 60),
+        };
+        if session_minutes < 5 {
+            bail!("session lifetime must be at least 5 minutes");
+        }
+
+        let default_counties = match env("SHIAN_COUNTIES") {
+            Some(v) => v
+                .split([',', '，'])
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => file
+                .counties
+                .unwrap_or_else(|| DEFAULT_COUNTIES.iter().map(|s| s.to_string()).collect()),
+        };
+
+        let db_pool_size = match env("SHIAN_DB_POOL") {
+            Some(v) => v
+                .parse()
+                .with_context(|| format!("SHIAN_DB_POOL {v:?} is not a number"))?,
+            None => file.db_pool_size.unwrap_or(16),
+        };
+
+        Ok(Config {
+            addr,
+            database_url: env("DATABASE_URL").or(file.database_url),
+            data_dir: env("SHIAN_DATA_DIR")
+                .map(PathBuf::from)
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("shian-data")),
+            static_dir: env("SHIAN_STATIC_DIR")
+                .map(PathBuf::from)
+                .or(file.static_dir)
+                .unwrap_or_else(default_static_dir),
+            cookie_secure,
+            public_url,
+            session_minutes,
+            default_counties,
+            db_pool_size,
+        })
+    }
+
+    /// A configuration for tests: everything default, nothing read from the environment.
+    pub fn for_tests(database_url: String, data_dir: PathBuf) -> Config {
+        let mut config = Config::from_sources(FileConfig::default(), |_| None)
+            .expect("defaults are valid");
+        config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.database_url = Some(database_url);
+        config.data_dir = data_dir;
+        config.db_pool_size = 4;
+        config
+    }
+
+    /// Where the embedded PostgreSQL cluster lives.
+    pub fn embedded_pg_dir(&self) -> PathBuf {
+        self.data_dir.join("pg")
+    }
+}
+
+fn read_file_config(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("configuration file {} is invalid", path.display()))
+}
+
+fn parse_bool(key: &str, value: &str) -> anyhow::Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("{key} {value:?} must be true or false"),
+    }
+}
+
+/// The `static/` folder of the source tree when it is there (development, tests), else
+/// `./static` beside the working directory (container images copy it there).
+fn default_static_dir() -> PathBuf {
+    let built_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    if built_in.is_dir() {
+        built_in
+    } else {
+        PathBuf::from("static")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with_env(pairs: &[(&str, &str)], file: FileConfig) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_sources(file, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = with_env(&[], FileConfig::default()).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
+        assert!(c.database_url.is_none());
+        assert_eq!(c.data_dir, PathBuf::from("shian-data"));
+        assert!(!c.cookie_secure);
+        assert_eq!(c.default_counties.len(), DEFAULT_COUNTIES.len());
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let file = FileConfig {
+            addr: Some("0.0.0.0:9000".into()),
+            public_url: Some("https://shian.example".into()),
+            ..Default::default()
+        };
+        let c = with_env(
+            &[("SHIAN_ADDR", "127.0.0.1:7000"), ("SHIAN_COUNTIES", "甲县，乙区, 丙县")],
+            file,
+        )
+        .unwrap();
+        assert_eq!(c.addr.port(), 7000);
+        assert!(c.cookie_secure, "https public URL implies Secure cookies");
+        assert_eq!(c.default_counties, vec!["甲县", "乙区", "丙县"]);
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let err = with_env(&[("SHIAN_ADDR", "localhost")], FileConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("SHIAN_ADDR"));
+        let err = with_env(&[("SHIAN_COOKIE_SECURE", "maybe")], FileConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("true or false"));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        let err = toml::from_str::<FileConfig>("adress = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("adress"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Connecting to PostgreSQL: the configured server, or the embedded cluster.
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::config::Config;
+use embedded::{Durability, EmbeddedPostgres};
+
+/// The application's database name inside the embedded cluster.
+const EMBEDDED_DATABASE: &str = "shian";
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// An open pool, plus the embedded cluster when Shian runs its own.
+pub struct Database {
+    pub pool: PgPool,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects (starting the embedded cluster if no `DATABASE_URL` is configured) and
+    /// brings the schema up to date.
+    pub async fn open(config: &Config) -> anyhow::Result<Database> {
+        let (url, embedded) = match &config.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let mut cluster = EmbeddedPostgres::new(&config.embedded_pg_dir(), Durability::Durable)?;
+                cluster.ensure_running().await?;
+                create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE).await?;
+                (cluster.url(EMBEDDED_DATABASE), Some(cluster))
+            }
+        };
+        let pool = connect(&url, config.db_pool_size).await?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .context("applying database migrations")?;
+        Ok(Database { pool, embedded })
+    }
+
+    /// Closes the pool and stops the embedded cluster if this process started it.
+    pub async fn close(mut self) {
+        self.pool.close().await;
+        if let Some(cluster) = self.embedded.as_mut() {
+            cluster.stop_if_started_here().await;
+        }
+    }
+}
+
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = url
+        .parse()
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .with_context(|| format!("cannot connect to PostgreSQL at {}", redact(url)))
+}
+
+/// Creates `name` on the server behind `admin_url` unless it exists.
+pub async fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::Result<()> {
+    let admin = connect(admin_url, 1).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&admin)
+            .await?;
+    if !exists {
+        // Identifiers cannot be bound; `name` is one of our own constants.
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&admin)
+            .await
+            .with_context(|| format!("creating database {name}"))?;
+    }
+    admin.close().await;
+    Ok(())
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// True when a sqlx error is a unique-constraint violation (to answer 422, not 500).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

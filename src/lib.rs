@@ -1,0 +1,13 @@
+//! Shian (食安创建): the campaign platform for the national food-safety demonstration
+//! city rubric. `main.rs` is a thin shim over [`cli::run`].
+
+pub mod accounts;
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod i18n;
+pub mod orgs;
+pub mod rubric;
+pub mod web;

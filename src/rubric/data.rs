@@ -1,0 +1,324 @@
+//! The rubric data file (`rubrics/<edition>.toml`): its shape and the checks that make a
+//! file trustworthy before anything is written to the database.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Deserialize;
+
+use crate::orgs::OrgKind;
+
+/// The edition compiled into the binary and loaded at start.
+pub const BUNDLED_2021: &str = include_str!("../../rubrics/2021.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RubricFile {
+    pub edition: String,
+    pub title: String,
+    pub total_points: i32,
+    pub organisations: Vec<OrgEntry>,
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    pub parts: Vec<PartEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgEntry {
+    pub name: String,
+    pub kind: OrgKind,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartEntry {
+    pub seq: i32,
+    pub numeral: String,
+    pub title: String,
+    /// None for 否决项.
+    pub max_points: Option<i32>,
+    /// For parts mixing 必选项 and 自选项: the points each kind contributes.
+    pub required_points: Option<i32>,
+    pub optional_points: Option<i32>,
+    pub heading: String,
+    #[serde(default)]
+    pub points: Vec<PointEntry>,
+    /// Indicators directly under the part (否决项 has no evaluation points).
+    #[serde(default)]
+    pub indicators: Vec<IndicatorEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointEntry {
+    pub seq: i32,
+    pub title: String,
+    pub points: i32,
+    pub category: PointCategory,
+    pub note: String,
+    pub heading: String,
+    pub indicators: Vec<IndicatorEntry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum PointCategory {
+    Basic,
+    Required,
+    Optional,
+}
+
+impl PointCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PointCategory::Basic => "basic",
+            PointCategory::Required => "required",
+            PointCategory::Optional => "optional",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorEntry {
+    pub number: i32,
+    pub content: String,
+    pub methods: Vec<String>,
+    pub methods_text: String,
+    pub responsibility_text: String,
+    pub lead: Vec<String>,
+    pub responsible: Vec<String>,
+    pub counties: bool,
+    pub all_members: bool,
+    pub tasks_text: String,
+    pub tasks: Vec<TaskEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskEntry {
+    pub seq: i32,
+    pub text: String,
+    pub orgs: Vec<String>,
+    pub counties: bool,
+    pub all_responsible: bool,
+}
+
+impl RubricFile {
+    /// Parses and checks a rubric file; the error lists every problem found.
+    pub fn parse(text: &str) -> Result<RubricFile, String> {
+        let file: RubricFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let problems = file.problems();
+        if problems.is_empty() {
+            Ok(file)
+        } else {
+            Err(problems.join("\n"))
+        }
+    }
+
+    /// Every indicator with the point it belongs to (None under 否决项) and its part.
+    pub fn indicators(&self) -> impl Iterator<Item = (&PartEntry, Option<&PointEntry>, &IndicatorEntry)> {
+        self.parts.iter().flat_map(|part| {
+            part.points
+                .iter()
+                .flat_map(move |point| point.indicators.iter().map(move |i| (part, Some(point), i)))
+                .chain(part.indicators.iter().map(move |i| (part, None, i)))
+        })
+    }
+
+    pub fn points(&self) -> impl Iterator<Item = (&PartEntry, &PointEntry)> {
+        self.parts
+            .iter()
+            .flat_map(|part| part.points.iter().map(move |p| (part, p)))
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let org_names: HashSet<&str> = self.organisations.iter().map(|o| o.name.as_str()).collect();
+        if org_names.len() != self.organisations.len() {
+            problems.push("an organisation is listed twice".to_string());
+        }
+        for (alias, target) in &self.aliases {
+            if !org_names.contains(target.as_str()) {
+                problems.push(format!("alias {alias} points to unknown organisation {target}"));
+            }
+        }
+
+        let part_seqs: Vec<i32> = self.parts.iter().map(|p| p.seq).collect();
+        if part_seqs != (1..=self.parts.len() as i32).collect::<Vec<_>>() {
+            problems.push(format!("parts must be numbered 1..n in order, found {part_seqs:?}"));
+        }
+        let point_seqs: Vec<i32> = self.points().map(|(_, p)| p.seq).collect();
+        if point_seqs != (1..=point_seqs.len() as i32).collect::<Vec<_>>() {
+            problems.push("evaluation points must be numbered 1..n in order".to_string());
+        }
+        let numbers: Vec<i32> = self.indicators().map(|(_, _, i)| i.number).collect();
+        if numbers != (1..=numbers.len() as i32).collect::<Vec<_>>() {
+            problems.push("indicators must be numbered 1..n in order".to_string());
+        }
+
+        let mut total = 0;
+        for part in &self.parts {
+            let Some(max) = part.max_points else {
+                if !part.points.is_empty() {
+                    problems.push(format!("part {} has evaluation points but no score", part.seq));
+                }
+                continue;
+            };
+            total += max;
+            let sum = |category: PointCategory| -> i32 {
+                part.points
+                    .iter()
+                    .filter(|p| p.category == category)
+                    .map(|p| p.points)
+                    .sum()
+            };
+            let basic = sum(PointCategory::Basic);
+            let required = sum(PointCategory::Required);
+            let optional = sum(PointCategory::Optional);
+            match (part.required_points, part.optional_points) {
+                (None, None) => {
+                    if basic + required + optional != max {
+                        problems.push(format!(
+                            "part {} scores {max} but its points add up to {}",
+                            part.seq,
+                            basic + required + optional
+                        ));
+                    }
+                }
+                (Some(req), Some(opt)) => {
+                    if req + opt != max || required != req || basic != 0 || optional < opt {
+                        problems.push(format!(
+                            "part {}: required {required} (declared {req}), optional {optional} \
+                             (at most {opt} count) do not make {max}",
+                            part.seq
+                        ));
+                    }
+                }
+                _ => problems.push(format!(
+                    "part {} must declare both required_points and optional_points or neither",
+                    part.seq
+                )),
+            }
+        }
+        if total != self.total_points {
+            problems.push(format!("parts add up to {total}, not {}", self.total_points));
+        }
+
+        for (_, _, indicator) in self.indicators() {
+            let n = indicator.number;
+            if indicator.content.trim().is_empty() {
+                problems.push(format!("indicator {n} has no content"));
+            }
+            if indicator.methods.is_empty() {
+                problems.push(format!("indicator {n} has no evaluation method"));
+            }
+            if indicator.tasks.is_empty() {
+                problems.push(format!("indicator {n} has no task"));
+            }
+            if indicator.lead.is_empty() && !indicator.counties {
+                problems.push(format!("indicator {n} has nobody responsible"));
+            }
+            let task_seqs: Vec<i32> = indicator.tasks.iter().map(|t| t.seq).collect();
+            if task_seqs != (1..=task_seqs.len() as i32).collect::<Vec<_>>() {
+                problems.push(format!("tasks of indicator {n} must be numbered 1..n"));
+            }
+            let named = indicator
+                .lead
+                .iter()
+                .chain(&indicator.responsible)
+                .chain(indicator.tasks.iter().flat_map(|t| &t.orgs));
+            for name in named {
+                if !org_names.contains(name.as_str()) {
+                    problems.push(format!("indicator {n} names unknown organisation {name}"));
+                }
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled() -> RubricFile {
+        RubricFile::parse(BUNDLED_2021).expect("bundled rubric is valid")
+    }
+
+    #[test]
+    fn counts_of_the_2021_edition() {
+        let r = bundled();
+        assert_eq!(r.edition, "2021");
+        assert_eq!(r.parts.len(), 6);
+        assert_eq!(r.points().count(), 36);
+        assert_eq!(r.indicators().count(), 94);
+        let maxima: Vec<Option<i32>> = r.parts.iter().map(|p| p.max_points).collect();
+        assert_eq!(maxima, [Some(30), Some(15), Some(15), Some(20), Some(40), None]);
+        let veto: Vec<i32> = r.parts[5].indicators.iter().map(|i| i.number).collect();
+        assert_eq!(veto, [90, 91, 92, 93, 94]);
+    }
+
+    #[test]
+    fn point_sums_of_the_2021_edition() {
+        let r = bundled();
+        for part in &r.parts[..4] {
+            let sum: i32 = part.points.iter().map(|p| p.points).sum();
+            assert_eq!(Some(sum), part.max_points, "part {}", part.title);
+        }
+        let part5 = &r.parts[4];
+        let required: Vec<(i32, i32)> = part5
+            .points
+            .iter()
+            .filter(|p| p.category == PointCategory::Required)
+            .map(|p| (p.seq, p.points))
+            .collect();
+        assert_eq!(required, [(27, 10), (28, 10), (29, 5)]);
+        let optional: Vec<i32> = part5
+            .points
+            .iter()
+            .filter(|p| p.category == PointCategory::Optional)
+            .map(|p| p.seq)
+            .collect();
+        assert_eq!(optional, (30..=36).collect::<Vec<_>>());
+        let mechanism = part5.points.iter().find(|p| p.seq == 29).unwrap();
+        let items: Vec<i32> = mechanism.indicators.iter().map(|i| i.number).collect();
+        assert_eq!(items, [78, 79, 80, 81, 82]);
+        assert!(mechanism.note.contains("任选2项"));
+    }
+
+    #[test]
+    fn verbatim_texts() {
+        let r = bundled();
+        let find = |n: i32| r.indicators().find(|(_, _, i)| i.number == n).unwrap();
+        let (_, point, first) = find(1);
+        assert_eq!(point.unwrap().title, "党政同责");
+        assert!(first.content.starts_with("落实《地方党政领导干部食品安全责任制规定》要求，将食品安全重大部署"));
+        assert_eq!(first.methods, ["资料审查", "党政领导访谈"]);
+        assert_eq!(first.lead, ["市食安办"]);
+        assert!(first.counties);
+
+        let (_, _, i46) = find(46);
+        assert_eq!(i46.content, "年均食品安全抽检量达到4批次/千人, 针对农药兽药残留的食品抽检量达到2批次/千人。");
+        let (_, _, i75) = find(75);
+        assert_eq!(i75.content, "食品评价性抽检合格率达到98%以上, 根据实际抽检结果进行折算。");
+        assert_eq!(i75.methods, ["根据相关部门掌握情况进行评价"]);
+        let (_, _, i93) = find(93);
+        assert_eq!(i93.content, "群众食品安全满意度未达到 80 分。");
+        let (_, _, i15) = find(15);
+        assert!(!i15.tasks_text.contains('<'), "HTML artefacts are stripped");
+        let (_, _, i40) = find(40);
+        assert_eq!(i40.methods, ["现场检查", "查看全国12315平台"]);
+    }
+
+    #[test]
+    fn problems_are_reported() {
+        let broken = BUNDLED_2021.replacen("max_points = 30", "max_points = 31", 1);
+        let err = RubricFile::parse(&broken).unwrap_err();
+        assert!(err.contains("part 1 scores 31"), "{err}");
+        assert!(err.contains("parts add up to 121"), "{err}");
+        let unknown = BUNDLED_2021.replacen("lead = [\"市食安办\"]", "lead = [\"市不存在局\"]", 1);
+        assert!(RubricFile::parse(&unknown).unwrap_err().contains("unknown organisation 市不存在局"));
+    }
+}

@@ -1,0 +1,278 @@
+//! Access control, decided in one place. Every request passes through [`gate`], which
+//! looks up the rule for the path in [`RULES`] (deny-by-default: a path without a rule
+//! needs a signed-in user), loads the user from the session, picks the language, checks
+//! CSRF on every state-changing request, and renders refusals and errors as pages.
+//! Finer, per-object decisions live in [`Policy`] next to the rules.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use super::context::RequestContext;
+use super::error::{AppError, ErrorPage};
+use super::{AppState, csrf, pages};
+use crate::accounts::{self, Role, User};
+use crate::i18n::Lang;
+
+pub const USER_ID_KEY: &str = "uid";
+pub const LANG_COOKIE: &str = "shian_lang";
+
+/// Who may use a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No session at all (static files, health checks).
+    Bare,
+    /// Anyone, with a session for CSRF and language (the login page).
+    Public,
+    /// Any active, signed-in user.
+    SignedIn,
+    /// Signed-in users with one of these roles.
+    Roles(&'static [Role]),
+}
+
+/// Path prefixes and who may use them; the first match wins, and anything unmatched is
+/// [`Access::SignedIn`].
+pub const RULES: &[(&str, Access)] = &[
+    ("/static", Access::Bare),
+    ("/healthz", Access::Bare),
+    ("/readyz", Access::Bare),
+    ("/favicon.ico", Access::Bare),
+    ("/login", Access::Public),
+    ("/lang", Access::Public),
+    ("/admin", Access::Roles(&[Role::Admin])),
+];
+
+/// Paths a user who must change their password may still use.
+const ALLOWED_BEFORE_PASSWORD_CHANGE: &[&str] = &["/account/password", "/logout", "/lang"];
+
+pub fn rule_for(path: &str) -> Access {
+    RULES
+        .iter()
+        .find(|(prefix, _)| path_under(path, prefix))
+        .map(|(_, access)| *access)
+        .unwrap_or(Access::SignedIn)
+}
+
+fn path_under(path: &str, prefix: &str) -> bool {
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Per-object decisions that depend on more than the path.
+pub struct Policy;
+
+impl Policy {
+    /// Changing accounts and organisations.
+    pub fn can_administer(user: &User) -> bool {
+        user.role == Role::Admin
+    }
+
+    /// May `user` act for organisation `org_id` (edit its tasks, upload its evidence)?
+    pub fn can_act_for_org(user: &User, org_id: i64) -> bool {
+        match user.role {
+            Role::Admin | Role::Office => true,
+            Role::Department => user.organisation_id == Some(org_id),
+            Role::Assessor | Role::Viewer => false,
+        }
+    }
+}
+
+pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let access = rule_for(request.uri().path());
+    if access == Access::Bare {
+        return next.run(request).await;
+    }
+    let Some(session) = request.extensions().get::<Session>().cloned() else {
+        return AppError::Other(anyhow::anyhow!("session layer missing")).into_response();
+    };
+    let headers = request.headers().clone();
+    let client_addr = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    let path = request.uri().path().to_string();
+    let context = match build_context(&state, &session, &headers, client_addr, path).await {
+        Ok(context) => context,
+        Err(err) => return err.into_response(),
+    };
+    if let Some(user) = &context.user {
+        tracing::Span::current().record("user", user.username.as_str());
+    }
+    let response = match admit(&context, access, request, next).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    };
+    render_error_page(&context, response)
+}
+
+/// Applies the path's rule, the forced password change and the CSRF check, then runs
+/// the handler.
+async fn admit(
+    context: &RequestContext,
+    access: Access,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    let path = request.uri().path().to_string();
+    match (access, &context.user) {
+        (Access::Bare | Access::Public, _) => {}
+        (Access::SignedIn | Access::Roles(_), None) => {
+            return Ok(redirect_to_login(&request));
+        }
+        (Access::SignedIn, Some(_)) => {}
+        (Access::Roles(roles), Some(user)) => {
+            if !roles.contains(&user.role) {
+                tracing::warn!(user = %user.username, role = user.role.as_str(), %path, "access refused");
+                return Err(AppError::Forbidden);
+            }
+        }
+    }
+    if let Some(user) = &context.user {
+        if user.must_change_password
+            && !ALLOWED_BEFORE_PASSWORD_CHANGE
+                .iter()
+                .any(|p| path_under(&path, p))
+            && access != Access::Public
+        {
+            return Ok(Redirect::to("/account/password").into_response());
+        }
+    }
+    if csrf::needs_check(request.method()) {
+        if !csrf::origin_ok(request.headers()) {
+            tracing::warn!(%path, "cross-origin form post refused");
+            return Err(AppError::Csrf);
+        }
+        let (checked, ok) = csrf::token_ok(request, &context.csrf_token).await;
+        if !ok {
+            tracing::warn!(%path, "form post without a valid CSRF token refused");
+            return Err(AppError::Csrf);
+        }
+        request = checked;
+    }
+    request.extensions_mut().insert(context.clone());
+    Ok(next.run(request).await)
+}
+
+async fn build_context(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    client_addr: Option<String>,
+    path: String,
+) -> Result<RequestContext, AppError> {
+    let user = match session.get::<i64>(USER_ID_KEY).await? {
+        Some(id) => match accounts::find(&state.db, id).await? {
+            Some(user) if user.active => Some(user),
+            // A disabled or deleted account loses its sessions at once.
+            _ => {
+                session.flush().await?;
+                None
+            }
+        },
+        None => None,
+    };
+    let csrf_token = match session.get::<String>(csrf::SESSION_KEY).await? {
+        Some(token) => token,
+        None => {
+            let token = csrf::new_token();
+            session.insert(csrf::SESSION_KEY, &token).await?;
+            token
+        }
+    };
+    let lang = choose_language(user.as_ref(), headers);
+    Ok(RequestContext {
+        user,
+        lang,
+        csrf_token,
+        client_addr,
+        path,
+    })
+}
+
+/// The user's saved choice, then the language cookie, then the browser's preference,
+/// then Chinese.
+pub fn choose_language(user: Option<&User>, headers: &HeaderMap) -> Lang {
+    user.and_then(|u| u.locale.as_deref())
+        .and_then(Lang::from_code)
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(|v| Lang::from_code(&v)))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+}
+
+fn redirect_to_login(request: &Request) -> Response {
+    if request.method() != Method::GET {
+        return Redirect::to("/login").into_response();
+    }
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/");
+    if target == "/" {
+        return Redirect::to("/login").into_response();
+    }
+    let next: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+/// Replaces the short body of an error response with a full page in the user's language.
+fn render_error_page(context: &RequestContext, response: Response) -> Response {
+    let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
+        return response;
+    };
+    match pages::error_page(context, page) {
+        Ok(html) => (page.status, html).into_response(),
+        Err(err) => {
+            tracing::error!(error = ?err, "cannot render error page");
+            (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_match_whole_segments() {
+        assert_eq!(rule_for("/admin"), Access::Roles(&[Role::Admin]));
+        assert_eq!(rule_for("/admin/users/3"), Access::Roles(&[Role::Admin]));
+        assert_eq!(rule_for("/administrivia"), Access::SignedIn);
+        assert_eq!(rule_for("/static/app.css"), Access::Bare);
+        assert_eq!(rule_for("/login"), Access::Public);
+        assert_eq!(rule_for("/rubric"), Access::SignedIn);
+        assert_eq!(rule_for("/"), Access::SignedIn);
+        assert_eq!(rule_for("/no/such/page"), Access::SignedIn);
+    }
+
+    #[test]
+    fn language_cookie_and_header() {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.8".parse().unwrap());
+        assert_eq!(choose_language(None, &h), Lang::En);
+        h.insert(header::COOKIE, "a=b; shian_lang=zh-CN".parse().unwrap());
+        assert_eq!(choose_language(None, &h), Lang::Zh);
+        assert_eq!(choose_language(None, &HeaderMap::new()), Lang::Zh);
+    }
+}

@@ -1,0 +1,165 @@
+//! What every handler and template knows about the request: who is signed in, in which
+//! language, and the CSRF token that forms must carry. The gate middleware builds it.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::error::AppError;
+use crate::accounts::{Role, User};
+use crate::orgs::OrgKind;
+use crate::rubric::PointCategory;
+use crate::i18n::{Arg, Lang};
+
+pub const FLASH_KEY: &str = "flash";
+
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub user: Option<User>,
+    pub lang: Lang,
+    pub csrf_token: String,
+    pub client_addr: Option<String>,
+    pub path: String,
+}
+
+/// A one-time message shown on the next page (after a redirect).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlashKind {
+    Success,
+    Error,
+}
+
+impl FlashKind {
+    pub fn css(self) -> &'static str {
+        match self {
+            FlashKind::Success => "success",
+            FlashKind::Error => "error",
+        }
+    }
+}
+
+pub async fn set_flash(session: &Session, kind: FlashKind, text: String) -> Result<(), AppError> {
+    session.insert(FLASH_KEY, Flash { kind, text }).await?;
+    Ok(())
+}
+
+/// Everything a page template needs besides its own data.
+#[derive(Debug, Clone)]
+pub struct PageCtx {
+    pub request: RequestContext,
+    pub flash: Option<Flash>,
+}
+
+impl PageCtx {
+    pub fn lang(&self) -> Lang {
+        self.request.lang
+    }
+
+    /// Localised message (used as `ctx.t("key")` in templates).
+    pub fn t(&self, key: &str) -> String {
+        self.request.lang.t(key)
+    }
+
+    pub fn t1(&self, key: &str, name: &str, value: impl Into<Arg>) -> String {
+        self.request.lang.t_args(key, &[(name, value.into())])
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        self.request.user.as_ref()
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.request.csrf_token
+    }
+
+    pub fn has_role(&self, role: &str) -> bool {
+        self.user().is_some_and(|u| u.role.as_str() == role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user().is_some_and(|u| u.role == Role::Admin)
+    }
+
+    /// Marks the navigation entry for the current section.
+    pub fn nav_class(&self, prefix: &str) -> &'static str {
+        let path = self.request.path.as_str();
+        let hit = if prefix == "/" {
+            path == "/"
+        } else {
+            path == prefix || path.starts_with(&format!("{prefix}/"))
+        };
+        if hit { "active" } else { "" }
+    }
+
+    pub fn role_label(&self, role: &Role) -> String {
+        self.t(&format!("role-{}", role.as_str()))
+    }
+
+    pub fn kind_label(&self, kind: &OrgKind) -> String {
+        self.t(&format!("org-kind-{}", kind.as_str()))
+    }
+
+    pub fn category_label(&self, category: &PointCategory) -> String {
+        self.t(&format!("category-{}", category.as_str()))
+    }
+
+    /// A timestamp in China Standard Time (UTC+8, no daylight saving), to the minute.
+    pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+        at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    /// How an organisation is tied to an indicator: lead, responsible, county, task.
+    pub fn relation_label(&self, relation: &str) -> String {
+        self.t(&format!("relation-{relation}"))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<RequestContext>()
+            .cloned()
+            .ok_or_else(|| AppError::Other(anyhow::anyhow!("request passed no gate")))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let request = RequestContext::from_request_parts(parts, state).await?;
+        let flash = match parts.extensions.get::<Session>() {
+            Some(session) => session.remove::<Flash>(FLASH_KEY).await?,
+            None => None,
+        };
+        Ok(PageCtx { request, flash })
+    }
+}
+
+/// The signed-in user; only obtainable on routes the gate let through as signed in.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        RequestContext::from_request_parts(parts, state)
+            .await?
+            .user
+            .map(CurrentUser)
+            .ok_or(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,81 @@
+//! The web layer's one error type. Handlers return `Result<_, AppError>`; the gate
+//! middleware turns the marker this leaves on the response into a full, localised page.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// A request the user can fix; the value is a message key.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// A form post whose CSRF token or origin did not check out.
+    #[error("csrf check failed")]
+    Csrf,
+    #[error("payload too large")]
+    TooLarge,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Template(#[from] askama::Error),
+    #[error(transparent)]
+    Session(#[from] tower_sessions::session::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Left on an error response for the gate to render: status and message key.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    pub message_key: &'static str,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Database(_)
+            | AppError::Template(_)
+            | AppError::Session(_)
+            | AppError::Other(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "error-not-found",
+            AppError::Forbidden => "error-forbidden",
+            AppError::BadRequest(key) => key,
+            AppError::Csrf => "error-csrf",
+            AppError::TooLarge => "error-too-large",
+            _ => "error-internal",
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            // The cause goes to the log, never to the user.
+            tracing::error!(error = ?self, "request failed");
+        }
+        let page = ErrorPage {
+            status,
+            message_key: self.message_key(),
+        };
+        let mut response = (status, page.message_key).into_response();
+        response.extensions_mut().insert(page);
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

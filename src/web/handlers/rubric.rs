@@ -1,0 +1,67 @@
+//! The rubric browser: the tree with filters and search, and one page per indicator.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::parse_opt_i64;
+use crate::orgs;
+use crate::rubric::{self, Filter};
+use crate::web::AppState;
+use crate::web::context::PageCtx;
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{IndicatorPage, RubricPage, render};
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct TreeQuery {
+    #[serde(default)]
+    pub part: String,
+    #[serde(default)]
+    pub org: String,
+    #[serde(default)]
+    pub method: String,
+    #[serde(default)]
+    pub q: String,
+}
+
+pub async fn tree(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<TreeQuery>) -> AppResult<Response> {
+    let edition = rubric::current_edition(&state.db)
+        .await?
+        .ok_or_else(|| AppError::Other(anyhow::anyhow!("no rubric loaded")))?;
+    let non_empty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let filter = Filter {
+        part_seq: query.part.trim().parse().ok(),
+        method: non_empty(&query.method),
+        organisation_id: parse_opt_i64(&query.org).unwrap_or(None),
+        query: non_empty(&query.q),
+    };
+    let parts = rubric::tree(&state.db, edition.id, &filter).await?;
+    let all_parts = rubric::parts(&state.db, edition.id).await?;
+    let methods = rubric::methods(&state.db, edition.id).await?;
+    let organisations = orgs::list(&state.db, false).await?;
+    let match_count = parts.iter().map(|p| p.indicator_count()).sum();
+    Ok(render(&RubricPage {
+        ctx,
+        edition,
+        parts,
+        all_parts,
+        methods,
+        organisations,
+        filtered: !filter.is_empty(),
+        selected_org: filter.organisation_id,
+        query,
+        match_count,
+    })?
+    .into_response())
+}
+
+pub async fn indicator(State(state): State<AppState>, ctx: PageCtx, Path(number): Path<String>) -> AppResult<Response> {
+    let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
+    let edition = rubric::current_edition(&state.db)
+        .await?
+        .ok_or_else(|| AppError::Other(anyhow::anyhow!("no rubric loaded")))?;
+    let detail = rubric::indicator(&state.db, edition.id, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(render(&IndicatorPage { ctx, edition, detail })?.into_response())
+}

@@ -1,0 +1,117 @@
+//! HTTP: routes, middleware and page rendering. Handlers stay thin and call the area
+//! modules (`accounts`, `orgs`, `rubric`) that own the SQL.
+
+pub mod access;
+pub mod context;
+pub mod csrf;
+pub mod error;
+mod handlers;
+pub mod pages;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::middleware;
+use sqlx::PgPool;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+use tracing::Level;
+
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    /// Verified against when a login names an unknown user, so timing tells nothing.
+    pub dummy_hash: Arc<String>,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState, sessions: PostgresStore) -> Router {
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("shian_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.cookie_secure)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.config.session_minutes,
+        )));
+
+    let static_files = Router::new()
+        .nest_service("/static", ServeDir::new(&state.config.static_dir))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            // Asset URLs carry the build version (`?v=`), so a day is safe.
+            HeaderValue::from_static("public, max-age=86400"),
+        ));
+
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<_>| {
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| request.uri().path().to_string());
+            let id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("request", id, method = %request.method(), route, user = tracing::field::Empty)
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Millis));
+
+    let [nosniff, referrer, csp] = security_headers();
+    handlers::routes()
+        .merge(static_files)
+        .fallback(handlers::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), access::gate))
+        .layer(session_layer)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(trace)
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(nosniff)
+                .layer(referrer)
+                .layer(csp)
+                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(120),
+                )),
+        )
+        .with_state(state)
+}
+
+/// Headers every response carries: no MIME sniffing, no referrer leaks to other sites,
+/// and a content policy that allows only our own scripts, styles and frames.
+fn security_headers() -> [SetResponseHeaderLayer<HeaderValue>; 3] {
+    [
+        SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ),
+        SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                 object-src 'none'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'",
+            ),
+        ),
+    ]
+}

@@ -1,0 +1,243 @@
+//! Page templates (askama, compiled in) and the data each one shows.
+
+use askama::Template;
+use axum::response::Html;
+
+use super::context::{PageCtx, RequestContext};
+use super::error::{AppError, ErrorPage};
+use super::handlers::{ListQuery, TreeQuery};
+use crate::accounts::csv_import::Created;
+use crate::accounts::{Role, User};
+use crate::orgs::{OrgKind, Organisation, OrganisationSummary};
+use crate::rubric::{Edition, IndicatorDetail, Part, PartNode, Totals};
+
+/// Bumped with the crate version so browsers fetch new assets after an upgrade.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub fn render<T: Template>(page: &T) -> Result<Html<String>, AppError> {
+    Ok(Html(page.render()?))
+}
+
+pub fn error_page(request: &RequestContext, page: ErrorPage) -> Result<Html<String>, askama::Error> {
+    let ctx = PageCtx {
+        request: request.clone(),
+        flash: None,
+    };
+    let message = ctx.t(page.message_key);
+    let title = ctx.t(match page.status.as_u16() {
+        404 => "error-title-not-found",
+        403 => "error-title-forbidden",
+        500..=599 => "error-title-internal",
+        _ => "error-title-request",
+    });
+    ErrorTemplate {
+        ctx,
+        status: page.status.as_u16(),
+        title,
+        message,
+    }
+    .render()
+    .map(Html)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorTemplate {
+    pub ctx: PageCtx,
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub ctx: PageCtx,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub ctx: PageCtx,
+    pub edition: Edition,
+    pub totals: Totals,
+    pub parts: Vec<PartNode>,
+    pub organisation: Option<Organisation>,
+    pub duties: Vec<PartNode>,
+    pub county_count: usize,
+}
+
+impl HomePage {
+    pub fn duty_count(&self) -> usize {
+        self.duties.iter().map(|p| p.indicator_count()).sum()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rubric/tree.html")]
+pub struct RubricPage {
+    pub ctx: PageCtx,
+    pub edition: Edition,
+    pub parts: Vec<PartNode>,
+    pub all_parts: Vec<Part>,
+    pub methods: Vec<String>,
+    pub organisations: Vec<Organisation>,
+    pub filtered: bool,
+    pub selected_org: Option<i64>,
+    pub query: TreeQuery,
+    pub match_count: usize,
+}
+
+impl RubricPage {
+    pub fn part_selected(&self, seq: &i32) -> bool {
+        self.query.part.trim() == seq.to_string()
+    }
+    pub fn org_selected(&self, id: &i64) -> bool {
+        self.selected_org == Some(*id)
+    }
+    pub fn method_selected(&self, method: &str) -> bool {
+        self.query.method == method
+    }
+    /// How the selected organisation relates to an indicator (lead, responsible, county, task).
+    pub fn relation(&self, node: &crate::rubric::IndicatorNode) -> &'static str {
+        let Some(org) = self.selected_org else { return "" };
+        if node.lead.iter().any(|l| l.organisation_id == org) {
+            "lead"
+        } else if node.responsible.iter().any(|l| l.organisation_id == org) {
+            "responsible"
+        } else if node.summary.counties
+            && self.organisations.iter().any(|o| o.id == org && o.kind == OrgKind::County)
+        {
+            "county"
+        } else {
+            "task"
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rubric/indicator.html")]
+pub struct IndicatorPage {
+    pub ctx: PageCtx,
+    pub edition: Edition,
+    pub detail: IndicatorDetail,
+}
+
+#[derive(Template)]
+#[template(path = "account/index.html")]
+pub struct AccountPage {
+    pub ctx: PageCtx,
+}
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+pub struct PasswordPage {
+    pub ctx: PageCtx,
+    pub errors: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub struct UsersPage {
+    pub ctx: PageCtx,
+    pub users: Vec<User>,
+    pub organisations: Vec<Organisation>,
+    pub query: ListQuery,
+}
+
+impl UsersPage {
+    pub fn org_selected(&self, id: &i64) -> bool {
+        self.query.org.trim() == id.to_string()
+    }
+}
+
+/// What the user form shows (kept as typed when the form is refused).
+#[derive(Debug, Clone, Default)]
+pub struct UserFormValues {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub organisation_id: String,
+    pub must_change: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+pub struct UserFormPage {
+    pub ctx: PageCtx,
+    /// None when creating.
+    pub user_id: Option<i64>,
+    pub values: UserFormValues,
+    pub organisations: Vec<Organisation>,
+    pub errors: Vec<String>,
+    pub active: bool,
+}
+
+impl UserFormPage {
+    pub fn roles(&self) -> [Role; 5] {
+        Role::ALL
+    }
+    pub fn org_selected(&self, id: &i64) -> bool {
+        self.values.organisation_id == id.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/password_issued.html")]
+pub struct PasswordIssuedPage {
+    pub ctx: PageCtx,
+    pub user: User,
+    /// The generated password, shown this once; None when the admin chose it.
+    pub password: Option<String>,
+    pub created: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/import.html")]
+pub struct ImportPage {
+    pub ctx: PageCtx,
+    pub text: String,
+    pub problems: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/import_result.html")]
+pub struct ImportResultPage {
+    pub ctx: PageCtx,
+    pub created: Vec<Created>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrgFormValues {
+    pub name: String,
+    pub kind: String,
+    pub sort_order: String,
+    pub active: bool,
+}
+
+impl OrgFormValues {
+    pub fn kinds(&self) -> [OrgKind; 5] {
+        OrgKind::ALL
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/orgs.html")]
+pub struct OrgsPage {
+    pub ctx: PageCtx,
+    pub organisations: Vec<OrganisationSummary>,
+    pub values: OrgFormValues,
+    pub errors: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/org_form.html")]
+pub struct OrgFormPage {
+    pub ctx: PageCtx,
+    pub org_id: i64,
+    pub values: OrgFormValues,
+    pub errors: Vec<String>,
+}
