@@ -55,7 +55,9 @@ impl Application {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     pub fn pool(&self) -> PgPool {
@@ -84,14 +86,20 @@ impl Application {
 /// very first start and prepares the session table.
 pub async fn prepare(pool: &PgPool, config: &Config) -> anyhow::Result<PostgresStore> {
     match import::import(pool, BUNDLED_2021).await? {
-        import::Outcome::Imported { edition, indicators } => {
+        import::Outcome::Imported {
+            edition,
+            indicators,
+        } => {
             tracing::info!(edition, indicators, "rubric loaded")
         }
         import::Outcome::Unchanged { edition } => tracing::debug!(edition, "rubric up to date"),
     }
     orgs::seed_default_counties(pool, &config.default_counties).await?;
     let sessions = PostgresStore::new(pool.clone());
-    sessions.migrate().await.context("preparing the session table")?;
+    sessions
+        .migrate()
+        .await
+        .context("preparing the session table")?;
     Ok(sessions)
 }
 

@@ -16,7 +16,11 @@ use crate::orgs;
 use crate::rubric::{data::RubricFile, import};
 
 #[derive(Debug, Parser)]
-#[command(name = "shian", version, about = "食安创建 — food-safety demonstration city campaign platform")]
+#[command(
+    name = "shian",
+    version,
+    about = "食安创建 — food-safety demonstration city campaign platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -93,7 +97,9 @@ fn init_logging() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("shian=info,tower_http=info,sqlx=warn"));
     let json = std::env::var("SHIAN_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -121,8 +127,16 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             with_database(|pool| async move {
-                add_user(&pool, &username, &role, org.as_deref(), display_name.as_deref(), password, must_change)
-                    .await
+                add_user(
+                    &pool,
+                    &username,
+                    &role,
+                    org.as_deref(),
+                    display_name.as_deref(),
+                    password,
+                    must_change,
+                )
+                .await
             })
             .await
         }
@@ -147,7 +161,10 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             let text = read(&file)?;
             with_database(|pool| async move {
                 match import::import(&pool, &text).await? {
-                    import::Outcome::Imported { edition, indicators } => {
+                    import::Outcome::Imported {
+                        edition,
+                        indicators,
+                    } => {
                         println!("imported edition {edition}: {indicators} indicators")
                     }
                     import::Outcome::Unchanged { edition } => {
@@ -213,7 +230,12 @@ async fn add_user(
                 .await?
                 .with_context(|| format!("no organisation named {name:?}"))?;
             if !role.allowed_org_kinds().contains(&found.kind) {
-                bail!("a {} account cannot belong to {} ({})", role.as_str(), found.name, found.kind.as_str());
+                bail!(
+                    "a {} account cannot belong to {} ({})",
+                    role.as_str(),
+                    found.name,
+                    found.kind.as_str()
+                );
             }
             Some(found)
         }
@@ -245,7 +267,9 @@ async fn add_user(
             println!("created {} account {username:?} (id {id})", role.as_str());
             Ok(())
         }
-        Err(err) if crate::db::is_unique_violation(&err) => bail!("username {username:?} is already taken"),
+        Err(err) if crate::db::is_unique_violation(&err) => {
+            bail!("username {username:?} is already taken")
+        }
         Err(err) => Err(err.into()),
     }
 }

@@ -84,9 +84,9 @@ impl Config {
         let addr_text = env("SHIAN_ADDR")
             .or(file.addr)
             .unwrap_or_else(|| "127.0.0.1:8080".into());
-        let addr = addr_text
-            .parse()
-            .with_context(|| format!("SHIAN_ADDR {addr_text:?} is not an address like 127.0.0.1:8080"))?;
+        let addr = addr_text.parse().with_context(|| {
+            format!("SHIAN_ADDR {addr_text:?} is not an address like 127.0.0.1:8080")
+        })?;
 
         let public_url = env("SHIAN_PUBLIC_URL").or(file.public_url);
         let cookie_secure = match env("SHIAN_COOKIE_SECURE") {
@@ -147,8 +147,8 @@ impl Config {
 
     /// A configuration for tests: everything default, nothing read from the environment.
     pub fn for_tests(database_url: String, data_dir: PathBuf) -> Config {
-        let mut config = Config::from_sources(FileConfig::default(), |_| None)
-            .expect("defaults are valid");
+        let mut config =
+            Config::from_sources(FileConfig::default(), |_| None).expect("defaults are valid");
         config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
         config.database_url = Some(database_url);
         config.data_dir = data_dir;
@@ -165,7 +165,8 @@ impl Config {
 fn read_file_config(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read configuration file {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("configuration file {} is invalid", path.display()))
+    toml::from_str(&text)
+        .with_context(|| format!("configuration file {} is invalid", path.display()))
 }
 
 fn parse_bool(key: &str, value: &str) -> anyhow::Result<bool> {
@@ -218,7 +219,10 @@ mod tests {
             ..Default::default()
         };
         let c = with_env(
-            &[("SHIAN_ADDR", "127.0.0.1:7000"), ("SHIAN_COUNTIES", "甲县，乙区, 丙县")],
+            &[
+                ("SHIAN_ADDR", "127.0.0.1:7000"),
+                ("SHIAN_COUNTIES", "甲县，乙区, 丙县"),
+            ],
             file,
         )
         .unwrap();

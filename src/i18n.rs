@@ -155,8 +155,14 @@ mod tests {
     #[test]
     fn accept_language_negotiation() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Some(Lang::Zh));
-        assert_eq!(Lang::from_accept_language("fr;q=1, en;q=0.5, zh;q=0.7"), Some(Lang::Zh));
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Some(Lang::Zh)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr;q=1, en;q=0.5, zh;q=0.7"),
+            Some(Lang::Zh)
+        );
         assert_eq!(Lang::from_accept_language("de, fr"), None);
         assert_eq!(Lang::from_accept_language("en;q=0"), None);
     }

@@ -91,9 +91,12 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<LineProblem>> {
             .iter()
             .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
     };
-    let username_col = column(&["username", "用户名", "账号"]).ok_or_else(|| whole(Problem::MissingColumn("username")))?;
-    let name_col = column(&["display_name", "name", "姓名"]).ok_or_else(|| whole(Problem::MissingColumn("display_name")))?;
-    let role_col = column(&["role", "角色"]).ok_or_else(|| whole(Problem::MissingColumn("role")))?;
+    let username_col = column(&["username", "用户名", "账号"])
+        .ok_or_else(|| whole(Problem::MissingColumn("username")))?;
+    let name_col = column(&["display_name", "name", "姓名"])
+        .ok_or_else(|| whole(Problem::MissingColumn("display_name")))?;
+    let role_col =
+        column(&["role", "角色"]).ok_or_else(|| whole(Problem::MissingColumn("role")))?;
     let org_col = column(&["organisation", "organization", "org", "单位", "所属单位"]);
     let password_col = column(&["password", "密码", "初始密码"]);
 
@@ -130,7 +133,11 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<LineProblem>> {
     if rows.len() > MAX_ROWS {
         return Err(whole(Problem::TooManyRows));
     }
-    if problems.is_empty() { Ok(rows) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Role names as clerks write them in a spreadsheet.
@@ -147,12 +154,20 @@ fn parse_role(text: &str) -> Option<Role> {
 
 /// Validates every row against the database and creates all accounts in one
 /// transaction, or none.
-pub async fn import(db: &PgPool, rows: Vec<Row>) -> anyhow::Result<Result<Vec<Created>, Vec<LineProblem>>> {
+pub async fn import(
+    db: &PgPool,
+    rows: Vec<Row>,
+) -> anyhow::Result<Result<Vec<Created>, Vec<LineProblem>>> {
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
     let mut planned = Vec::new();
     for row in rows {
-        let mut report = |problem| problems.push(LineProblem { line: row.line, problem });
+        let mut report = |problem| {
+            problems.push(LineProblem {
+                line: row.line,
+                problem,
+            })
+        };
         if !super::valid_username(&row.username) {
             report(Problem::BadUsername(row.username.clone()));
         } else if !seen.insert(row.username.to_lowercase()) {
@@ -180,25 +195,29 @@ pub async fn import(db: &PgPool, rows: Vec<Row>) -> anyhow::Result<Result<Vec<Cr
             if role.requires_org() && row.organisation.is_empty() {
                 report(Problem::OrganisationRequired);
             }
-            if let Some(org) = &org {
-                if !role.allowed_org_kinds().contains(&org.kind) {
-                    report(Problem::OrganisationNotAllowed(org.name.clone()));
-                }
+            if let Some(org) = &org
+                && !role.allowed_org_kinds().contains(&org.kind)
+            {
+                report(Problem::OrganisationNotAllowed(org.name.clone()));
             }
         }
-        if !row.password.is_empty() && password::check_strength(&row.password, &row.username).is_err() {
+        if !row.password.is_empty()
+            && password::check_strength(&row.password, &row.username).is_err()
+        {
             report(Problem::WeakPassword);
         }
         planned.push((row, role, org));
     }
 
-    let usernames: Vec<String> = planned.iter().map(|(r, _, _)| r.username.to_lowercase()).collect();
-    let taken: Vec<String> = sqlx::query_scalar(
-        "SELECT username FROM users WHERE lower(username) = ANY($1)",
-    )
-    .bind(&usernames)
-    .fetch_all(db)
-    .await?;
+    let usernames: Vec<String> = planned
+        .iter()
+        .map(|(r, _, _)| r.username.to_lowercase())
+        .collect();
+    let taken: Vec<String> =
+        sqlx::query_scalar("SELECT username FROM users WHERE lower(username) = ANY($1)")
+            .bind(&usernames)
+            .fetch_all(db)
+            .await?;
     for (row, _, _) in &planned {
         if taken.iter().any(|t| t.eq_ignore_ascii_case(&row.username)) {
             problems.push(LineProblem {

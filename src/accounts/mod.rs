@@ -93,10 +93,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>
 }
 
 /// The user and its password hash, for checking a login.
-pub async fn find_for_login(
-    db: &PgPool,
-    username: &str,
-) -> sqlx::Result<Option<(User, String)>> {
+pub async fn find_for_login(db: &PgPool, username: &str) -> sqlx::Result<Option<(User, String)>> {
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(username) = lower($1)")
             .bind(username.trim())

@@ -94,7 +94,10 @@ mod tests {
     #[test]
     fn strength_rules() {
         assert_eq!(check_strength("short1", "u"), Err(Weakness::TooShort));
-        assert_eq!(check_strength("Alice2026", "alice2026"), Err(Weakness::SameAsUsername));
+        assert_eq!(
+            check_strength("Alice2026", "alice2026"),
+            Err(Weakness::SameAsUsername)
+        );
         assert_eq!(check_strength("abcdefghij", "u"), Err(Weakness::NoVariety));
         assert_eq!(check_strength("12345678", "u"), Err(Weakness::NoVariety));
         assert!(check_strength("食安创建2026", "u").is_ok());

@@ -124,7 +124,9 @@ impl EmbeddedPostgres {
             self.socket_dir.display()
         );
         if self.durability == Durability::Throwaway {
-            options.push_str(" -F -c synchronous_commit=off -c full_page_writes=off -c max_connections=300");
+            options.push_str(
+                " -F -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+            );
         }
         let args = vec![
             "-D".into(),
@@ -156,16 +158,21 @@ impl EmbeddedPostgres {
         Ok(())
     }
 
-    /// A sqlx URL for `database` over the cluster's socket.
+    /// A sqlx URL for `database` over the cluster's socket (the `host` parameter, a
+    /// folder, overrides the nominal `localhost`).
     pub fn url(&self, database: &str) -> String {
         format!(
-            "postgres://postgres@/{database}?host={}",
+            "postgres://postgres@localhost/{database}?host={}",
             self.socket_dir.display()
         )
     }
 
     pub async fn is_running(&self) -> bool {
-        let args = vec!["-D".into(), self.data_dir().display().to_string(), "status".into()];
+        let args = vec![
+            "-D".into(),
+            self.data_dir().display().to_string(),
+            "status".into(),
+        ];
         self.run_pg("pg_ctl", &args, "pg_ctl status").await.is_ok()
     }
 
@@ -265,10 +272,10 @@ impl EmbeddedPostgres {
 /// `/usr/lib/postgresql/<version>/bin`.
 pub fn locate_binaries() -> Option<PathBuf> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(dir) = std::env::split_paths(&path).find(|d| has_both(d)) {
-            return Some(dir);
-        }
+    if let Some(path) = std::env::var_os("PATH")
+        && let Some(dir) = std::env::split_paths(&path).find(|d| has_both(d))
+    {
+        return Some(dir);
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?

@@ -26,21 +26,41 @@ impl Database {
     /// Connects (starting the embedded cluster if no `DATABASE_URL` is configured) and
     /// brings the schema up to date.
     pub async fn open(config: &Config) -> anyhow::Result<Database> {
-        let (url, embedded) = match &config.database_url {
-            Some(url) => (url.clone(), None),
-            None => {
-                let mut cluster = EmbeddedPostgres::new(&config.embedded_pg_dir(), Durability::Durable)?;
-                cluster.ensure_running().await?;
-                create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE).await?;
-                (cluster.url(EMBEDDED_DATABASE), Some(cluster))
-            }
+        let Some(url) = &config.database_url else {
+            return Database::open_embedded(config).await;
         };
-        let pool = connect(&url, config.db_pool_size).await?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .context("applying database migrations")?;
-        Ok(Database { pool, embedded })
+        let pool = connect(url, config.db_pool_size).await?;
+        migrate(&pool).await?;
+        Ok(Database {
+            pool,
+            embedded: None,
+        })
+    }
+
+    async fn open_embedded(config: &Config) -> anyhow::Result<Database> {
+        let mut cluster = EmbeddedPostgres::new(&config.embedded_pg_dir(), Durability::Durable)?;
+        cluster.ensure_running().await?;
+        let opened = async {
+            create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE).await?;
+            let pool = connect(&cluster.url(EMBEDDED_DATABASE), config.db_pool_size).await?;
+            if let Err(err) = migrate(&pool).await {
+                pool.close().await;
+                return Err(err);
+            }
+            Ok(pool)
+        }
+        .await;
+        match opened {
+            Ok(pool) => Ok(Database {
+                pool,
+                embedded: Some(cluster),
+            }),
+            Err(err) => {
+                // Leave nothing running behind a failed start.
+                cluster.stop_if_started_here().await;
+                Err(err)
+            }
+        }
     }
 
     /// Closes the pool and stops the embedded cluster if this process started it.
@@ -50,6 +70,13 @@ impl Database {
             cluster.stop_if_started_here().await;
         }
     }
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .context("applying database migrations")
 }
 
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {

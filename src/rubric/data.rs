@@ -118,7 +118,9 @@ impl RubricFile {
     }
 
     /// Every indicator with the point it belongs to (None under 否决项) and its part.
-    pub fn indicators(&self) -> impl Iterator<Item = (&PartEntry, Option<&PointEntry>, &IndicatorEntry)> {
+    pub fn indicators(
+        &self,
+    ) -> impl Iterator<Item = (&PartEntry, Option<&PointEntry>, &IndicatorEntry)> {
         self.parts.iter().flat_map(|part| {
             part.points
                 .iter()
@@ -141,13 +143,17 @@ impl RubricFile {
         }
         for (alias, target) in &self.aliases {
             if !org_names.contains(target.as_str()) {
-                problems.push(format!("alias {alias} points to unknown organisation {target}"));
+                problems.push(format!(
+                    "alias {alias} points to unknown organisation {target}"
+                ));
             }
         }
 
         let part_seqs: Vec<i32> = self.parts.iter().map(|p| p.seq).collect();
         if part_seqs != (1..=self.parts.len() as i32).collect::<Vec<_>>() {
-            problems.push(format!("parts must be numbered 1..n in order, found {part_seqs:?}"));
+            problems.push(format!(
+                "parts must be numbered 1..n in order, found {part_seqs:?}"
+            ));
         }
         let point_seqs: Vec<i32> = self.points().map(|(_, p)| p.seq).collect();
         if point_seqs != (1..=point_seqs.len() as i32).collect::<Vec<_>>() {
@@ -162,7 +168,10 @@ impl RubricFile {
         for part in &self.parts {
             let Some(max) = part.max_points else {
                 if !part.points.is_empty() {
-                    problems.push(format!("part {} has evaluation points but no score", part.seq));
+                    problems.push(format!(
+                        "part {} has evaluation points but no score",
+                        part.seq
+                    ));
                 }
                 continue;
             };
@@ -203,7 +212,10 @@ impl RubricFile {
             }
         }
         if total != self.total_points {
-            problems.push(format!("parts add up to {total}, not {}", self.total_points));
+            problems.push(format!(
+                "parts add up to {total}, not {}",
+                self.total_points
+            ));
         }
 
         for (_, _, indicator) in self.indicators() {
@@ -255,7 +267,10 @@ mod tests {
         assert_eq!(r.points().count(), 36);
         assert_eq!(r.indicators().count(), 94);
         let maxima: Vec<Option<i32>> = r.parts.iter().map(|p| p.max_points).collect();
-        assert_eq!(maxima, [Some(30), Some(15), Some(15), Some(20), Some(40), None]);
+        assert_eq!(
+            maxima,
+            [Some(30), Some(15), Some(15), Some(20), Some(40), None]
+        );
         let veto: Vec<i32> = r.parts[5].indicators.iter().map(|i| i.number).collect();
         assert_eq!(veto, [90, 91, 92, 93, 94]);
     }
@@ -294,15 +309,25 @@ mod tests {
         let find = |n: i32| r.indicators().find(|(_, _, i)| i.number == n).unwrap();
         let (_, point, first) = find(1);
         assert_eq!(point.unwrap().title, "党政同责");
-        assert!(first.content.starts_with("落实《地方党政领导干部食品安全责任制规定》要求，将食品安全重大部署"));
+        assert!(
+            first
+                .content
+                .starts_with("落实《地方党政领导干部食品安全责任制规定》要求，将食品安全重大部署")
+        );
         assert_eq!(first.methods, ["资料审查", "党政领导访谈"]);
         assert_eq!(first.lead, ["市食安办"]);
         assert!(first.counties);
 
         let (_, _, i46) = find(46);
-        assert_eq!(i46.content, "年均食品安全抽检量达到4批次/千人, 针对农药兽药残留的食品抽检量达到2批次/千人。");
+        assert_eq!(
+            i46.content,
+            "年均食品安全抽检量达到4批次/千人, 针对农药兽药残留的食品抽检量达到2批次/千人。"
+        );
         let (_, _, i75) = find(75);
-        assert_eq!(i75.content, "食品评价性抽检合格率达到98%以上, 根据实际抽检结果进行折算。");
+        assert_eq!(
+            i75.content,
+            "食品评价性抽检合格率达到98%以上, 根据实际抽检结果进行折算。"
+        );
         assert_eq!(i75.methods, ["根据相关部门掌握情况进行评价"]);
         let (_, _, i93) = find(93);
         assert_eq!(i93.content, "群众食品安全满意度未达到 80 分。");
@@ -319,6 +344,10 @@ mod tests {
         assert!(err.contains("part 1 scores 31"), "{err}");
         assert!(err.contains("parts add up to 121"), "{err}");
         let unknown = BUNDLED_2021.replacen("lead = [\"市食安办\"]", "lead = [\"市不存在局\"]", 1);
-        assert!(RubricFile::parse(&unknown).unwrap_err().contains("unknown organisation 市不存在局"));
+        assert!(
+            RubricFile::parse(&unknown)
+                .unwrap_err()
+                .contains("unknown organisation 市不存在局")
+        );
     }
 }

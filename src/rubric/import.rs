@@ -158,7 +158,11 @@ async fn resolve_organisations(
     Ok(ids)
 }
 
-async fn add_alias(tx: &mut Transaction<'_, Postgres>, alias: &str, id: i64) -> Result<(), sqlx::Error> {
+async fn add_alias(
+    tx: &mut Transaction<'_, Postgres>,
+    alias: &str,
+    id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO organisation_aliases (alias, organisation_id) VALUES ($1, $2) ON CONFLICT (alias) DO NOTHING")
         .bind(alias)
         .bind(id)
@@ -203,11 +207,12 @@ async fn upsert_indicator(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    let links = indicator
-        .lead
-        .iter()
-        .map(|name| (name, "lead"))
-        .chain(indicator.responsible.iter().map(|name| (name, "responsible")));
+    let links = indicator.lead.iter().map(|name| (name, "lead")).chain(
+        indicator
+            .responsible
+            .iter()
+            .map(|name| (name, "responsible")),
+    );
     for (position, (name, role)) in links.enumerate() {
         sqlx::query(
             "INSERT INTO indicator_organisations (indicator_id, organisation_id, role, position) VALUES ($1, $2, $3, $4) \

@@ -88,7 +88,12 @@ pub struct PartNode {
 
 impl PartNode {
     pub fn indicator_count(&self) -> usize {
-        self.indicators.len() + self.points.iter().map(|p| p.indicators.len()).sum::<usize>()
+        self.indicators.len()
+            + self
+                .points
+                .iter()
+                .map(|p| p.indicators.len())
+                .sum::<usize>()
     }
 }
 
@@ -112,9 +117,11 @@ impl Filter {
 
 /// The newest edition (by code), which the browser shows unless told otherwise.
 pub async fn current_edition(db: &PgPool) -> sqlx::Result<Option<Edition>> {
-    sqlx::query_as("SELECT id, code, title, total_points FROM rubric_editions ORDER BY code DESC LIMIT 1")
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(
+        "SELECT id, code, title, total_points FROM rubric_editions ORDER BY code DESC LIMIT 1",
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn parts(db: &PgPool, edition_id: i64) -> sqlx::Result<Vec<Part>> {
@@ -147,7 +154,11 @@ pub async fn tree(db: &PgPool, edition_id: i64, filter: &Filter) -> sqlx::Result
     .fetch_all(db)
     .await?;
 
-    let query = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let query = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty());
     let pattern = query.map(|q| format!("%{}%", escape_like(q)));
     let number = query.and_then(|q| {
         q.trim_matches(|c: char| matches!(c, '(' | ')' | '（' | '）'))
@@ -196,7 +207,10 @@ pub async fn tree(db: &PgPool, edition_id: i64, filter: &Filter) -> sqlx::Result
     for summary in indicators {
         match summary.point_id {
             Some(point_id) => by_point.entry(point_id).or_default().push(node(summary)),
-            None => by_part.entry(summary.part_id).or_default().push(node(summary)),
+            None => by_part
+                .entry(summary.part_id)
+                .or_default()
+                .push(node(summary)),
         }
     }
 
@@ -301,7 +315,11 @@ pub struct IndicatorDetail {
     pub next: Option<i32>,
 }
 
-pub async fn indicator(db: &PgPool, edition_id: i64, number: i32) -> sqlx::Result<Option<IndicatorDetail>> {
+pub async fn indicator(
+    db: &PgPool,
+    edition_id: i64,
+    number: i32,
+) -> sqlx::Result<Option<IndicatorDetail>> {
     let record: Option<IndicatorRecord> = sqlx::query_as(
         "SELECT i.id, i.number, i.content, i.methods, i.methods_text, i.responsibility_text, i.tasks_text, \
                 i.counties, i.all_members, p.seq AS part_seq, p.numeral AS part_numeral, p.title AS part_title, \
@@ -328,7 +346,11 @@ pub async fn indicator(db: &PgPool, edition_id: i64, number: i32) -> sqlx::Resul
     let (mut lead, mut responsible) = (Vec::new(), Vec::new());
     for (role, id, name, kind) in links {
         let org = NamedOrg { id, name, kind };
-        if role == "lead" { lead.push(org) } else { responsible.push(org) }
+        if role == "lead" {
+            lead.push(org)
+        } else {
+            responsible.push(org)
+        }
     }
 
     let tasks: Vec<Task> = sqlx::query_as(

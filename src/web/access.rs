@@ -131,15 +131,14 @@ async fn admit(
             }
         }
     }
-    if let Some(user) = &context.user {
-        if user.must_change_password
-            && !ALLOWED_BEFORE_PASSWORD_CHANGE
-                .iter()
-                .any(|p| path_under(&path, p))
-            && access != Access::Public
-        {
-            return Ok(Redirect::to("/account/password").into_response());
-        }
+    if let Some(user) = &context.user
+        && user.must_change_password
+        && !ALLOWED_BEFORE_PASSWORD_CHANGE
+            .iter()
+            .any(|p| path_under(&path, p))
+        && access != Access::Public
+    {
+        return Ok(Redirect::to("/account/password").into_response());
     }
     if csrf::needs_check(request.method()) {
         if !csrf::origin_ok(request.headers()) {

@@ -8,9 +8,9 @@ use tower_sessions::Session;
 
 use super::error::AppError;
 use crate::accounts::{Role, User};
+use crate::i18n::{Arg, Lang};
 use crate::orgs::OrgKind;
 use crate::rubric::PointCategory;
-use crate::i18n::{Arg, Lang};
 
 pub const FLASH_KEY: &str = "flash";
 
@@ -114,7 +114,9 @@ impl PageCtx {
     /// A timestamp in China Standard Time (UTC+8, no daylight saving), to the minute.
     pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-        at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
+        at.with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     }
 
     /// How an organisation is tied to an indicator: lead, responsible, county, task.

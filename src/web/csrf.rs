@@ -30,10 +30,10 @@ pub fn new_token() -> String {
 
 /// Step 1: refuse requests a browser marks as coming from another site.
 pub fn origin_ok(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers
@@ -41,11 +41,10 @@ pub fn origin_ok(headers: &HeaderMap) -> bool {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         let origin_host = url::Url::parse(origin).ok().and_then(|u| {
-            u.host_str()
-                .map(|h| match u.port() {
-                    Some(p) => format!("{h}:{p}"),
-                    None => h.to_string(),
-                })
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
         });
         // `Origin: null` (sandboxed frames, some redirects) carries no host: refuse.
         if origin_host.as_deref() != Some(host) {
@@ -58,17 +57,20 @@ pub fn origin_ok(headers: &HeaderMap) -> bool {
 /// Step 2: finds the submitted token and compares it with the session's. Returns the
 /// request (with its body restored when it had to be read) and whether it matched.
 pub async fn token_ok(request: Request, expected: &str) -> (Request, bool) {
-    let matches = |given: &str| !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()));
+    let matches = |given: &str| {
+        !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+    };
 
     if let Some(given) = request.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         let ok = matches(given);
         return (request, ok);
     }
-    if let Some(query) = request.uri().query() {
-        if let Some((_, given)) = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == FIELD) {
-            let ok = matches(&given);
-            return (request, ok);
-        }
+    if let Some(query) = request.uri().query()
+        && let Some((_, given)) =
+            url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == FIELD)
+    {
+        let ok = matches(&given);
+        return (request, ok);
     }
     let is_form = request
         .headers()
@@ -105,11 +107,26 @@ mod tests {
     #[test]
     fn origin_rules() {
         assert!(origin_ok(&headers(&[("host", "a.gov:8080")])));
-        assert!(origin_ok(&headers(&[("host", "a.gov:8080"), ("origin", "http://a.gov:8080")])));
-        assert!(!origin_ok(&headers(&[("host", "a.gov:8080"), ("origin", "http://evil.example")])));
-        assert!(!origin_ok(&headers(&[("host", "a.gov"), ("origin", "null")])));
-        assert!(!origin_ok(&headers(&[("host", "a.gov"), ("sec-fetch-site", "cross-site")])));
-        assert!(origin_ok(&headers(&[("host", "a.gov"), ("sec-fetch-site", "same-origin")])));
+        assert!(origin_ok(&headers(&[
+            ("host", "a.gov:8080"),
+            ("origin", "http://a.gov:8080")
+        ])));
+        assert!(!origin_ok(&headers(&[
+            ("host", "a.gov:8080"),
+            ("origin", "http://evil.example")
+        ])));
+        assert!(!origin_ok(&headers(&[
+            ("host", "a.gov"),
+            ("origin", "null")
+        ])));
+        assert!(!origin_ok(&headers(&[
+            ("host", "a.gov"),
+            ("sec-fetch-site", "cross-site")
+        ])));
+        assert!(origin_ok(&headers(&[
+            ("host", "a.gov"),
+            ("sec-fetch-site", "same-origin")
+        ])));
     }
 
     #[tokio::test]
@@ -131,9 +148,14 @@ mod tests {
         assert!(!token_ok(req, "abc").await.1);
         let req = Request::post("/x").body(Body::empty()).unwrap();
         assert!(!token_ok(req, "abc").await.1);
-        let req = Request::post("/x?csrf_token=abc").body(Body::empty()).unwrap();
+        let req = Request::post("/x?csrf_token=abc")
+            .body(Body::empty())
+            .unwrap();
         assert!(token_ok(req, "abc").await.1);
         let req = Request::post("/x?csrf_token=").body(Body::empty()).unwrap();
-        assert!(!token_ok(req, "").await.1, "an empty expected token never matches");
+        assert!(
+            !token_ok(req, "").await.1,
+            "an empty expected token never matches"
+        );
     }
 }

@@ -18,7 +18,10 @@ pub fn render<T: Template>(page: &T) -> Result<Html<String>, AppError> {
     Ok(Html(page.render()?))
 }
 
-pub fn error_page(request: &RequestContext, page: ErrorPage) -> Result<Html<String>, askama::Error> {
+pub fn error_page(
+    request: &RequestContext,
+    page: ErrorPage,
+) -> Result<Html<String>, askama::Error> {
     let ctx = PageCtx {
         request: request.clone(),
         flash: None,
@@ -103,13 +106,18 @@ impl RubricPage {
     }
     /// How the selected organisation relates to an indicator (lead, responsible, county, task).
     pub fn relation(&self, node: &crate::rubric::IndicatorNode) -> &'static str {
-        let Some(org) = self.selected_org else { return "" };
+        let Some(org) = self.selected_org else {
+            return "";
+        };
         if node.lead.iter().any(|l| l.organisation_id == org) {
             "lead"
         } else if node.responsible.iter().any(|l| l.organisation_id == org) {
             "responsible"
         } else if node.summary.counties
-            && self.organisations.iter().any(|o| o.id == org && o.kind == OrgKind::County)
+            && self
+                .organisations
+                .iter()
+                .any(|o| o.id == org && o.kind == OrgKind::County)
         {
             "county"
         } else {

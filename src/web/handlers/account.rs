@@ -19,7 +19,11 @@ pub async fn page(ctx: PageCtx) -> AppResult<Response> {
 }
 
 pub async fn password_page(ctx: PageCtx) -> AppResult<Response> {
-    Ok(render(&PasswordPage { ctx, errors: Vec::new() })?.into_response())
+    Ok(render(&PasswordPage {
+        ctx,
+        errors: Vec::new(),
+    })?
+    .into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,7 +60,11 @@ pub async fn change_password(
     }
     if !errors.is_empty() {
         // Passwords are never echoed back into the form.
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&PasswordPage { ctx, errors })?).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&PasswordPage { ctx, errors })?,
+        )
+            .into_response());
     }
     let hash = password::hash(form.new).await?;
     accounts::set_password(&state.db, user.id, &hash, false).await?;

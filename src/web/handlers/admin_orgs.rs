@@ -97,7 +97,12 @@ pub async fn create(
                     },
                 )
                 .await?;
-                set_flash(&session, FlashKind::Success, ctx.t1("org-created", "name", name)).await?;
+                set_flash(
+                    &session,
+                    FlashKind::Success,
+                    ctx.t1("org-created", "name", name),
+                )
+                .await?;
                 return Ok(Redirect::to("/admin/orgs").into_response());
             }
             Err(err) if crate::db::is_unique_violation(&err) => vec![ctx.t("org-error-taken")],
@@ -119,7 +124,11 @@ pub async fn create(
         .into_response())
 }
 
-pub async fn edit_form(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let org = orgs::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(render(&OrgFormPage {
         ctx,
@@ -164,7 +173,12 @@ pub async fn update(
                         },
                     )
                     .await?;
-                    set_flash(&session, FlashKind::Success, ctx.t1("org-saved", "name", name)).await?;
+                    set_flash(
+                        &session,
+                        FlashKind::Success,
+                        ctx.t1("org-saved", "name", name),
+                    )
+                    .await?;
                     return Ok(Redirect::to("/admin/orgs").into_response());
                 }
                 Err(err) if crate::db::is_unique_violation(&err) => vec![ctx.t("org-error-taken")],

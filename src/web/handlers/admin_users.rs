@@ -16,7 +16,8 @@ use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{
-    ImportPage, ImportResultPage, PasswordIssuedPage, UserFormPage, UserFormValues, UsersPage, render,
+    ImportPage, ImportResultPage, PasswordIssuedPage, UserFormPage, UserFormValues, UsersPage,
+    render,
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -31,7 +32,11 @@ pub struct ListQuery {
     pub disabled: String,
 }
 
-pub async fn list(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<ListQuery>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(query): Query<ListQuery>,
+) -> AppResult<Response> {
     let filter = UserFilter {
         role: Role::parse(&query.role),
         organisation_id: parse_opt_i64(&query.org).unwrap_or(None),
@@ -138,10 +143,10 @@ pub async fn create(
     if values.display_name.is_empty() {
         errors.push(ctx.t("user-error-display-name"));
     }
-    if !form.password.is_empty() {
-        if let Err(weakness) = password::check_strength(&form.password, &values.username) {
-            errors.push(weakness_message(&ctx, weakness));
-        }
+    if !form.password.is_empty()
+        && let Err(weakness) = password::check_strength(&form.password, &values.username)
+    {
+        errors.push(weakness_message(&ctx, weakness));
     }
     let checked = validate_role_and_org(&state, &ctx, &form, &mut errors).await?;
     let rerender = |ctx: PageCtx, errors: Vec<String>, organisations| -> AppResult<Response> {
@@ -177,7 +182,11 @@ pub async fn create(
     let id = match accounts::insert(&state.db, &new).await {
         Ok(id) => id,
         Err(err) if crate::db::is_unique_violation(&err) => {
-            return rerender(ctx.clone(), vec![ctx.t("user-error-username-taken")], organisations);
+            return rerender(
+                ctx.clone(),
+                vec![ctx.t("user-error-username-taken")],
+                organisations,
+            );
         }
         Err(err) => return Err(err.into()),
     };
@@ -196,7 +205,9 @@ pub async fn create(
         },
     )
     .await?;
-    let user = accounts::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let user = accounts::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(render(&PasswordIssuedPage {
         ctx,
         user,
@@ -206,8 +217,14 @@ pub async fn create(
     .into_response())
 }
 
-pub async fn edit_form(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<i64>) -> AppResult<Response> {
-    let user = accounts::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let user = accounts::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let organisations = orgs::list(&state.db, true).await?;
     Ok(render(&UserFormPage {
         ctx,
@@ -217,7 +234,10 @@ pub async fn edit_form(State(state): State<AppState>, ctx: PageCtx, Path(id): Pa
             username: user.username.clone(),
             display_name: user.display_name.clone(),
             role: user.role.as_str().to_string(),
-            organisation_id: user.organisation_id.map(|id| id.to_string()).unwrap_or_default(),
+            organisation_id: user
+                .organisation_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
             must_change: user.must_change_password,
         },
         organisations,
@@ -234,7 +254,9 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(mut form): Form<UserForm>,
 ) -> AppResult<Response> {
-    let user = accounts::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let user = accounts::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // The username is the account's identity in the audit trail; it does not change.
     form.username = user.username.clone();
     let mut errors = Vec::new();
@@ -243,13 +265,12 @@ pub async fn update(
         errors.push(ctx.t("user-error-display-name"));
     }
     let checked = validate_role_and_org(&state, &ctx, &form, &mut errors).await?;
-    if let Some((role, _)) = &checked {
-        if user.role == Role::Admin
-            && *role != Role::Admin
-            && accounts::count_other_active_admins(&state.db, user.id).await? == 0
-        {
-            errors.push(ctx.t("user-error-last-admin"));
-        }
+    if let Some((role, _)) = &checked
+        && user.role == Role::Admin
+        && *role != Role::Admin
+        && accounts::count_other_active_admins(&state.db, user.id).await? == 0
+    {
+        errors.push(ctx.t("user-error-last-admin"));
     }
     let Some((role, organisation)) = checked.filter(|_| errors.is_empty()) else {
         let organisations = orgs::list(&state.db, true).await?;
@@ -293,7 +314,9 @@ pub async fn reset_password(
     CurrentUser(admin): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = accounts::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let user = accounts::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let temporary = password::generate();
     let hash = password::hash(temporary.clone()).await?;
     accounts::set_password(&state.db, id, &hash, true).await?;
@@ -332,14 +355,19 @@ pub async fn set_active(
     Path(id): Path<i64>,
     Form(form): Form<ActiveForm>,
 ) -> AppResult<Response> {
-    let user = accounts::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let user = accounts::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let active = form.active == "true";
     let back = Redirect::to(&format!("/admin/users/{id}")).into_response();
     if !active && user.id == admin.id {
         set_flash(&session, FlashKind::Error, ctx.t("user-error-disable-self")).await?;
         return Ok(back);
     }
-    if !active && user.role == Role::Admin && accounts::count_other_active_admins(&state.db, user.id).await? == 0 {
+    if !active
+        && user.role == Role::Admin
+        && accounts::count_other_active_admins(&state.db, user.id).await? == 0
+    {
         set_flash(&session, FlashKind::Error, ctx.t("user-error-last-admin")).await?;
         return Ok(back);
     }
@@ -348,7 +376,11 @@ pub async fn set_active(
         &state.db,
         audit::Event {
             actor_id: Some(admin.id),
-            action: if active { "user.enable" } else { "user.disable" },
+            action: if active {
+                "user.enable"
+            } else {
+                "user.disable"
+            },
             object_type: "user",
             object_id: Some(id.to_string()),
             summary: serde_json::json!({"username": user.username}),
@@ -356,7 +388,11 @@ pub async fn set_active(
         },
     )
     .await?;
-    let key = if active { "user-enabled" } else { "user-disabled" };
+    let key = if active {
+        "user-enabled"
+    } else {
+        "user-disabled"
+    };
     set_flash(&session, FlashKind::Success, ctx.t(key)).await?;
     Ok(back)
 }
@@ -439,7 +475,11 @@ pub async fn import(
 }
 
 /// Shows the problems with the text kept in the form, so nothing typed is lost.
-fn import_failed(ctx: &PageCtx, text: String, problems: Vec<csv_import::LineProblem>) -> AppResult<Response> {
+fn import_failed(
+    ctx: &PageCtx,
+    text: String,
+    problems: Vec<csv_import::LineProblem>,
+) -> AppResult<Response> {
     let problems = problems.iter().map(|p| describe_problem(ctx, p)).collect();
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -457,7 +497,9 @@ fn describe_problem(ctx: &PageCtx, problem: &csv_import::LineProblem) -> String 
     let lang = ctx.lang();
     let message = match &problem.problem {
         NotText => ctx.t("import-not-text"),
-        MissingColumn(column) => lang.t_args("import-missing-column", &[("column", (*column).into())]),
+        MissingColumn(column) => {
+            lang.t_args("import-missing-column", &[("column", (*column).into())])
+        }
         Empty => ctx.t("import-empty"),
         TooManyRows => lang.t_args("import-too-many", &[("max", csv_import::MAX_ROWS.into())]),
         BadUsername(u) => lang.t_args("import-bad-username", &[("username", u.clone().into())]),
@@ -467,7 +509,9 @@ fn describe_problem(ctx: &PageCtx, problem: &csv_import::LineProblem) -> String 
         UnknownRole(r) => lang.t_args("import-unknown-role", &[("role", r.clone().into())]),
         UnknownOrganisation(o) => lang.t_args("import-unknown-org", &[("org", o.clone().into())]),
         OrganisationRequired => ctx.t("user-error-org-required"),
-        OrganisationNotAllowed(o) => lang.t_args("import-org-not-allowed", &[("org", o.clone().into())]),
+        OrganisationNotAllowed(o) => {
+            lang.t_args("import-org-not-allowed", &[("org", o.clone().into())])
+        }
         WeakPassword => ctx.t1("password-too-weak", "min", password::MIN_LENGTH),
         Malformed(detail) => lang.t_args("import-malformed", &[("detail", detail.clone().into())]),
     };

@@ -10,12 +10,12 @@ use tower_sessions::Session;
 use crate::accounts::{self, password};
 use crate::audit;
 use crate::i18n::Lang;
+use crate::web::AppState;
 use crate::web::access::{LANG_COOKIE, USER_ID_KEY};
 use crate::web::context::{PageCtx, RequestContext};
 use crate::web::csrf;
 use crate::web::error::AppResult;
 use crate::web::pages::{LoginPage, render};
-use crate::web::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct LoginQuery {
@@ -126,7 +126,11 @@ pub async fn login(
     Ok(Redirect::to(&target).into_response())
 }
 
-pub async fn logout(State(state): State<AppState>, ctx: RequestContext, session: Session) -> AppResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    session: Session,
+) -> AppResult<Response> {
     if let Some(user) = &ctx.user {
         audit::record(
             &state.db,
@@ -167,7 +171,11 @@ pub async fn set_language(
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
         lang.code(),
-        if state.config.cookie_secure { "; Secure" } else { "" }
+        if state.config.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        }
     );
     if let Ok(value) = cookie.parse() {
         headers.insert(header::SET_COOKIE, value);
@@ -181,7 +189,11 @@ pub fn safe_next(next: &str) -> String {
         && !next.starts_with("//")
         && !next.starts_with("/\\")
         && !next.chars().any(|c| c.is_control());
-    if ok { next.to_string() } else { "/".to_string() }
+    if ok {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,10 @@ pub async fn healthz() -> &'static str {
 
 /// The database answers.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.db).await {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.db)
+        .await
+    {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");

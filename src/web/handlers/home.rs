@@ -11,7 +11,11 @@ use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{HomePage, render};
 
-pub async fn home(State(state): State<AppState>, ctx: PageCtx, CurrentUser(user): CurrentUser) -> AppResult<Response> {
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<Response> {
     let edition = rubric::current_edition(&state.db)
         .await?
         .ok_or_else(|| AppError::Other(anyhow::anyhow!("no rubric loaded")))?;

@@ -29,15 +29,36 @@ pub fn routes() -> Router<AppState> {
         .route("/rubric", get(rubric::tree))
         .route("/rubric/indicators/{number}", get(rubric::indicator))
         .route("/account", get(account::page))
-        .route("/account/password", get(account::password_page).post(account::change_password))
-        .route("/admin/users", get(admin_users::list).post(admin_users::create))
+        .route(
+            "/account/password",
+            get(account::password_page).post(account::change_password),
+        )
+        .route(
+            "/admin/users",
+            get(admin_users::list).post(admin_users::create),
+        )
         .route("/admin/users/new", get(admin_users::new_form))
-        .route("/admin/users/import", get(admin_users::import_form).post(admin_users::import))
-        .route("/admin/users/{id}", get(admin_users::edit_form).post(admin_users::update))
-        .route("/admin/users/{id}/password", post(admin_users::reset_password))
+        .route(
+            "/admin/users/import",
+            get(admin_users::import_form).post(admin_users::import),
+        )
+        .route(
+            "/admin/users/{id}",
+            get(admin_users::edit_form).post(admin_users::update),
+        )
+        .route(
+            "/admin/users/{id}/password",
+            post(admin_users::reset_password),
+        )
         .route("/admin/users/{id}/active", post(admin_users::set_active))
-        .route("/admin/orgs", get(admin_orgs::list).post(admin_orgs::create))
-        .route("/admin/orgs/{id}", get(admin_orgs::edit_form).post(admin_orgs::update))
+        .route(
+            "/admin/orgs",
+            get(admin_orgs::list).post(admin_orgs::create),
+        )
+        .route(
+            "/admin/orgs/{id}",
+            get(admin_orgs::edit_form).post(admin_orgs::update),
+        )
 }
 
 pub async fn not_found() -> AppError {

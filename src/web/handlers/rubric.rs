@@ -24,7 +24,11 @@ pub struct TreeQuery {
     pub q: String,
 }
 
-pub async fn tree(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<TreeQuery>) -> AppResult<Response> {
+pub async fn tree(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(query): Query<TreeQuery>,
+) -> AppResult<Response> {
     let edition = rubric::current_edition(&state.db)
         .await?
         .ok_or_else(|| AppError::Other(anyhow::anyhow!("no rubric loaded")))?;
@@ -55,7 +59,11 @@ pub async fn tree(State(state): State<AppState>, ctx: PageCtx, Query(query): Que
     .into_response())
 }
 
-pub async fn indicator(State(state): State<AppState>, ctx: PageCtx, Path(number): Path<String>) -> AppResult<Response> {
+pub async fn indicator(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
     let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
     let edition = rubric::current_edition(&state.db)
         .await?
@@ -63,5 +71,10 @@ pub async fn indicator(State(state): State<AppState>, ctx: PageCtx, Path(number)
     let detail = rubric::indicator(&state.db, edition.id, number)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(render(&IndicatorPage { ctx, edition, detail })?.into_response())
+    Ok(render(&IndicatorPage {
+        ctx,
+        edition,
+        detail,
+    })?
+    .into_response())
 }

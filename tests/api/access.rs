@@ -1,0 +1,192 @@
+//! The access matrix: every role against every page, proving the rules in one table.
+
+use reqwest::StatusCode;
+use shian::accounts::Role;
+
+use crate::support::{Page, TestApp};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    Ok,
+    ToLogin,
+    Forbidden,
+}
+
+fn outcome(page: &Page) -> Expect {
+    match page.status {
+        StatusCode::OK => Expect::Ok,
+        StatusCode::SEE_OTHER if page.location().is_some_and(|l| l.starts_with("/login")) => {
+            Expect::ToLogin
+        }
+        StatusCode::FORBIDDEN => Expect::Forbidden,
+        other => panic!("unexpected status {other} ({:?})", page.location()),
+    }
+}
+
+/// GET pages and who may see them: anonymous, admin, office, department, assessor, viewer.
+const MATRIX: &[(&str, [Expect; 6])] = {
+    use Expect::*;
+    &[
+        ("/", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/rubric", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        (
+            "/rubric?q=%E6%8A%BD%E6%A3%80&part=1",
+            [ToLogin, Ok, Ok, Ok, Ok, Ok],
+        ),
+        ("/rubric/indicators/46", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/account", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/account/password", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        (
+            "/admin/users",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        (
+            "/admin/users/new",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        (
+            "/admin/users/import",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        (
+            "/admin/users/1",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        (
+            "/admin/orgs",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        (
+            "/admin/orgs/1",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        ("/login", [Ok, Ok, Ok, Ok, Ok, Ok]),
+    ]
+};
+
+#[tokio::test]
+async fn every_role_sees_exactly_what_the_rules_allow() {
+    let app = TestApp::spawn().await;
+    let mut anonymous = app.browser();
+    let mut browsers = [
+        app.signed_in("admin1", Role::Admin, None).await,
+        app.signed_in("office1", Role::Office, Some("市食安办"))
+            .await,
+        app.signed_in("clerk1", Role::Department, Some("市农业农村局"))
+            .await,
+        app.signed_in("assessor1", Role::Assessor, None).await,
+        app.signed_in("viewer1", Role::Viewer, None).await,
+    ];
+    for (path, expected) in MATRIX {
+        let got = outcome(&anonymous.get(path).await);
+        // A signed-in user visiting /login is sent home; count that as allowed.
+        assert_eq!(got, expected[0], "anonymous GET {path}");
+        for (index, browser) in browsers.iter_mut().enumerate() {
+            let page = browser.get(path).await;
+            let got = if *path == "/login" && page.status == StatusCode::SEE_OTHER {
+                Expect::Ok
+            } else {
+                outcome(&page)
+            };
+            assert_eq!(got, expected[index + 1], "role #{index} GET {path}");
+            if got == Expect::Forbidden {
+                assert!(page.contains("无权访问"), "refusal is a localised page");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn non_admins_cannot_change_accounts_or_organisations() {
+    let app = TestApp::spawn().await;
+    let target = app
+        .create_user("target", Role::Viewer, None, "Passw0rd!")
+        .await;
+    for (name, role, org) in [
+        ("office2", Role::Office, Some("市食安办")),
+        ("clerk2", Role::Department, Some("卡若区")),
+        ("assessor2", Role::Assessor, None),
+        ("viewer2", Role::Viewer, None),
+    ] {
+        let mut browser = app.signed_in(name, role, org).await;
+        browser.get("/").await;
+        let attempts = [
+            (
+                "/admin/users",
+                vec![
+                    ("username", "sneaky"),
+                    ("display_name", "x"),
+                    ("role", "admin"),
+                ],
+            ),
+            (
+                &*format!("/admin/users/{target}/active"),
+                vec![("active", "false")],
+            ),
+            (&*format!("/admin/users/{target}/password"), vec![]),
+            (
+                &*format!("/admin/users/{target}"),
+                vec![("display_name", "changed"), ("role", "admin")],
+            ),
+            ("/admin/orgs", vec![("name", "新县"), ("kind", "county")]),
+        ];
+        for (path, fields) in attempts {
+            let page = browser.post(path, &fields).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{name} POST {path}");
+        }
+    }
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE username = 'sneaky'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+    let (active, name): (bool, String) =
+        sqlx::query_as("SELECT active, display_name FROM users WHERE id = $1")
+            .bind(target)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(active);
+    assert_eq!(name, "target 姓名");
+    let orgs: i64 = sqlx::query_scalar("SELECT count(*) FROM organisations WHERE name = '新县'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(orgs, 0);
+}
+
+#[tokio::test]
+async fn health_checks_need_no_session() {
+    let app = TestApp::spawn().await;
+    let mut browser = app.browser();
+    let page = browser.get("/healthz").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.headers.get("set-cookie").is_none(),
+        "no session for health checks"
+    );
+    let page = browser.get("/readyz").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body, "ready");
+    let page = browser.get("/static/app.css").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_are_a_localised_404_for_signed_in_users() {
+    let app = TestApp::spawn().await;
+    let mut browser = app.signed_in("someone", Role::Viewer, None).await;
+    let page = browser.get("/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.contains("页面不存在"));
+    let page = browser.get("/rubric/indicators/95").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let page = browser.get("/rubric/indicators/abc").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,9 @@
+//! Integration tests against the real server and a real PostgreSQL. All in one binary
+//! (one build, one throwaway cluster).
+
+mod access;
+mod admin;
+mod auth;
+mod cli;
+mod rubric;
+mod support;

@@ -1,0 +1,361 @@
+//! Test harness: a real PostgreSQL (the one in DATABASE_URL, or a throwaway cluster this
+//! test binary starts from the system binaries and stops when it exits), a migrated
+//! template database built once, a fresh database per test, and the real server bound
+//! to a free port.
+
+use std::sync::Mutex;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use shian::accounts::{self, NewUser, Role};
+use shian::app::Application;
+use shian::config::Config;
+use shian::db::embedded::{Durability, EmbeddedPostgres};
+use shian::orgs;
+use sqlx::PgPool;
+use tokio::sync::OnceCell;
+
+/// The server URL of the admin database (`postgres`), set up once per test binary.
+static ADMIN_URL: OnceCell<String> = OnceCell::const_new();
+/// The throwaway cluster, when this binary started one; stopped at exit.
+static CLUSTER: Mutex<Option<(EmbeddedPostgres, tempfile::TempDir)>> = Mutex::new(None);
+
+extern "C" fn stop_cluster_at_exit() {
+    let taken = CLUSTER.lock().ok().and_then(|mut guard| guard.take());
+    if let Some((mut cluster, dir)) = taken {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            runtime.block_on(cluster.stop());
+        }
+        drop(dir);
+    }
+}
+
+async fn admin_url() -> &'static str {
+    ADMIN_URL
+        .get_or_init(|| async {
+            if let Ok(url) = std::env::var("DATABASE_URL") {
+                return url;
+            }
+            let dir = tempfile::Builder::new()
+                .prefix("shian-test-pg-")
+                .tempdir()
+                .expect("temporary folder");
+            // The postgres account (used when running as root) must be able to enter it.
+            std::fs::set_permissions(
+                dir.path(),
+                std::os::unix::fs::PermissionsExt::from_mode(0o755),
+            )
+            .expect("chmod temporary folder");
+            let mut cluster = EmbeddedPostgres::new(dir.path(), Durability::Throwaway)
+                .expect("PostgreSQL binaries");
+            cluster
+                .ensure_running()
+                .await
+                .expect("start throwaway PostgreSQL");
+            let url = cluster.url("postgres");
+            *CLUSTER.lock().expect("cluster lock") = Some((cluster, dir));
+            // SAFETY: registering a plain extern "C" function with no captured state.
+            unsafe {
+                libc::atexit(stop_cluster_at_exit);
+            }
+            url
+        })
+        .await
+}
+
+/// A URL for another database on the same server.
+fn database_url(admin_url: &str, database: &str) -> String {
+    let mut url = url::Url::parse(admin_url).expect("valid DATABASE_URL");
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
+/// Builds (once per schema + rubric version) a database with migrations, the rubric and
+/// the default counties, and copies it for each test.
+async fn fresh_database() -> String {
+    let admin_url = admin_url().await;
+    let admin = shian::db::connect(admin_url, 2)
+        .await
+        .expect("connect to admin database");
+    let fingerprint = {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for migration in shian::db::MIGRATOR.iter() {
+            hasher.update(&migration.checksum);
+        }
+        hasher.update(shian::rubric::data::BUNDLED_2021.as_bytes());
+        hasher.update(shian::config::DEFAULT_COUNTIES.join(",").as_bytes());
+        let digest = hasher.finalize();
+        digest
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let template = format!("shian_template_{fingerprint}");
+    let mut lock = admin.acquire().await.expect("connection");
+    sqlx::query("SELECT pg_advisory_lock(727172)")
+        .execute(&mut *lock)
+        .await
+        .expect("lock");
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut *lock)
+            .await
+            .expect("query");
+    if !exists {
+        sqlx::query(&format!("CREATE DATABASE {template}"))
+            .execute(&mut *lock)
+            .await
+            .expect("create template");
+        let pool = shian::db::connect(&database_url(admin_url, &template), 2)
+            .await
+            .expect("connect template");
+        shian::db::migrate(&pool).await.expect("migrate template");
+        let config = Config::for_tests(String::new(), std::env::temp_dir());
+        shian::app::prepare(&pool, &config)
+            .await
+            .expect("prepare template");
+        pool.close().await;
+    }
+    let name = format!("shian_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .execute(&mut *lock)
+        .await
+        .expect("create test database");
+    sqlx::query("SELECT pg_advisory_unlock(727172)")
+        .execute(&mut *lock)
+        .await
+        .expect("unlock");
+    drop(lock);
+    admin.close().await;
+    database_url(admin_url, &name)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    pub database_url: String,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let database_url = fresh_database().await;
+        let data_dir = tempfile::tempdir().expect("data folder");
+        let config = Config::for_tests(database_url.clone(), data_dir.path().to_path_buf());
+        let application = Application::build(config)
+            .await
+            .expect("application builds");
+        let base = format!("http://{}", application.local_addr());
+        let pool = application.pool();
+        tokio::spawn(application.run_until(std::future::pending()));
+        TestApp {
+            base,
+            pool,
+            database_url,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// Creates an account directly in the database; `org` is an organisation name.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        role: Role,
+        org: Option<&str>,
+        password: &str,
+    ) -> i64 {
+        let organisation_id = match org {
+            Some(name) => Some(
+                orgs::find_by_name_or_alias(&self.pool, name)
+                    .await
+                    .expect("query")
+                    .unwrap_or_else(|| panic!("no organisation {name}"))
+                    .id,
+            ),
+            None => None,
+        };
+        accounts::insert(
+            &self.pool,
+            &NewUser {
+                username: username.into(),
+                display_name: format!("{username} 姓名"),
+                role,
+                organisation_id,
+                password_hash: accounts::password::hash(password.into())
+                    .await
+                    .expect("hash"),
+                must_change_password: false,
+            },
+        )
+        .await
+        .expect("insert user")
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            csrf: None,
+        }
+    }
+
+    /// A browser signed in as a new user of `role` (password `Passw0rd!`).
+    pub async fn signed_in(&self, username: &str, role: Role, org: Option<&str>) -> Browser {
+        self.create_user(username, role, org, "Passw0rd!").await;
+        let mut browser = self.browser();
+        let response = browser.login(username, "Passw0rd!").await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "{username} signs in"
+        );
+        browser
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .expect("audit query")
+    }
+}
+
+/// A response with its body read.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+
+    /// The text of every element matching a CSS selector.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let document = scraper::Html::parse_document(&self.body);
+        let selector = scraper::Selector::parse(selector).expect("valid selector");
+        document
+            .select(&selector)
+            .map(|e| e.text().collect::<String>().trim().to_string())
+            .collect()
+    }
+
+    /// The value attribute of the input with this name.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let document = scraper::Html::parse_document(&self.body);
+        let selector = scraper::Selector::parse(&format!("[name=\"{name}\"]")).expect("selector");
+        document.select(&selector).next().and_then(|e| {
+            e.value()
+                .attr("value")
+                .map(str::to_string)
+                .or_else(|| Some(e.text().collect()))
+        })
+    }
+}
+
+/// A cookie-keeping client that remembers the CSRF token of the last page it saw.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub csrf: Option<String>,
+}
+
+impl Browser {
+    async fn read(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("body");
+        let page = Page {
+            status,
+            headers,
+            body,
+        };
+        if let Some(token) = page.input_value("csrf_token") {
+            self.csrf = Some(token);
+        }
+        page
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        self.read(response).await
+    }
+
+    pub async fn get_with(&mut self, path: &str, header: (&str, &str)) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(header.0, header.1)
+            .send()
+            .await
+            .expect("GET");
+        self.read(response).await
+    }
+
+    /// Makes sure a CSRF token is known (by loading a page that has one).
+    pub async fn token(&mut self) -> String {
+        if self.csrf.is_none() {
+            self.get("/login").await;
+        }
+        self.csrf.clone().expect("a page with a CSRF token")
+    }
+
+    /// Posts a form with the session's CSRF token added.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.token().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.post_raw(path, &form).await
+    }
+
+    /// Posts exactly these fields (no token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        self.read(response).await
+    }
+
+    pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Page {
+        let token = self.token().await;
+        let response = self
+            .client
+            .post(format!("{}{path}?csrf_token={token}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST multipart");
+        self.read(response).await
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> Page {
+        self.get("/login").await;
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
+    }
+}
