@@ -41,6 +41,7 @@ impl Application {
             db: database.pool.clone(),
             config: Arc::new(config.clone()),
             dummy_hash: Arc::new(accounts::password::dummy_hash().await),
+            login_throttle: Arc::default(),
         };
         let router = web::router(state, sessions);
         let listener = TcpListener::bind(config.addr)

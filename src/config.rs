@@ -44,6 +44,9 @@ pub struct Config {
     pub default_counties: Vec<String>,
     /// Largest pool size (`SHIAN_DB_POOL`).
     pub db_pool_size: u32,
+    /// Take the client address from `X-Forwarded-For` (`SHIAN_TRUST_PROXY`); only behind
+    /// a reverse proxy you run, which sets that header.
+    pub trust_proxy: bool,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -59,6 +62,7 @@ struct FileConfig {
     session_minutes: Option<i64>,
     counties: Option<Vec<String>>,
     db_pool_size: Option<u32>,
+    trust_proxy: Option<bool>,
 }
 
 impl Config {
@@ -126,6 +130,11 @@ impl Config {
             None => file.db_pool_size.unwrap_or(16),
         };
 
+        let trust_proxy = match env("SHIAN_TRUST_PROXY") {
+            Some(v) => parse_bool("SHIAN_TRUST_PROXY", &v)?,
+            None => file.trust_proxy.unwrap_or(false),
+        };
+
         Ok(Config {
             addr,
             database_url: env("DATABASE_URL").or(file.database_url),
@@ -142,6 +151,7 @@ impl Config {
             session_minutes,
             default_counties,
             db_pool_size,
+            trust_proxy,
         })
     }
 

@@ -21,6 +21,7 @@ login-help = Forgot your password? Ask the city office administrator to reset it
 login-missing = Please enter your username and password.
 login-failed = Wrong username or password.
 login-disabled = This account has been disabled. Please contact the city office administrator.
+login-throttled = Too many failed sign-ins. Please try again in { $minutes } minutes.
 
 field-username = Username
 field-password = Password

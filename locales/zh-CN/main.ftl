@@ -21,6 +21,7 @@ login-help = 忘记密码请联系市创建办管理员重置。
 login-missing = 请输入用户名和密码。
 login-failed = 用户名或密码错误。
 login-disabled = 该账号已停用，请联系市创建办管理员。
+login-throttled = 登录失败次数过多，请 { $minutes } 分钟后再试。
 
 field-username = 用户名
 field-password = 密码

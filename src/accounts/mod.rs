@@ -2,6 +2,7 @@
 
 pub mod csv_import;
 pub mod password;
+pub mod throttle;
 
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgExecutor, PgPool};

@@ -17,6 +17,11 @@ use crate::accounts::{self, Role, User};
 use crate::i18n::Lang;
 
 pub const USER_ID_KEY: &str = "uid";
+/// When the session was last extended (unix seconds).
+const SEEN_KEY: &str = "seen";
+/// Sessions expire after a period of inactivity. Extending one means a database write,
+/// so it is done at most this often rather than on every request.
+const TOUCH_EVERY_SECS: i64 = 300;
 pub const LANG_COOKIE: &str = "shian_lang";
 
 /// Who may use a path.
@@ -90,10 +95,7 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         return AppError::Other(anyhow::anyhow!("session layer missing")).into_response();
     };
     let headers = request.headers().clone();
-    let client_addr = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string());
+    let client_addr = client_address(&request, state.config.trust_proxy);
     let path = request.uri().path().to_string();
     let context = match build_context(&state, &session, &headers, client_addr, path).await {
         Ok(context) => context,
@@ -174,6 +176,13 @@ async fn build_context(
         },
         None => None,
     };
+    if user.is_some() {
+        let now = chrono::Utc::now().timestamp();
+        let seen = session.get::<i64>(SEEN_KEY).await?.unwrap_or(0);
+        if now - seen >= TOUCH_EVERY_SECS {
+            session.insert(SEEN_KEY, now).await?;
+        }
+    }
     let csrf_token = match session.get::<String>(csrf::SESSION_KEY).await? {
         Some(token) => token,
         None => {
@@ -190,6 +199,28 @@ async fn build_context(
         client_addr,
         path,
     })
+}
+
+/// The peer's address, or behind a trusted proxy the last address it appended to
+/// `X-Forwarded-For` (earlier entries are whatever the client claimed).
+fn client_address(request: &Request, trust_proxy: bool) -> Option<String> {
+    if trust_proxy {
+        let forwarded = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .last();
+        if let Some(address) = forwarded {
+            return Some(address.to_string());
+        }
+    }
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
 }
 
 /// The user's saved choice, then the language cookie, then the browser's preference,

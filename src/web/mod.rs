@@ -34,6 +34,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Verified against when a login names an unknown user, so timing tells nothing.
     pub dummy_hash: Arc<String>,
+    pub login_throttle: Arc<crate::accounts::throttle::LoginThrottle>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -362,3 +362,34 @@ async fn english_is_available_per_browser_and_per_user() {
         .await;
     assert_eq!(page.location(), Some("/"));
 }
+
+#[tokio::test]
+async fn repeated_failures_are_throttled() {
+    let app = TestApp::spawn().await;
+    app.create_user("target", Role::Office, Some("市食安办"), "Passw0rd!")
+        .await;
+    let mut attacker = app.browser();
+    attacker.get("/login").await;
+    for _ in 0..shian::accounts::throttle::MAX_FAILURES {
+        let page = attacker
+            .post(
+                "/login",
+                &[("username", "target"), ("password", "guess-1234")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    let page = attacker
+        .post(
+            "/login",
+            &[("username", "target"), ("password", "Passw0rd!")],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert!(page.contains("登录失败次数过多"));
+    assert_eq!(page.input_value("username").as_deref(), Some("target"));
+}

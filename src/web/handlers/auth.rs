@@ -68,6 +68,24 @@ pub async fn login(
     if form.username.trim().is_empty() || form.password.is_empty() {
         return refuse(ctx, "login-missing", StatusCode::UNPROCESSABLE_ENTITY);
     }
+    let client = ctx.request.client_addr.clone();
+    if let Some(wait) = state
+        .login_throttle
+        .blocked_for(&form.username, client.as_deref())
+    {
+        let minutes = wait.as_secs().div_ceil(60).max(1) as i64;
+        let error = Some(ctx.t1("login-throttled", "minutes", minutes));
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            render(&LoginPage {
+                ctx,
+                username: form.username.clone(),
+                next: safe_next(&form.next),
+                error,
+            })?,
+        )
+            .into_response());
+    }
     let found = accounts::find_for_login(&state.db, &form.username).await?;
     let (user, verified) = match found {
         Some((user, hash)) => {
@@ -80,9 +98,11 @@ pub async fn login(
             (None, false)
         }
     };
-    let client = ctx.request.client_addr.clone();
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!(username = %form.username, "failed login");
+        state
+            .login_throttle
+            .record_failure(&form.username, client.as_deref());
         audit::record(
             &state.db,
             audit::Event {
@@ -101,6 +121,7 @@ pub async fn login(
         return refuse(ctx, "login-disabled", StatusCode::FORBIDDEN);
     }
 
+    state.login_throttle.record_success(&form.username);
     // A fresh session id on sign-in defeats session fixation; a fresh CSRF token too.
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user.id).await?;
