@@ -212,7 +212,7 @@ fn client_address(request: &Request, trust_proxy: bool) -> Option<String> {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
-            .last();
+            .next_back();
         if let Some(address) = forwarded {
             return Some(address.to_string());
         }
