@@ -18,7 +18,8 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     database: Database,
-    session_cleanup: tokio::task::JoinHandle<()>,
+    /// Periodic jobs (expired sessions, reminders), stopped at shutdown.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -27,6 +28,20 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let database = Database::open(&config).await?;
         let sessions = prepare(&database.pool, &config).await?;
+        let reminders = tokio::spawn({
+            let pool = database.pool.clone();
+            async move {
+                let mut every = tokio::time::interval(tokio::time::Duration::from_secs(3600));
+                loop {
+                    every.tick().await;
+                    match crate::notifications::send_reminders(&pool).await {
+                        Ok(0) => {}
+                        Ok(sent) => tracing::info!(sent, "reminders sent"),
+                        Err(err) => tracing::warn!(error = %err, "sending reminders failed"),
+                    }
+                }
+            }
+        });
         let session_cleanup = tokio::spawn({
             let sessions = sessions.clone();
             async move {
@@ -42,6 +57,9 @@ impl Application {
             config: Arc::new(config.clone()),
             dummy_hash: Arc::new(accounts::password::dummy_hash().await),
             login_throttle: Arc::default(),
+            storage: crate::storage::Storage::new(config.files_dir()).with_context(|| {
+                format!("cannot use file folder {}", config.files_dir().display())
+            })?,
         };
         let router = web::router(state, sessions);
         let listener = TcpListener::bind(config.addr)
@@ -51,7 +69,7 @@ impl Application {
             listener,
             router,
             database,
-            session_cleanup,
+            background: vec![session_cleanup, reminders],
         })
     }
 
@@ -77,7 +95,9 @@ impl Application {
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
-        self.session_cleanup.abort();
+        for job in &self.background {
+            job.abort();
+        }
         self.database.close().await;
         served.context("HTTP server failed")
     }
@@ -96,6 +116,7 @@ pub async fn prepare(pool: &PgPool, config: &Config) -> anyhow::Result<PostgresS
         import::Outcome::Unchanged { edition } => tracing::debug!(edition, "rubric up to date"),
     }
     orgs::seed_default_counties(pool, &config.default_counties).await?;
+    crate::campaigns::ensure_default(pool, &config.city_name).await?;
     let sessions = PostgresStore::new(pool.clone());
     sessions
         .migrate()

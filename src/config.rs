@@ -47,6 +47,10 @@ pub struct Config {
     /// Take the client address from `X-Forwarded-For` (`SHIAN_TRUST_PROXY`); only behind
     /// a reverse proxy you run, which sets that header.
     pub trust_proxy: bool,
+    /// Largest evidence file in bytes (`SHIAN_MAX_UPLOAD_MB`, in megabytes).
+    pub max_upload_bytes: u64,
+    /// The city of the campaign created on first start (`SHIAN_CITY`).
+    pub city_name: String,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -63,6 +67,8 @@ struct FileConfig {
     counties: Option<Vec<String>>,
     db_pool_size: Option<u32>,
     trust_proxy: Option<bool>,
+    max_upload_mb: Option<u64>,
+    city: Option<String>,
 }
 
 impl Config {
@@ -135,6 +141,16 @@ impl Config {
             None => file.trust_proxy.unwrap_or(false),
         };
 
+        let max_upload_mb = match env("SHIAN_MAX_UPLOAD_MB") {
+            Some(v) => v
+                .parse::<u64>()
+                .with_context(|| format!("SHIAN_MAX_UPLOAD_MB {v:?} is not a number"))?,
+            None => file.max_upload_mb.unwrap_or(200),
+        };
+        if max_upload_mb == 0 {
+            bail!("SHIAN_MAX_UPLOAD_MB must be at least 1");
+        }
+
         Ok(Config {
             addr,
             database_url: env("DATABASE_URL").or(file.database_url),
@@ -152,6 +168,10 @@ impl Config {
             default_counties,
             db_pool_size,
             trust_proxy,
+            max_upload_bytes: max_upload_mb * 1024 * 1024,
+            city_name: env("SHIAN_CITY")
+                .or(file.city)
+                .unwrap_or_else(|| "昌都市".to_string()),
         })
     }
 
@@ -164,6 +184,11 @@ impl Config {
         config.data_dir = data_dir;
         config.db_pool_size = 4;
         config
+    }
+
+    /// Where uploaded files are kept.
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
     }
 
     /// Where the embedded PostgreSQL cluster lives.

@@ -4,10 +4,15 @@
 pub mod accounts;
 pub mod app;
 pub mod audit;
+pub mod campaigns;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod evidence;
 pub mod i18n;
+pub mod notifications;
 pub mod orgs;
 pub mod rubric;
+pub mod storage;
+pub mod tasks;
 pub mod web;

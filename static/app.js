@@ -29,3 +29,64 @@
     }
   });
 })();
+// Evidence uploads: drag and drop, a progress bar, and auto-submit of "new version" pickers.
+(function () {
+  "use strict";
+  document.querySelectorAll("input.auto-submit").forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (input.files && input.files.length) input.form.submit();
+    });
+  });
+  document.querySelectorAll("form.upload-form").forEach(function (form) {
+    var zone = form.querySelector(".dropzone");
+    var input = form.querySelector('input[type="file"]');
+    var bar = form.querySelector(".upload-progress");
+    var status = form.querySelector(".upload-status");
+    if (zone && input) {
+      ["dragenter", "dragover"].forEach(function (name) {
+        zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.add("over"); });
+      });
+      ["dragleave", "drop"].forEach(function (name) {
+        zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.remove("over"); });
+      });
+      zone.addEventListener("drop", function (e) {
+        if (e.dataTransfer && e.dataTransfer.files.length) {
+          input.files = e.dataTransfer.files;
+          status.textContent = Array.prototype.map.call(input.files, function (f) { return f.name; }).join("、");
+        }
+      });
+    }
+    if (!window.XMLHttpRequest || !window.FormData || !bar) return;
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      bar.hidden = false;
+      status.textContent = form.getAttribute("data-uploading") || "";
+      form.querySelector('button[type="submit"]').disabled = true;
+      xhr.upload.addEventListener("progress", function (ev) {
+        if (ev.lengthComputable) {
+          bar.value = Math.round((ev.loaded / ev.total) * 100);
+          status.textContent = (form.getAttribute("data-uploading") || "") + " " + bar.value + "%";
+        }
+      });
+      xhr.addEventListener("load", function () {
+        // Success ends in a redirect to the task page; a refusal returns the page with
+        // its messages and the typed fields, shown as it is.
+        if (xhr.status < 400 && xhr.responseURL) {
+          window.location.href = xhr.responseURL;
+        } else {
+          document.open();
+          document.write(xhr.responseText);
+          document.close();
+        }
+      });
+      xhr.addEventListener("error", function () {
+        form.querySelector('button[type="submit"]').disabled = false;
+        bar.hidden = true;
+        status.textContent = "✕";
+      });
+      xhr.send(new FormData(form));
+    });
+  });
+})();

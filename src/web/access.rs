@@ -47,6 +47,7 @@ pub const RULES: &[(&str, Access)] = &[
     ("/login", Access::Public),
     ("/lang", Access::Public),
     ("/admin", Access::Roles(&[Role::Admin])),
+    ("/review", Access::Roles(&[Role::Admin, Role::Office])),
 ];
 
 /// Paths a user who must change their password may still use.
@@ -76,13 +77,19 @@ impl Policy {
         user.role == Role::Admin
     }
 
-    /// May `user` act for organisation `org_id` (edit its tasks, upload its evidence)?
-    pub fn can_act_for_org(user: &User, org_id: i64) -> bool {
+    /// May `user` work on organisation `org_id`'s tasks (upload, submit)? Its own clerks,
+    /// and the city office, which sometimes files material on a department's behalf.
+    pub fn can_contribute(user: &User, org_id: i64) -> bool {
         match user.role {
             Role::Admin | Role::Office => true,
             Role::Department => user.organisation_id == Some(org_id),
             Role::Assessor | Role::Viewer => false,
         }
+    }
+
+    /// Approving and returning submitted tasks, managing assignments.
+    pub fn can_review(user: &User) -> bool {
+        matches!(user.role, Role::Admin | Role::Office)
     }
 }
 
@@ -192,12 +199,17 @@ async fn build_context(
         }
     };
     let lang = choose_language(user.as_ref(), headers);
+    let unread = match &user {
+        Some(user) => crate::notifications::unread_count(&state.db, user.id).await?,
+        None => 0,
+    };
     Ok(RequestContext {
         user,
         lang,
         csrf_token,
         client_addr,
         path,
+        unread,
     })
 }
 

@@ -21,6 +21,8 @@ pub struct RequestContext {
     pub csrf_token: String,
     pub client_addr: Option<String>,
     pub path: String,
+    /// Unread notifications of the signed-in user (shown in the header).
+    pub unread: i64,
 }
 
 /// A one-time message shown on the next page (after a redirect).
@@ -82,6 +84,40 @@ impl PageCtx {
 
     pub fn has_role(&self, role: &str) -> bool {
         self.user().is_some_and(|u| u.role.as_str() == role)
+    }
+
+    pub fn can_review(&self) -> bool {
+        self.user()
+            .is_some_and(crate::web::access::Policy::can_review)
+    }
+
+    pub fn status_label(&self, status: &crate::tasks::Status) -> String {
+        self.t(&format!("status-{}", status.as_str()))
+    }
+
+    pub fn kind_of_evidence(&self, kind: &str) -> String {
+        self.t(&format!("evidence-kind-{kind}"))
+    }
+
+    pub fn event_label(&self, action: &str) -> String {
+        self.t(&format!("event-{action}"))
+    }
+
+    /// A notification worded in the reader's language.
+    pub fn notification_text(&self, n: &crate::notifications::Notification) -> String {
+        let mut args: Vec<(&str, Arg)> = Vec::new();
+        for name in ["indicator", "comment", "period", "due", "count"] {
+            match n.params.get(name) {
+                Some(serde_json::Value::Number(v)) => {
+                    args.push((name, Arg::Number(v.as_i64().unwrap_or(0))))
+                }
+                Some(serde_json::Value::String(v)) => args.push((name, Arg::Text(v.clone()))),
+                _ => args.push((name, Arg::Text(String::new()))),
+            }
+        }
+        self.request
+            .lang
+            .t_args(&format!("notice-{}", n.kind), &args)
     }
 
     pub fn is_admin(&self) -> bool {

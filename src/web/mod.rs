@@ -35,6 +35,7 @@ pub struct AppState {
     /// Verified against when a login names an unknown user, so timing tells nothing.
     pub dummy_hash: Arc<String>,
     pub login_throttle: Arc<crate::accounts::throttle::LoginThrottle>,
+    pub storage: crate::storage::Storage,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -74,7 +75,7 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
         .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Millis));
 
     let [nosniff, referrer, csp] = security_headers();
-    handlers::routes()
+    handlers::routes(state.config.max_upload_bytes)
         .merge(static_files)
         .fallback(handlers::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), access::gate))

@@ -5,7 +5,7 @@ use axum::response::Html;
 
 use super::context::{PageCtx, RequestContext};
 use super::error::{AppError, ErrorPage};
-use super::handlers::{ListQuery, TreeQuery};
+use super::handlers::{ListQuery, TasksQuery, TreeQuery, UploadValues};
 use crate::accounts::csv_import::Created;
 use crate::accounts::{Role, User};
 use crate::orgs::{OrgKind, Organisation, OrganisationSummary};
@@ -248,4 +248,94 @@ pub struct OrgFormPage {
     pub org_id: i64,
     pub values: OrgFormValues,
     pub errors: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "tasks/list.html")]
+pub struct TasksPage {
+    pub ctx: PageCtx,
+    pub campaign: crate::campaigns::Campaign,
+    pub today: chrono::NaiveDate,
+    pub rows: Vec<crate::tasks::TaskRow>,
+    pub counts: Vec<(crate::tasks::Status, i64)>,
+    pub organisations: Vec<Organisation>,
+    pub query: TasksQuery,
+    /// A clerk's own list (no organisation filter).
+    pub own_org: bool,
+}
+
+impl TasksPage {
+    pub fn statuses(&self) -> [crate::tasks::Status; 5] {
+        crate::tasks::Status::ALL
+    }
+    pub fn count(&self, status: &crate::tasks::Status) -> i64 {
+        self.counts
+            .iter()
+            .find(|(s, _)| s == status)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    }
+    pub fn org_selected(&self, id: &i64) -> bool {
+        self.query.org.trim() == id.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tasks/show.html")]
+pub struct TaskPage {
+    pub ctx: PageCtx,
+    pub campaign: crate::campaigns::Campaign,
+    pub today: chrono::NaiveDate,
+    pub task: crate::tasks::Task,
+    pub evidence: Vec<crate::evidence::EvidenceRow>,
+    pub events: Vec<crate::tasks::Event>,
+    pub organisations: Vec<Organisation>,
+    pub errors: Vec<String>,
+    pub upload: UploadValues,
+    pub can_edit: bool,
+    pub can_submit: bool,
+    pub can_review: bool,
+    pub max_upload: String,
+}
+
+impl TaskPage {
+    pub fn kinds(&self) -> [&'static str; 6] {
+        crate::evidence::KINDS
+    }
+    pub fn overdue(&self) -> bool {
+        self.task.due_on.is_some_and(|d| d < self.today)
+            && !matches!(
+                self.task.status,
+                crate::tasks::Status::Submitted | crate::tasks::Status::Approved
+            )
+    }
+    pub fn can_delete(&self, item: &crate::evidence::EvidenceRow) -> bool {
+        self.can_edit
+            && item.deleted_at.is_none()
+            && self
+                .ctx
+                .user()
+                .is_some_and(|u| item.created_by == Some(u.id) || u.role == Role::Admin)
+    }
+    pub fn is_submitted(&self) -> bool {
+        self.task.status == crate::tasks::Status::Submitted
+    }
+    pub fn due_value(&self) -> String {
+        self.task.due_on.map(|d| d.to_string()).unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tasks/review.html")]
+pub struct ReviewPage {
+    pub ctx: PageCtx,
+    pub rows: Vec<crate::tasks::TaskRow>,
+    pub counts: Vec<crate::tasks::LoopCounts>,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage {
+    pub ctx: PageCtx,
+    pub items: Vec<crate::notifications::Notification>,
 }

@@ -60,6 +60,16 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             "/admin/orgs/1",
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
         ),
+        ("/tasks", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        (
+            "/tasks?status=returned&overdue=1",
+            [ToLogin, Ok, Ok, Ok, Ok, Ok],
+        ),
+        (
+            "/review",
+            [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
+        ),
+        ("/notifications", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/login", [Ok, Ok, Ok, Ok, Ok, Ok]),
     ]
 };

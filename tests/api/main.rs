@@ -7,3 +7,4 @@ mod auth;
 mod cli;
 mod rubric;
 mod support;
+mod tasks;

@@ -140,14 +140,20 @@ pub struct TestApp {
     pub base: String,
     pub pool: PgPool,
     pub database_url: String,
-    _data_dir: tempfile::TempDir,
+    pub data_dir: tempfile::TempDir,
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with settings changed by `adjust` (e.g. a small upload limit).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let database_url = fresh_database().await;
         let data_dir = tempfile::tempdir().expect("data folder");
-        let config = Config::for_tests(database_url.clone(), data_dir.path().to_path_buf());
+        let mut config = Config::for_tests(database_url.clone(), data_dir.path().to_path_buf());
+        adjust(&mut config);
         let application = Application::build(config)
             .await
             .expect("application builds");
@@ -158,8 +164,40 @@ impl TestApp {
             base,
             pool,
             database_url,
-            _data_dir: data_dir,
+            data_dir,
         }
+    }
+
+    /// Every file under the data folder's `files/` (stored and temporary).
+    pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            if let Ok(entries) = std::fs::read_dir(dir) {
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        walk(&path, out)
+                    } else {
+                        out.push(path)
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.data_dir.path().join("files"), &mut out);
+        out
+    }
+
+    /// The id of the task of `org` (by name) for indicator `number` (the first, by id).
+    pub async fn task_id(&self, number: i32, org: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT t.id FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
+             JOIN organisations o ON o.id = t.organisation_id WHERE i.number = $1 AND o.name = $2 ORDER BY t.id LIMIT 1",
+        )
+        .bind(number)
+        .bind(org)
+        .fetch_one(&self.pool)
+        .await
+        .expect("task exists")
     }
 
     /// Creates an account directly in the database; `org` is an organisation name.

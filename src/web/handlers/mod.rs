@@ -5,21 +5,50 @@ mod account;
 mod admin_orgs;
 mod admin_users;
 mod auth;
+mod evidence;
 mod health;
 mod home;
+mod notifications;
 mod rubric;
+mod tasks;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
 
 pub use admin_users::ListQuery;
+pub use evidence::UploadValues;
 pub use rubric::TreeQuery;
+pub use tasks::TasksQuery;
 
 use super::AppState;
 use super::error::AppError;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
+    // Uploads stream to disk, so the usual small body limit is lifted for them; storage
+    // enforces the per-file limit, this layer the whole request's.
+    let total = max_upload_bytes
+        .saturating_mul(evidence::MAX_FILES as u64)
+        .saturating_add(1024 * 1024)
+        .min(usize::MAX as u64) as usize;
+    let uploads = Router::new()
+        .route("/tasks/{id}/evidence", post(evidence::upload))
+        .route("/evidence/{id}/replace", post(evidence::replace))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(total));
     Router::new()
+        .merge(uploads)
+        .route("/tasks", get(tasks::list).post(tasks::create))
+        .route("/tasks/{id}", get(tasks::show))
+        .route("/tasks/{id}/submit", post(tasks::submit))
+        .route("/tasks/{id}/review", post(tasks::review))
+        .route("/tasks/{id}/manage", post(tasks::manage))
+        .route("/review", get(tasks::review_queue))
+        .route("/evidence/{id}/delete", post(evidence::delete))
+        .route("/files/{version_id}", get(evidence::download))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_read))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/login", get(auth::login_page).post(auth::login))

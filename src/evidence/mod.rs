@@ -1,0 +1,228 @@
+//! Evidence (佐证资料): files an organisation uploads against a task, with versions.
+//! The bytes live in [`crate::storage`]; rows are written only after the bytes are stored.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, PgPool, Postgres, Transaction};
+
+use crate::storage::Stored;
+
+pub const KINDS: [&str; 6] = ["document", "ledger", "minutes", "photo", "news", "other"];
+
+/// What the uploader says about a file.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub title: String,
+    pub description: String,
+    pub year: Option<i32>,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct EvidenceRow {
+    pub id: i64,
+    pub task_id: i64,
+    pub organisation_id: i64,
+    pub title: String,
+    pub description: String,
+    pub year: Option<i32>,
+    pub kind: String,
+    pub created_by_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_by: Option<i64>,
+    pub version: i32,
+    pub version_id: i64,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+impl EvidenceRow {
+    pub fn previewable(&self) -> bool {
+        crate::storage::FileType::from_mime(&self.content_type).is_some_and(|t| t.previewable())
+    }
+
+    pub fn size_text(&self) -> String {
+        human_size(self.size_bytes)
+    }
+}
+
+pub fn human_size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if b >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} GB", b / 1024.0 / 1024.0 / 1024.0)
+    } else if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / 1024.0 / 1024.0)
+    } else if b >= 1024.0 {
+        format!("{:.0} KB", b / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+const ROW: &str = "e.id, e.task_id, e.organisation_id, e.title, e.description, e.year, e.kind, \
+     u.display_name AS created_by_name, e.created_at, e.deleted_at, e.created_by, \
+     v.version, v.id AS version_id, f.original_name, f.content_type, f.size_bytes, f.sha256";
+
+/// The evidence of a task, newest first, each with its latest version; deleted ones too
+/// (the page shows them struck out, as part of the history).
+pub async fn for_task(db: &PgPool, task_id: i64) -> sqlx::Result<Vec<EvidenceRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ROW} FROM evidence e \
+         JOIN LATERAL (SELECT * FROM evidence_versions WHERE evidence_id = e.id ORDER BY version DESC LIMIT 1) v ON true \
+         JOIN stored_files f ON f.id = v.file_id LEFT JOIN users u ON u.id = e.created_by \
+         WHERE e.task_id = $1 ORDER BY e.deleted_at IS NOT NULL, e.id DESC"
+    ))
+    .bind(task_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find(db: &PgPool, id: i64) -> sqlx::Result<Option<EvidenceRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ROW} FROM evidence e \
+         JOIN LATERAL (SELECT * FROM evidence_versions WHERE evidence_id = e.id ORDER BY version DESC LIMIT 1) v ON true \
+         JOIN stored_files f ON f.id = v.file_id LEFT JOIN users u ON u.id = e.created_by WHERE e.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Version {
+    pub id: i64,
+    pub evidence_id: i64,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub created_by_name: Option<String>,
+    pub storage_key: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+pub async fn versions(db: &PgPool, evidence_id: i64) -> sqlx::Result<Vec<Version>> {
+    sqlx::query_as(
+        "SELECT v.id, v.evidence_id, v.version, v.created_at, u.display_name AS created_by_name, f.storage_key, \
+                f.original_name, f.content_type, f.size_bytes, f.sha256 \
+         FROM evidence_versions v JOIN stored_files f ON f.id = v.file_id LEFT JOIN users u ON u.id = v.created_by \
+         WHERE v.evidence_id = $1 ORDER BY v.version DESC",
+    )
+    .bind(evidence_id)
+    .fetch_all(db)
+    .await
+}
+
+/// A version with the evidence it belongs to (for downloads and their access check).
+pub async fn version(db: &PgPool, version_id: i64) -> sqlx::Result<Option<(Version, i64, i64)>> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT e.organisation_id, e.task_id FROM evidence_versions v JOIN evidence e ON e.id = v.evidence_id WHERE v.id = $1",
+    )
+    .bind(version_id)
+    .fetch_optional(db)
+    .await?;
+    let Some((organisation_id, task_id)) = row else {
+        return Ok(None);
+    };
+    let version: Option<Version> = sqlx::query_as(
+        "SELECT v.id, v.evidence_id, v.version, v.created_at, u.display_name AS created_by_name, f.storage_key, \
+                f.original_name, f.content_type, f.size_bytes, f.sha256 \
+         FROM evidence_versions v JOIN stored_files f ON f.id = v.file_id LEFT JOIN users u ON u.id = v.created_by \
+         WHERE v.id = $1",
+    )
+    .bind(version_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(version.map(|v| (v, organisation_id, task_id)))
+}
+
+async fn insert_file(
+    tx: &mut Transaction<'_, Postgres>,
+    stored: &Stored,
+    name: &str,
+    user_id: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO stored_files (storage_key, original_name, content_type, size_bytes, sha256, uploaded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(&stored.key)
+    .bind(name.trim())
+    .bind(stored.file_type.mime())
+    .bind(stored.size as i64)
+    .bind(&stored.sha256)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Records a new piece of evidence for `task` whose file is already stored.
+pub async fn create(
+    tx: &mut Transaction<'_, Postgres>,
+    task: &crate::tasks::Task,
+    meta: &Meta,
+    stored: &Stored,
+    original_name: &str,
+    user_id: i64,
+) -> sqlx::Result<i64> {
+    let file_id = insert_file(tx, stored, original_name, user_id).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO evidence (campaign_id, task_id, organisation_id, title, description, year, kind, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(task.campaign_id)
+    .bind(task.id)
+    .bind(task.organisation_id)
+    .bind(meta.title.trim())
+    .bind(meta.description.trim())
+    .bind(meta.year)
+    .bind(&meta.kind)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("INSERT INTO evidence_versions (evidence_id, version, file_id, created_by) VALUES ($1, 1, $2, $3)")
+        .bind(id)
+        .bind(file_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
+/// Adds a new version; the earlier ones stay.
+pub async fn add_version(
+    tx: &mut Transaction<'_, Postgres>,
+    evidence_id: i64,
+    stored: &Stored,
+    original_name: &str,
+    user_id: i64,
+) -> sqlx::Result<i32> {
+    let file_id = insert_file(tx, stored, original_name, user_id).await?;
+    sqlx::query_scalar(
+        "INSERT INTO evidence_versions (evidence_id, version, file_id, created_by) \
+         SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM evidence_versions WHERE evidence_id = $1 \
+         RETURNING version",
+    )
+    .bind(evidence_id)
+    .bind(file_id)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn soft_delete(
+    tx: &mut Transaction<'_, Postgres>,
+    evidence_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE evidence SET deleted_at = now(), deleted_by = $2 WHERE id = $1 AND deleted_at IS NULL")
+        .bind(evidence_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,326 @@
+//! File storage on the local disk, under `<data dir>/files`.
+//!
+//! An upload streams into a temporary file while its SHA-256 is computed and its first
+//! bytes are checked against an allow-list of file types; only a complete, accepted file
+//! is renamed into place. The temporary file is removed on every other outcome — a refused
+//! type, a size over the limit, a broken or dropped connection — so nothing half-written
+//! is ever left behind or recorded.
+
+pub mod sniff;
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+pub use sniff::FileType;
+
+/// How many leading bytes decide the file type.
+const SNIFF_BYTES: usize = 8192;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("file larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("file type not allowed")]
+    Disallowed,
+    #[error("empty file")]
+    Empty,
+    #[error("upload interrupted: {0}")]
+    Interrupted(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// A file safely stored, with what was learnt while storing it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub key: String,
+    pub size: u64,
+    pub sha256: String,
+    pub file_type: FileType,
+}
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    root: PathBuf,
+}
+
+/// Removes the temporary file unless it was moved into place — also when the future
+/// writing it is dropped because the client went away.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Storage {
+    pub fn new(root: PathBuf) -> std::io::Result<Storage> {
+        std::fs::create_dir_all(root.join("tmp"))?;
+        let storage = Storage { root };
+        storage.remove_leftovers();
+        Ok(storage)
+    }
+
+    /// Temporary files can only survive a crash; clear them at start.
+    fn remove_leftovers(&self) {
+        if let Ok(entries) = std::fs::read_dir(self.root.join("tmp")) {
+            for entry in entries.flatten() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    pub fn path(&self, key: &str) -> PathBuf {
+        self.root.join(key)
+    }
+
+    /// Streams `body` to disk. `name` (the uploaded file name) helps tell text formats
+    /// apart, since those have no magic bytes.
+    pub async fn store<S, E>(
+        &self,
+        name: &str,
+        mut body: S,
+        limit: u64,
+    ) -> Result<Stored, StorageError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut temp = TempFile {
+            path: self.root.join("tmp").join(format!("{id}.part")),
+            keep: false,
+        };
+        let mut file = tokio::fs::File::create(&temp.path).await?;
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
+        let mut file_type: Option<FileType> = None;
+
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| StorageError::Interrupted(e.to_string()))?;
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(StorageError::TooLarge { limit });
+            }
+            if file_type.is_none() {
+                let wanted = SNIFF_BYTES - head.len();
+                head.extend_from_slice(&chunk[..wanted.min(chunk.len())]);
+                if head.len() >= SNIFF_BYTES {
+                    file_type = Some(sniff::detect(&head, name).ok_or(StorageError::Disallowed)?);
+                }
+            }
+            hasher.update(&chunk);
+            file.write_all(&chunk).await?;
+        }
+        if size == 0 {
+            return Err(StorageError::Empty);
+        }
+        let file_type = match file_type {
+            Some(t) => t,
+            None => sniff::detect(&head, name).ok_or(StorageError::Disallowed)?,
+        };
+        file.sync_all().await?;
+        drop(file);
+
+        let key = format!("{}/{}/{id}", &id[..2], &id[2..4]);
+        let final_path = self.path(&key);
+        if let Some(parent) = final_path.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        tokio::fs::rename(&temp.path, &final_path).await?;
+        temp.keep = true;
+        Ok(Stored {
+            key,
+            size,
+            sha256: hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            file_type,
+        })
+    }
+
+    pub async fn open(&self, key: &str) -> std::io::Result<tokio::fs::File> {
+        tokio::fs::File::open(self.path(key)).await
+    }
+
+    /// Deletes a stored file (used when the database refused to record it).
+    pub async fn remove(&self, key: &str) {
+        if let Err(err) = tokio::fs::remove_file(self.path(key)).await {
+            tracing::warn!(key, error = %err, "could not remove stored file");
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// Why an uploaded file name is refused; None when it is fine. Browsers send only the
+/// base name, so anything with a path in it was crafted and is not silently rewritten.
+pub fn check_file_name(name: &str) -> Result<(), &'static str> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err("upload-error-no-name");
+    }
+    if trimmed.contains('/') || trimmed.contains('\\') || trimmed == "." || trimmed == ".." {
+        return Err("upload-error-path-in-name");
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("upload-error-bad-name");
+    }
+    if trimmed.chars().count() > 200 {
+        return Err("upload-error-long-name");
+    }
+    Ok(())
+}
+
+/// `Content-Disposition` with the UTF-8 name (RFC 6266/5987) and an ASCII fallback.
+pub fn content_disposition(disposition: &str, name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    format!("{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::stream;
+
+    fn chunks(
+        data: &[u8],
+        size: usize,
+    ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
+        let parts: Vec<Result<Bytes, std::io::Error>> = data
+            .chunks(size)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        stream::iter(parts)
+    }
+
+    fn files_in(dir: &Path) -> usize {
+        walk(dir).len()
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path))
+            } else {
+                out.push(path)
+            }
+        }
+        out
+    }
+
+    fn pdf(size: usize) -> Vec<u8> {
+        let mut data = b"%PDF-1.7\n".to_vec();
+        data.resize(size, b'x');
+        data
+    }
+
+    #[tokio::test]
+    async fn stores_hashes_and_types_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::new(dir.path().to_path_buf()).unwrap();
+        let data = pdf(100_000);
+        let stored = storage
+            .store("报告.pdf", chunks(&data, 4096), 1 << 20)
+            .await
+            .unwrap();
+        assert_eq!(stored.size, 100_000);
+        assert_eq!(stored.file_type, FileType::Pdf);
+        let expected: String = Sha256::digest(&data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(stored.sha256, expected);
+        assert_eq!(std::fs::read(storage.path(&stored.key)).unwrap(), data);
+        assert_eq!(files_in(dir.path()), 1, "no temporary file left");
+    }
+
+    #[tokio::test]
+    async fn refusals_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::new(dir.path().to_path_buf()).unwrap();
+        let too_big = storage
+            .store("a.pdf", chunks(&pdf(50_000), 1000), 10_000)
+            .await;
+        assert!(matches!(
+            too_big,
+            Err(StorageError::TooLarge { limit: 10_000 })
+        ));
+
+        let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
+        exe.resize(20_000, 0);
+        let disguised = storage.store("报告.pdf", chunks(&exe, 1000), 1 << 20).await;
+        assert!(matches!(disguised, Err(StorageError::Disallowed)));
+
+        let empty = storage.store("a.txt", chunks(b"", 10), 1 << 20).await;
+        assert!(matches!(empty, Err(StorageError::Empty)));
+
+        let broken = stream::iter(vec![
+            Ok(Bytes::from(pdf(9000))),
+            Err(std::io::Error::other("connection reset")),
+        ]);
+        let interrupted = storage.store("a.pdf", broken, 1 << 20).await;
+        assert!(matches!(interrupted, Err(StorageError::Interrupted(_))));
+
+        // A future dropped mid-stream (the client went away) cleans up too.
+        let stalled = stream::iter(vec![Ok::<_, std::io::Error>(Bytes::from(pdf(9000)))])
+            .chain(stream::pending());
+        let pending = storage.store("a.pdf", stalled, 1 << 20);
+        let timed_out = tokio::time::timeout(std::time::Duration::from_millis(100), pending).await;
+        assert!(timed_out.is_err());
+        assert_eq!(
+            files_in(dir.path()),
+            0,
+            "every refusal removed its temporary file"
+        );
+    }
+
+    #[test]
+    fn file_names() {
+        assert!(check_file_name("2024年工作总结.pdf").is_ok());
+        assert_eq!(
+            check_file_name("../../etc/passwd"),
+            Err("upload-error-path-in-name")
+        );
+        assert_eq!(
+            check_file_name("C:\\docs\\a.pdf"),
+            Err("upload-error-path-in-name")
+        );
+        assert_eq!(check_file_name("a\u{0}.pdf"), Err("upload-error-bad-name"));
+        assert_eq!(check_file_name("  "), Err("upload-error-no-name"));
+    }
+
+    #[test]
+    fn disposition_keeps_chinese_names() {
+        let header = content_disposition("attachment", "会议纪要 2024.pdf");
+        assert!(header.starts_with("attachment; filename=\"____ 2024.pdf\"; filename*=UTF-8''"));
+        assert!(header.contains("%E4%BC%9A"));
+    }
+}

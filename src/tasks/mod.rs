@@ -1,0 +1,429 @@
+//! Tasks: what each organisation owes for each indicator, and the review loop that closes
+//! them (闭环). Generated from the rubric; the office adds, reassigns and removes.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, PgExecutor, PgPool, Postgres, Transaction};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    NotStarted,
+    InProgress,
+    Submitted,
+    Returned,
+    Approved,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::NotStarted,
+        Status::InProgress,
+        Status::Submitted,
+        Status::Returned,
+        Status::Approved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotStarted => "not_started",
+            Status::InProgress => "in_progress",
+            Status::Submitted => "submitted",
+            Status::Returned => "returned",
+            Status::Approved => "approved",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The organisation may still add, replace or delete evidence.
+    pub fn editable(self) -> bool {
+        matches!(
+            self,
+            Status::NotStarted | Status::InProgress | Status::Returned
+        )
+    }
+}
+
+/// Text of the task made for a named organisation that no numbered rubric task addresses.
+const GENERIC_TASK: &str = "按照评价内容落实本指标要求，收集并报送佐证资料。";
+
+/// Creates the campaign's tasks from its rubric edition: one per numbered rubric task and
+/// organisation it addresses (各县（区） → every active county, 各责任单位 → the
+/// indicator's named organisations), plus a general task for each named organisation the
+/// numbered tasks leave out. Safe to run again: only what is missing is added (e.g. for a
+/// county created later). Returns how many tasks were added.
+pub async fn generate(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> {
+    let mut tx = db.begin().await?;
+    let rows = sqlx::query(
+        "WITH targets AS ( \
+             SELECT t.id AS rubric_task_id, t.indicator_id, t.text, tto.organisation_id \
+             FROM indicator_tasks t JOIN indicator_task_organisations tto ON tto.task_id = t.id \
+           UNION \
+             SELECT t.id, t.indicator_id, t.text, o.id FROM indicator_tasks t \
+             JOIN organisations o ON o.kind = 'county' AND o.active WHERE t.counties \
+           UNION \
+             SELECT t.id, t.indicator_id, t.text, io.organisation_id FROM indicator_tasks t \
+             JOIN indicator_organisations io ON io.indicator_id = t.indicator_id WHERE t.all_responsible \
+         ), inserted AS ( \
+             INSERT INTO tasks (campaign_id, indicator_id, organisation_id, rubric_task_id, relation, text) \
+             SELECT c.id, tg.indicator_id, tg.organisation_id, tg.rubric_task_id, \
+                    coalesce(io.role, CASE WHEN o.kind = 'county' THEN 'county' ELSE 'task' END), tg.text \
+             FROM campaigns c \
+             JOIN indicators i ON i.edition_id = c.edition_id \
+             JOIN targets tg ON tg.indicator_id = i.id \
+             JOIN organisations o ON o.id = tg.organisation_id \
+             LEFT JOIN indicator_organisations io ON io.indicator_id = i.id AND io.organisation_id = o.id \
+             WHERE c.id = $1 \
+             ON CONFLICT DO NOTHING \
+             RETURNING id \
+         ) \
+         INSERT INTO task_events (task_id, action) SELECT id, 'assigned' FROM inserted",
+    )
+    .bind(campaign_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+
+    // Named organisations (and, for 各县（区）, the counties) that no numbered task reaches.
+    let generic = sqlx::query(
+        "WITH owed AS ( \
+             SELECT io.indicator_id, io.organisation_id, io.role AS relation FROM indicator_organisations io \
+           UNION \
+             SELECT i.id, o.id, 'county' FROM indicators i JOIN organisations o ON o.kind = 'county' AND o.active \
+             WHERE i.counties \
+         ), inserted AS ( \
+             INSERT INTO tasks (campaign_id, indicator_id, organisation_id, relation, text) \
+             SELECT c.id, ow.indicator_id, ow.organisation_id, ow.relation, $2 \
+             FROM campaigns c JOIN indicators i ON i.edition_id = c.edition_id \
+             JOIN owed ow ON ow.indicator_id = i.id \
+             WHERE c.id = $1 AND NOT EXISTS ( \
+                 SELECT 1 FROM tasks x WHERE x.campaign_id = c.id AND x.indicator_id = ow.indicator_id \
+                   AND x.organisation_id = ow.organisation_id) \
+             RETURNING id \
+         ) \
+         INSERT INTO task_events (task_id, action) SELECT id, 'assigned' FROM inserted",
+    )
+    .bind(campaign_id)
+    .bind(GENERIC_TASK)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(rows + generic)
+}
+
+/// A task as lists show it.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct TaskRow {
+    pub id: i64,
+    pub indicator_number: i32,
+    pub indicator_content: String,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub relation: String,
+    pub text: String,
+    pub due_on: Option<NaiveDate>,
+    pub status: Status,
+    pub evidence_count: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TaskRow {
+    pub fn overdue(&self, today: &NaiveDate) -> bool {
+        self.due_on.is_some_and(|d| d < *today)
+            && !matches!(self.status, Status::Submitted | Status::Approved)
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct TaskFilter {
+    pub organisation_id: Option<i64>,
+    pub status: Option<Status>,
+    pub indicator_number: Option<i32>,
+    pub overdue_on: Option<NaiveDate>,
+}
+
+const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, i.content AS indicator_content, \
+     t.organisation_id, o.name AS organisation_name, t.relation, t.text, t.due_on, t.status, \
+     (SELECT count(*) FROM evidence e WHERE e.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
+     t.updated_at";
+
+/// Tasks of a campaign, overdue first, then by due date and indicator.
+pub async fn list(
+    db: &PgPool,
+    campaign_id: i64,
+    today: NaiveDate,
+    filter: &TaskFilter,
+) -> sqlx::Result<Vec<TaskRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
+         JOIN organisations o ON o.id = t.organisation_id \
+         WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+           AND ($2::bigint IS NULL OR t.organisation_id = $2) \
+           AND ($3::text IS NULL OR t.status = $3) \
+           AND ($4::int IS NULL OR i.number = $4) \
+           AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved'))) \
+         ORDER BY (t.due_on < $6 AND t.status NOT IN ('submitted', 'approved')) DESC NULLS LAST, \
+                  t.due_on NULLS LAST, i.number, o.sort_order, t.id"
+    ))
+    .bind(campaign_id)
+    .bind(filter.organisation_id)
+    .bind(filter.status.map(Status::as_str))
+    .bind(filter.indicator_number)
+    .bind(filter.overdue_on)
+    .bind(today)
+    .fetch_all(db)
+    .await
+}
+
+/// The office's review queue: submitted tasks, oldest submission first.
+pub async fn review_queue(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<TaskRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
+         JOIN organisations o ON o.id = t.organisation_id \
+         WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.status = 'submitted' \
+         ORDER BY t.updated_at, t.id"
+    ))
+    .bind(campaign_id)
+    .fetch_all(db)
+    .await
+}
+
+/// One task with what its page shows.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Task {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub indicator_id: i64,
+    pub indicator_number: i32,
+    pub indicator_content: String,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub rubric_task_id: Option<i64>,
+    pub relation: String,
+    pub text: String,
+    pub due_on: Option<NaiveDate>,
+    pub status: Status,
+    pub removed_at: Option<DateTime<Utc>>,
+}
+
+pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Task>> {
+    sqlx::query_as(
+        "SELECT t.id, t.campaign_id, t.indicator_id, i.number AS indicator_number, i.content AS indicator_content, \
+                t.organisation_id, o.name AS organisation_name, t.rubric_task_id, t.relation, t.text, t.due_on, \
+                t.status, t.removed_at \
+         FROM tasks t JOIN indicators i ON i.id = t.indicator_id JOIN organisations o ON o.id = t.organisation_id \
+         WHERE t.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Locks the task row for a state change inside `tx`.
+pub async fn lock(tx: &mut Transaction<'_, Postgres>, id: i64) -> sqlx::Result<Option<Task>> {
+    sqlx::query("SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    find(&mut **tx, id).await
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_name: Option<String>,
+    pub actor_org: Option<String>,
+    pub action: String,
+    pub comment: String,
+    pub detail: serde_json::Value,
+}
+
+pub async fn events(db: &PgPool, task_id: i64) -> sqlx::Result<Vec<Event>> {
+    sqlx::query_as(
+        "SELECT e.id, e.at, u.display_name AS actor_name, o.name AS actor_org, e.action, e.comment, e.detail \
+         FROM task_events e LEFT JOIN users u ON u.id = e.actor_id LEFT JOIN organisations o ON o.id = u.organisation_id \
+         WHERE e.task_id = $1 ORDER BY e.id",
+    )
+    .bind(task_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn record_event(
+    tx: &mut Transaction<'_, Postgres>,
+    task_id: i64,
+    actor_id: i64,
+    action: &str,
+    comment: &str,
+    detail: serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO task_events (task_id, actor_id, action, comment, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(task_id)
+        .bind(actor_id)
+        .bind(action)
+        .bind(comment)
+        .bind(detail)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_status(
+    tx: &mut Transaction<'_, Postgres>,
+    id: i64,
+    status: Status,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tasks SET status = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(status.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Why a step of the review loop is refused (the web layer words it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopError {
+    NotFound,
+    WrongState,
+    NoEvidence,
+    CommentRequired,
+}
+
+/// The clerk sends the task for review; it needs at least one piece of evidence.
+pub async fn submit(
+    db: &PgPool,
+    task_id: i64,
+    actor_id: i64,
+    comment: &str,
+) -> anyhow::Result<Result<Status, LoopError>> {
+    let mut tx = db.begin().await?;
+    let Some(task) = lock(&mut tx, task_id)
+        .await?
+        .filter(|t| t.removed_at.is_none())
+    else {
+        return Ok(Err(LoopError::NotFound));
+    };
+    if !task.status.editable() {
+        return Ok(Err(LoopError::WrongState));
+    }
+    let evidence: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM evidence WHERE task_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(task_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if evidence == 0 {
+        return Ok(Err(LoopError::NoEvidence));
+    }
+    let action = if task.status == Status::Returned {
+        "resubmitted"
+    } else {
+        "submitted"
+    };
+    set_status(&mut tx, task_id, Status::Submitted).await?;
+    record_event(
+        &mut tx,
+        task_id,
+        actor_id,
+        action,
+        comment.trim(),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(Status::Submitted))
+}
+
+/// The office approves a submitted task, or returns it with a comment saying what to fix.
+pub async fn review(
+    db: &PgPool,
+    task_id: i64,
+    actor_id: i64,
+    approve: bool,
+    comment: &str,
+) -> anyhow::Result<Result<Task, LoopError>> {
+    if !approve && comment.trim().is_empty() {
+        return Ok(Err(LoopError::CommentRequired));
+    }
+    let mut tx = db.begin().await?;
+    let Some(task) = lock(&mut tx, task_id)
+        .await?
+        .filter(|t| t.removed_at.is_none())
+    else {
+        return Ok(Err(LoopError::NotFound));
+    };
+    if task.status != Status::Submitted {
+        return Ok(Err(LoopError::WrongState));
+    }
+    let (status, action) = if approve {
+        (Status::Approved, "approved")
+    } else {
+        (Status::Returned, "returned")
+    };
+    set_status(&mut tx, task_id, status).await?;
+    record_event(
+        &mut tx,
+        task_id,
+        actor_id,
+        action,
+        comment.trim(),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(task))
+}
+
+/// Per organisation: how often its tasks came back, and were sent again.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct LoopCounts {
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub total: i64,
+    pub approved: i64,
+    pub submitted: i64,
+    pub returned_now: i64,
+    pub times_returned: i64,
+    pub times_resubmitted: i64,
+}
+
+pub async fn loop_counts(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<LoopCounts>> {
+    sqlx::query_as(
+        "SELECT o.id AS organisation_id, o.name AS organisation_name, \
+                count(*) AS total, \
+                count(*) FILTER (WHERE t.status = 'approved') AS approved, \
+                count(*) FILTER (WHERE t.status = 'submitted') AS submitted, \
+                count(*) FILTER (WHERE t.status = 'returned') AS returned_now, \
+                coalesce(sum((SELECT count(*) FROM task_events e WHERE e.task_id = t.id AND e.action = 'returned')), 0)::bigint AS times_returned, \
+                coalesce(sum((SELECT count(*) FROM task_events e WHERE e.task_id = t.id AND e.action = 'resubmitted')), 0)::bigint AS times_resubmitted \
+         FROM tasks t JOIN organisations o ON o.id = t.organisation_id \
+         WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+         GROUP BY o.id ORDER BY times_returned DESC, o.kind, o.sort_order, o.id",
+    )
+    .bind(campaign_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Counts by status for one organisation (or all, with None).
+pub async fn status_counts(
+    db: &PgPool,
+    campaign_id: i64,
+    organisation_id: Option<i64>,
+) -> sqlx::Result<Vec<(Status, i64)>> {
+    sqlx::query_as(
+        "SELECT status, count(*) FROM tasks WHERE campaign_id = $1 AND removed_at IS NULL \
+           AND ($2::bigint IS NULL OR organisation_id = $2) GROUP BY status",
+    )
+    .bind(campaign_id)
+    .bind(organisation_id)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,522 @@
+//! Uploading, replacing, deleting and downloading evidence files.
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::tasks::{task_page, task_page_with};
+use crate::accounts::{Role, User};
+use crate::audit;
+use crate::evidence::{self, KINDS, Meta};
+use crate::storage::{self, StorageError, Stored};
+use crate::tasks::{self, Status};
+use crate::web::AppState;
+use crate::web::access::Policy;
+use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::error::{AppError, AppResult};
+
+/// At most this many files in one upload.
+pub const MAX_FILES: usize = 20;
+
+/// What was typed into the upload form, kept when the upload is refused.
+#[derive(Debug, Clone, Default)]
+pub struct UploadValues {
+    pub title: String,
+    pub description: String,
+    pub year: String,
+    pub kind: String,
+}
+
+/// Reads a small text field of a multipart form.
+async fn text_field(field: axum::extract::multipart::Field<'_>) -> AppResult<String> {
+    let text = field
+        .text()
+        .await
+        .map_err(|_| AppError::BadRequest("error-bad-upload"))?;
+    if text.len() > 10_000 {
+        return Err(AppError::TooLarge);
+    }
+    Ok(text)
+}
+
+fn storage_message(ctx: &PageCtx, name: &str, error: &StorageError, limit: u64) -> String {
+    let lang = ctx.lang();
+    match error {
+        StorageError::TooLarge { .. } => lang.t_args(
+            "upload-error-too-large",
+            &[
+                ("name", name.into()),
+                ("limit", evidence::human_size(limit as i64).into()),
+            ],
+        ),
+        StorageError::Disallowed => lang.t_args("upload-error-type", &[("name", name.into())]),
+        StorageError::Empty => lang.t_args("upload-error-empty", &[("name", name.into())]),
+        StorageError::Interrupted(_) | StorageError::Io(_) => {
+            lang.t_args("upload-error-interrupted", &[("name", name.into())])
+        }
+    }
+}
+
+/// Streams every file of the form to storage. On any problem, whatever was stored is
+/// removed again and the problems are returned; nothing is recorded.
+async fn receive(
+    state: &AppState,
+    ctx: &PageCtx,
+    multipart: &mut Multipart,
+    values: &mut UploadValues,
+    max_files: usize,
+) -> AppResult<Result<Vec<(Stored, String)>, Vec<String>>> {
+    let limit = state.config.max_upload_bytes;
+    let mut stored: Vec<(Stored, String)> = Vec::new();
+    let mut problems = Vec::new();
+    let outcome: AppResult<()> = async {
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| AppError::BadRequest("error-bad-upload"))?
+        {
+            match field.name().unwrap_or("") {
+                "title" => values.title = text_field(field).await?,
+                "description" => values.description = text_field(field).await?,
+                "year" => values.year = text_field(field).await?,
+                "kind" => values.kind = text_field(field).await?,
+                "file" | "files" => {
+                    let name = field.file_name().unwrap_or("").to_string();
+                    if name.is_empty() {
+                        continue; // an empty file input
+                    }
+                    if stored.len() + problems.len() >= max_files {
+                        problems.push(ctx.t1("upload-error-too-many", "max", max_files));
+                        break;
+                    }
+                    if let Err(key) = storage::check_file_name(&name) {
+                        problems.push(ctx.lang().t_args(key, &[("name", name.as_str().into())]));
+                        continue;
+                    }
+                    match state.storage.store(&name, field, limit).await {
+                        Ok(file) => stored.push((file, name.trim().to_string())),
+                        Err(err) => {
+                            tracing::info!(file = %name, error = %err, "upload refused");
+                            problems.push(storage_message(ctx, &name, &err, limit));
+                            if matches!(err, StorageError::Interrupted(_)) {
+                                break;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() || !problems.is_empty() {
+        for (file, _) in &stored {
+            state.storage.remove(&file.key).await;
+        }
+    }
+    outcome?;
+    if problems.is_empty() && stored.is_empty() {
+        problems.push(ctx.t("upload-error-no-file"));
+    }
+    Ok(if problems.is_empty() {
+        Ok(stored)
+    } else {
+        Err(problems)
+    })
+}
+
+fn validate_meta(ctx: &PageCtx, values: &UploadValues) -> Result<Meta, Vec<String>> {
+    let mut problems = Vec::new();
+    let year = match values.year.trim() {
+        "" => None,
+        text => match text.parse::<i32>() {
+            Ok(y) if (2000..=2100).contains(&y) => Some(y),
+            _ => {
+                problems.push(ctx.t("upload-error-year"));
+                None
+            }
+        },
+    };
+    let kind = if values.kind.is_empty() {
+        "document".to_string()
+    } else {
+        values.kind.clone()
+    };
+    if !KINDS.contains(&kind.as_str()) {
+        problems.push(ctx.t("upload-error-kind"));
+    }
+    if values.title.chars().count() > 200 || values.description.chars().count() > 2000 {
+        problems.push(ctx.t("upload-error-text-long"));
+    }
+    if problems.is_empty() {
+        Ok(Meta {
+            title: values.title.trim().to_string(),
+            description: values.description.trim().to_string(),
+            year,
+            kind,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The task, if `user` may add evidence to it now.
+async fn task_for_contribution(
+    state: &AppState,
+    user: &User,
+    task_id: i64,
+) -> AppResult<tasks::Task> {
+    let task = tasks::find(&state.db, task_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !Policy::can_contribute(user, task.organisation_id) || task.removed_at.is_some() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(task)
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Path(task_id): Path<i64>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let task = task_for_contribution(&state, &user, task_id).await?;
+    if !task.status.editable() {
+        let message = ctx.t("task-error-state");
+        return task_page(
+            &state,
+            ctx,
+            &user,
+            task,
+            vec![message],
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let mut values = UploadValues::default();
+    let files = match receive(&state, &ctx, &mut multipart, &mut values, MAX_FILES).await? {
+        Ok(files) => files,
+        Err(problems) => return refused(&state, ctx, &user, task, problems, values).await,
+    };
+    let meta = match validate_meta(&ctx, &values) {
+        Ok(meta) => meta,
+        Err(problems) => {
+            for (file, _) in &files {
+                state.storage.remove(&file.key).await;
+            }
+            return refused(&state, ctx, &user, task, problems, values).await;
+        }
+    };
+    let recorded: anyhow::Result<Vec<String>> = async {
+        let mut tx = state.db.begin().await?;
+        let locked = tasks::lock(&mut tx, task_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("task vanished"))?;
+        if !locked.status.editable() {
+            anyhow::bail!("task left the editable state during the upload");
+        }
+        let mut names = Vec::new();
+        for (file, name) in &files {
+            let mut file_meta = meta.clone();
+            file_meta.title = match (meta.title.is_empty(), files.len()) {
+                (true, _) => name
+                    .rsplit_once('.')
+                    .map(|(stem, _)| stem)
+                    .unwrap_or(name)
+                    .to_string(),
+                (false, 1) => meta.title.clone(),
+                (false, _) => format!("{} - {}", meta.title, name),
+            };
+            evidence::create(&mut tx, &task, &file_meta, file, name, user.id).await?;
+            names.push(name.clone());
+        }
+        if locked.status == Status::NotStarted {
+            tasks::set_status(&mut tx, task_id, Status::InProgress).await?;
+        }
+        tasks::record_event(
+            &mut tx,
+            task_id,
+            user.id,
+            "uploaded",
+            "",
+            serde_json::json!({"files": names}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(names)
+    }
+    .await;
+    let names = match recorded {
+        Ok(names) => names,
+        Err(err) => {
+            for (file, _) in &files {
+                state.storage.remove(&file.key).await;
+            }
+            return Err(AppError::Other(err));
+        }
+    };
+    audit::record(
+        &state.db,
+        audit::Event {
+            actor_id: Some(user.id),
+            action: "evidence.upload",
+            object_type: "task",
+            object_id: Some(task_id.to_string()),
+            summary: serde_json::json!({
+                "files": files.iter().map(|(f, n)| serde_json::json!({"name": n, "size": f.size, "sha256": f.sha256})).collect::<Vec<_>>(),
+            }),
+            client_addr: ctx.request.client_addr.as_deref(),
+        },
+    )
+    .await?;
+    set_flash(
+        &session,
+        FlashKind::Success,
+        ctx.t1("upload-done", "count", names.len()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+}
+
+async fn refused(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    task: tasks::Task,
+    problems: Vec<String>,
+    values: UploadValues,
+) -> AppResult<Response> {
+    task_page_with(
+        state,
+        ctx,
+        user,
+        task,
+        problems,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        values,
+    )
+    .await
+}
+
+/// A new version of one piece of evidence; the earlier versions stay.
+pub async fn replace(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Path(evidence_id): Path<i64>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let item = evidence::find(&state.db, evidence_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let task = task_for_contribution(&state, &user, item.task_id).await?;
+    if !task.status.editable() || item.deleted_at.is_some() {
+        let message = ctx.t("task-error-state");
+        return task_page(
+            &state,
+            ctx,
+            &user,
+            task,
+            vec![message],
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let mut values = UploadValues::default();
+    let mut files = match receive(&state, &ctx, &mut multipart, &mut values, 1).await? {
+        Ok(files) => files,
+        Err(problems) => {
+            return task_page(
+                &state,
+                ctx,
+                &user,
+                task,
+                problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let (file, name) = files.remove(0);
+    let recorded: anyhow::Result<i32> = async {
+        let mut tx = state.db.begin().await?;
+        tasks::lock(&mut tx, task.id).await?;
+        let version = evidence::add_version(&mut tx, evidence_id, &file, &name, user.id).await?;
+        tasks::record_event(
+            &mut tx,
+            task.id,
+            user.id,
+            "replaced",
+            "",
+            serde_json::json!({"evidence": item.title, "version": version, "file": name}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+    .await;
+    let version = match recorded {
+        Ok(v) => v,
+        Err(err) => {
+            state.storage.remove(&file.key).await;
+            return Err(AppError::Other(err));
+        }
+    };
+    audit::record(
+        &state.db,
+        audit::Event {
+            actor_id: Some(user.id),
+            action: "evidence.replace",
+            object_type: "evidence",
+            object_id: Some(evidence_id.to_string()),
+            summary: serde_json::json!({"version": version, "file": name, "sha256": file.sha256}),
+            client_addr: ctx.request.client_addr.as_deref(),
+        },
+    )
+    .await?;
+    set_flash(
+        &session,
+        FlashKind::Success,
+        ctx.t1("upload-replaced", "version", version as i64),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/tasks/{}", task.id)).into_response())
+}
+
+/// The uploader withdraws a file before review; it stays visible in the history.
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Path(evidence_id): Path<i64>,
+) -> AppResult<Response> {
+    let item = evidence::find(&state.db, evidence_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let task = task_for_contribution(&state, &user, item.task_id).await?;
+    if item.created_by != Some(user.id) && user.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    if !task.status.editable() || item.deleted_at.is_some() {
+        let message = ctx.t("task-error-state");
+        return task_page(
+            &state,
+            ctx,
+            &user,
+            task,
+            vec![message],
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let mut tx = state.db.begin().await?;
+    tasks::lock(&mut tx, task.id).await?;
+    evidence::soft_delete(&mut tx, evidence_id, user.id).await?;
+    tasks::record_event(
+        &mut tx,
+        task.id,
+        user.id,
+        "deleted",
+        "",
+        serde_json::json!({"evidence": item.title, "file": item.original_name}),
+    )
+    .await?;
+    tx.commit().await?;
+    audit::record(
+        &state.db,
+        audit::Event {
+            actor_id: Some(user.id),
+            action: "evidence.delete",
+            object_type: "evidence",
+            object_id: Some(evidence_id.to_string()),
+            summary: serde_json::json!({"title": item.title, "file": item.original_name}),
+            client_addr: ctx.request.client_addr.as_deref(),
+        },
+    )
+    .await?;
+    set_flash(&session, FlashKind::Success, ctx.t("evidence-deleted")).await?;
+    Ok(Redirect::to(&format!("/tasks/{}", task.id)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DownloadQuery {
+    #[serde(default)]
+    inline: String,
+}
+
+/// Streams a stored version; `?inline=1` shows PDFs and images in the browser.
+pub async fn download(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(version_id): Path<i64>,
+    Query(query): Query<DownloadQuery>,
+) -> AppResult<Response> {
+    let (version, organisation_id, _task_id) = evidence::version(&state.db, version_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.role == Role::Department && user.organisation_id != Some(organisation_id) {
+        return Err(AppError::Forbidden);
+    }
+    let file = state
+        .storage
+        .open(&version.storage_key)
+        .await
+        .map_err(|err| {
+            AppError::Other(anyhow::anyhow!(
+                "stored file {} missing: {err}",
+                version.storage_key
+            ))
+        })?;
+    let previewable =
+        storage::FileType::from_mime(&version.content_type).is_some_and(|t| t.previewable());
+    let inline = !query.inline.is_empty() && previewable;
+    let disposition = storage::content_disposition(
+        if inline { "inline" } else { "attachment" },
+        &version.original_name,
+    );
+    let mut response = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        file,
+        256 * 1024,
+    ))
+    .into_response();
+    let headers = response.headers_mut();
+    let content_type = if inline {
+        version.content_type.as_str()
+    } else {
+        "application/octet-stream"
+    };
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(version.size_bytes as u64),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    // The browser's own PDF viewer needs plugins; nothing else may run in a shown file.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", version.sha256)) {
+        headers.insert(header::ETAG, value);
+    }
+    Ok(response)
+}

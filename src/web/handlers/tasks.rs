@@ -1,0 +1,531 @@
+//! Tasks: lists ("my tasks" for a clerk), one task's page with its evidence and history,
+//! and the review loop (submit → approve or return → fix → resubmit).
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::evidence::UploadValues;
+use super::parse_opt_i64;
+use crate::accounts::{Role, User};
+use crate::campaigns::{self, Campaign};
+use crate::tasks::{self, LoopError, Status, TaskFilter};
+use crate::web::AppState;
+use crate::web::access::Policy;
+use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{ReviewPage, TaskPage, TasksPage, render};
+use crate::{audit, evidence, notifications, orgs};
+
+pub async fn campaign(state: &AppState) -> AppResult<Campaign> {
+    campaigns::current(&state.db)
+        .await?
+        .ok_or_else(|| AppError::Other(anyhow::anyhow!("no campaign set up")))
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct TasksQuery {
+    #[serde(default)]
+    pub org: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub indicator: String,
+    #[serde(default)]
+    pub overdue: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(user): CurrentUser,
+    Query(query): Query<TasksQuery>,
+) -> AppResult<Response> {
+    let campaign = campaign(&state).await?;
+    let today = campaign.today();
+    // A clerk sees its own organisation's tasks only, whatever the query says.
+    let own_org = (user.role == Role::Department)
+        .then_some(user.organisation_id)
+        .flatten();
+    let filter = TaskFilter {
+        organisation_id: own_org.or(parse_opt_i64(&query.org).unwrap_or(None)),
+        status: Status::parse(&query.status),
+        indicator_number: query.indicator.trim().parse().ok(),
+        overdue_on: (!query.overdue.is_empty()).then_some(today),
+    };
+    let rows = tasks::list(&state.db, campaign.id, today, &filter).await?;
+    let counts = tasks::status_counts(&state.db, campaign.id, filter.organisation_id).await?;
+    let organisations = if own_org.is_some() {
+        Vec::new()
+    } else {
+        orgs::list(&state.db, false).await?
+    };
+    Ok(render(&TasksPage {
+        ctx,
+        campaign,
+        today,
+        rows,
+        counts,
+        organisations,
+        query,
+        own_org: own_org.is_some(),
+    })?
+    .into_response())
+}
+
+/// Loads a task the user may see (a clerk: only its own organisation's).
+async fn visible_task(state: &AppState, user: &User, id: i64) -> AppResult<tasks::Task> {
+    let task = tasks::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.role == Role::Department && user.organisation_id != Some(task.organisation_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(task)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let task = visible_task(&state, &user, id).await?;
+    task_page(&state, ctx, &user, task, Vec::new(), StatusCode::OK).await
+}
+
+/// Renders a task's page, optionally with problems to show (a refused upload or step).
+pub async fn task_page(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    task: tasks::Task,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    task_page_with(
+        state,
+        ctx,
+        user,
+        task,
+        errors,
+        status,
+        UploadValues::default(),
+    )
+    .await
+}
+
+/// The task page with the upload form filled in as the user left it.
+pub async fn task_page_with(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    task: tasks::Task,
+    errors: Vec<String>,
+    status: StatusCode,
+    upload: UploadValues,
+) -> AppResult<Response> {
+    let campaign = campaign(state).await?;
+    let evidence = evidence::for_task(&state.db, task.id).await?;
+    let events = tasks::events(&state.db, task.id).await?;
+    let can_contribute =
+        Policy::can_contribute(user, task.organisation_id) && task.removed_at.is_none();
+    let can_review = Policy::can_review(user);
+    let organisations = if can_review {
+        orgs::list(&state.db, false).await?
+    } else {
+        Vec::new()
+    };
+    let page = TaskPage {
+        ctx,
+        today: campaign.today(),
+        campaign,
+        can_edit: can_contribute && task.status.editable(),
+        can_submit: can_contribute
+            && task.status.editable()
+            && evidence.iter().any(|e| e.deleted_at.is_none()),
+        can_review,
+        task,
+        evidence,
+        events,
+        organisations,
+        errors,
+        upload,
+        max_upload: crate::evidence::human_size(state.config.max_upload_bytes as i64),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    decision: String,
+}
+
+fn loop_message(ctx: &PageCtx, error: LoopError) -> String {
+    ctx.t(match error {
+        LoopError::NotFound => "error-not-found",
+        LoopError::WrongState => "task-error-state",
+        LoopError::NoEvidence => "task-error-no-evidence",
+        LoopError::CommentRequired => "task-error-comment",
+    })
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<StepForm>,
+) -> AppResult<Response> {
+    let task = visible_task(&state, &user, id).await?;
+    if !Policy::can_contribute(&user, task.organisation_id) {
+        return Err(AppError::Forbidden);
+    }
+    match tasks::submit(&state.db, id, user.id, &form.comment).await? {
+        Ok(_) => {
+            audit_task(&state, &ctx, &user, "task.submit", &task, &form.comment).await?;
+            set_flash(&session, FlashKind::Success, ctx.t("task-submitted")).await?;
+            Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
+        }
+        Err(error) => {
+            let message = loop_message(&ctx, error);
+            task_page(
+                &state,
+                ctx,
+                &user,
+                task,
+                vec![message],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<StepForm>,
+) -> AppResult<Response> {
+    if !Policy::can_review(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "return" => false,
+        _ => return Err(AppError::BadRequest("error-bad-request")),
+    };
+    match tasks::review(&state.db, id, user.id, approve, &form.comment).await? {
+        Ok(task) => {
+            let action = if approve {
+                "task.approve"
+            } else {
+                "task.return"
+            };
+            audit_task(&state, &ctx, &user, action, &task, &form.comment).await?;
+            let kind = if approve { "approved" } else { "returned" };
+            notifications::notify_organisation(
+                &state.db,
+                task.organisation_id,
+                kind,
+                serde_json::json!({"indicator": task.indicator_number, "comment": form.comment.trim()}),
+                &format!("/tasks/{id}"),
+                None,
+            )
+            .await?;
+            let key = if approve {
+                "task-approved"
+            } else {
+                "task-returned"
+            };
+            set_flash(&session, FlashKind::Success, ctx.t(key)).await?;
+            Ok(Redirect::to("/review").into_response())
+        }
+        Err(error) => {
+            let task = tasks::find(&state.db, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let message = loop_message(&ctx, error);
+            task_page(
+                &state,
+                ctx,
+                &user,
+                task,
+                vec![message],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn review_queue(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
+    let campaign = campaign(&state).await?;
+    let rows = tasks::review_queue(&state.db, campaign.id).await?;
+    let counts = tasks::loop_counts(&state.db, campaign.id).await?;
+    Ok(render(&ReviewPage { ctx, rows, counts })?.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ManageForm {
+    #[serde(default)]
+    due_on: String,
+    #[serde(default)]
+    organisation_id: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// The office sets a due date, reassigns the task to another organisation, or removes it.
+pub async fn manage(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<ManageForm>,
+) -> AppResult<Response> {
+    if !Policy::can_review(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.begin().await?;
+    let task = tasks::lock(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let (event, detail, message) = match form.action.as_str() {
+        "due" => {
+            let due = match form.due_on.trim() {
+                "" => None,
+                text => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                    Ok(date) => Some(date),
+                    Err(_) => {
+                        drop(tx);
+                        let message = ctx.t("task-error-date");
+                        return task_page(
+                            &state,
+                            ctx,
+                            &user,
+                            task,
+                            vec![message],
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                        )
+                        .await;
+                    }
+                },
+            };
+            sqlx::query("UPDATE tasks SET due_on = $2, updated_at = now() WHERE id = $1")
+                .bind(id)
+                .bind(due)
+                .execute(&mut *tx)
+                .await?;
+            (
+                "due_changed",
+                serde_json::json!({"before": task.due_on, "after": due}),
+                "task-due-saved",
+            )
+        }
+        "reassign" => {
+            let target = parse_opt_i64(&form.organisation_id).unwrap_or(None);
+            let Some(org) = (match target {
+                Some(org_id) => orgs::find(&mut *tx, org_id).await?,
+                None => None,
+            }) else {
+                drop(tx);
+                let message = ctx.t("task-error-org");
+                return task_page(
+                    &state,
+                    ctx,
+                    &user,
+                    task,
+                    vec![message],
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            };
+            sqlx::query("UPDATE tasks SET organisation_id = $2, updated_at = now() WHERE id = $1")
+                .bind(id)
+                .bind(org.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE evidence SET organisation_id = $2 WHERE task_id = $1")
+                .bind(id)
+                .bind(org.id)
+                .execute(&mut *tx)
+                .await?;
+            (
+                "reassigned",
+                serde_json::json!({"before": task.organisation_name, "after": org.name}),
+                "task-reassigned",
+            )
+        }
+        "remove" => {
+            sqlx::query("UPDATE tasks SET removed_at = now(), updated_at = now() WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            ("removed", serde_json::json!({}), "task-removed")
+        }
+        "restore" => {
+            sqlx::query("UPDATE tasks SET removed_at = NULL, updated_at = now() WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            ("restored", serde_json::json!({}), "task-restored")
+        }
+        _ => return Err(AppError::BadRequest("error-bad-request")),
+    };
+    tasks::record_event(&mut tx, id, user.id, event, "", detail.clone()).await?;
+    tx.commit().await?;
+    if event == "reassigned" {
+        let task = tasks::find(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        notifications::notify_organisation(
+            &state.db,
+            task.organisation_id,
+            "assigned",
+            serde_json::json!({"indicator": task.indicator_number, "count": 1}),
+            &format!("/tasks/{id}"),
+            None,
+        )
+        .await?;
+    }
+    audit::record(
+        &state.db,
+        audit::Event {
+            actor_id: Some(user.id),
+            action: &format!("task.{event}"),
+            object_type: "task",
+            object_id: Some(id.to_string()),
+            summary: detail,
+            client_addr: ctx.request.client_addr.as_deref(),
+        },
+    )
+    .await?;
+    set_flash(&session, FlashKind::Success, ctx.t(message)).await?;
+    Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewTaskForm {
+    #[serde(default)]
+    indicator: String,
+    #[serde(default)]
+    organisation_id: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+/// The office adds a task of its own to an indicator.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<NewTaskForm>,
+) -> AppResult<Response> {
+    if !Policy::can_review(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let campaign = campaign(&state).await?;
+    let indicator: Option<i64> = match form.indicator.trim().parse::<i32>() {
+        Ok(number) => {
+            sqlx::query_scalar("SELECT id FROM indicators WHERE edition_id = $1 AND number = $2")
+                .bind(campaign.edition_id)
+                .bind(number)
+                .fetch_optional(&state.db)
+                .await?
+        }
+        Err(_) => None,
+    };
+    let org = match parse_opt_i64(&form.organisation_id).unwrap_or(None) {
+        Some(id) => orgs::find(&state.db, id).await?,
+        None => None,
+    };
+    let due = match form.due_on.trim() {
+        "" => Ok(None),
+        text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Some),
+    };
+    let (Some(indicator_id), Some(org), Ok(due), false) =
+        (indicator, org, due, form.text.trim().is_empty())
+    else {
+        set_flash(&session, FlashKind::Error, ctx.t("task-error-new")).await?;
+        return Ok(
+            Redirect::to(&format!("/tasks?indicator={}", form.indicator.trim())).into_response(),
+        );
+    };
+    let mut tx = state.db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tasks (campaign_id, indicator_id, organisation_id, relation, text, due_on) \
+         VALUES ($1, $2, $3, 'task', $4, $5) RETURNING id",
+    )
+    .bind(campaign.id)
+    .bind(indicator_id)
+    .bind(org.id)
+    .bind(form.text.trim())
+    .bind(due)
+    .fetch_one(&mut *tx)
+    .await?;
+    tasks::record_event(
+        &mut tx,
+        id,
+        user.id,
+        "assigned",
+        "",
+        serde_json::json!({"custom": true}),
+    )
+    .await?;
+    tx.commit().await?;
+    let task = tasks::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    notifications::notify_organisation(
+        &state.db,
+        org.id,
+        "assigned",
+        serde_json::json!({"indicator": task.indicator_number, "count": 1}),
+        &format!("/tasks/{id}"),
+        None,
+    )
+    .await?;
+    audit_task(&state, &ctx, &user, "task.create", &task, "").await?;
+    set_flash(&session, FlashKind::Success, ctx.t("task-created")).await?;
+    Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
+}
+
+async fn audit_task(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &User,
+    action: &str,
+    task: &tasks::Task,
+    comment: &str,
+) -> AppResult<()> {
+    audit::record(
+        &state.db,
+        audit::Event {
+            actor_id: Some(user.id),
+            action,
+            object_type: "task",
+            object_id: Some(task.id.to_string()),
+            summary: serde_json::json!({
+                "indicator": task.indicator_number,
+                "organisation": task.organisation_name,
+                "comment": comment.trim(),
+            }),
+            client_addr: ctx.request.client_addr.as_deref(),
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,546 @@
+//! Tasks, evidence and the review loop, against real PostgreSQL and a real folder.
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use shian::accounts::Role;
+
+use crate::support::TestApp;
+
+fn pdf(size: usize, seed: u8) -> Vec<u8> {
+    let mut data = b"%PDF-1.7\n".to_vec();
+    data.extend((0..size.saturating_sub(9)).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    data
+}
+
+fn file(name: &str, bytes: Vec<u8>) -> Part {
+    Part::bytes(bytes).file_name(name.to_string())
+}
+
+#[tokio::test]
+async fn tasks_are_generated_from_the_rubric_for_every_named_body_and_county() {
+    let app = TestApp::spawn().await;
+    let (tasks, indicators, counties): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT indicator_id), count(DISTINCT organisation_id) FILTER (WHERE relation = 'county') FROM tasks",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(indicators, 94, "every indicator has tasks");
+    assert_eq!(counties, 11, "各县（区） reaches every county");
+    assert!(tasks > 900, "{tasks}");
+    // Indicator 29, task 1 names 市市场监管局 (the lead); task 4 goes to every county.
+    let lead: String = sqlx::query_scalar(
+        "SELECT t.relation FROM tasks t JOIN indicators i ON i.id = t.indicator_id JOIN organisations o ON o.id = t.organisation_id \
+         WHERE i.number = 29 AND o.name = '市市场监管局' ORDER BY t.id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(lead, "lead");
+    // 市林草局 leads 28 though no numbered task names it: it still gets a task.
+    assert!(app.task_id(28, "市林草局").await > 0);
+
+    let campaign: i64 = sqlx::query_scalar("SELECT id FROM campaigns")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        shian::tasks::generate(&app.pool, campaign).await.unwrap(),
+        0,
+        "re-running adds nothing"
+    );
+    sqlx::query("INSERT INTO organisations (name, kind) VALUES ('新区', 'county')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let added = shian::tasks::generate(&app.pool, campaign).await.unwrap();
+    let per_county: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t JOIN organisations o ON o.id = t.organisation_id WHERE o.name = '卡若区'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        added as i64, per_county,
+        "a new county gets the same tasks as the others"
+    );
+}
+
+#[tokio::test]
+async fn the_whole_loop_upload_submit_return_fix_resubmit_approve() {
+    let app = TestApp::spawn().await;
+    let mut office = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    let mut clerk = app
+        .signed_in("karuo", Role::Department, Some("卡若区"))
+        .await;
+    let task = app.task_id(29, "卡若区").await;
+
+    // The office sets a due date.
+    office.get(&format!("/tasks/{task}")).await;
+    let page = office
+        .post(
+            &format!("/tasks/{task}/manage"),
+            &[("action", "due"), ("due_on", "2026-12-25")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+
+    // The clerk finds it under "my tasks" and uploads three files at once.
+    let page = clerk.get("/tasks").await;
+    assert!(page.contains(&format!("/tasks/{task}")));
+    assert!(
+        !page.contains("市市场监管局"),
+        "a clerk sees only its own organisation's tasks"
+    );
+    let page = clerk.get(&format!("/tasks/{task}")).await;
+    assert!(page.contains("上传资料"));
+    let big = pdf(3 * 1024 * 1024 + 17, 7);
+    let form = Form::new()
+        .text("title", "")
+        .text("kind", "ledger")
+        .text("year", "2025")
+        .text("description", "全年抽检台账")
+        .part("files", file("2025年抽检台账.pdf", big.clone()))
+        .part(
+            "files",
+            file("现场照片.png", b"\x89PNG\r\n\x1a\n-fake-png-body".to_vec()),
+        )
+        .part(
+            "files",
+            file("说明.txt", "抽检计划完成率100%。".as_bytes().to_vec()),
+        );
+    let page = clerk
+        .post_multipart(&format!("/tasks/{task}/evidence"), form)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = clerk.get(&format!("/tasks/{task}")).await;
+    assert!(page.contains("已上传 3 个文件"));
+    assert_eq!(page.texts(".evidence-list > li").len(), 3);
+
+    // Submit; the office returns it with a comment.
+    let page = clerk
+        .post(&format!("/tasks/{task}/submit"), &[("comment", "请审核")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let queue = office.get("/review").await;
+    assert!(queue.contains(&format!("/tasks/{task}")));
+    office.get(&format!("/tasks/{task}")).await;
+    let page = office
+        .post(
+            &format!("/tasks/{task}/review"),
+            &[("decision", "return"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "returning needs a comment"
+    );
+    let page = office
+        .post(
+            &format!("/tasks/{task}/review"),
+            &[("decision", "return"), ("comment", "缺少第四季度数据")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+
+    // The clerk is told, sees the comment, and uploads a new version of the ledger.
+    let page = clerk.get("/notifications").await;
+    assert!(page.contains("缺少第四季度数据"));
+    let page = clerk.get(&format!("/tasks/{task}")).await;
+    assert!(page.contains("缺少第四季度数据"));
+    let ledger: i64 = sqlx::query_scalar(
+        "SELECT id FROM evidence WHERE task_id = $1 AND title = '2025年抽检台账'",
+    )
+    .bind(task)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let fixed = pdf(2 * 1024 * 1024, 9);
+    let form = Form::new().part(
+        "file",
+        file("2025年抽检台账（含四季度）.pdf", fixed.clone()),
+    );
+    let page = clerk
+        .post_multipart(&format!("/evidence/{ledger}/replace"), form)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = clerk
+        .post(&format!("/tasks/{task}/submit"), &[("comment", "已补充")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    office.get(&format!("/tasks/{task}")).await;
+    let page = office
+        .post(
+            &format!("/tasks/{task}/review"),
+            &[("decision", "approve"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+
+    // The history shows every step, in order.
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM task_events WHERE task_id = $1 ORDER BY id")
+            .bind(task)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "assigned",
+            "due_changed",
+            "uploaded",
+            "submitted",
+            "returned",
+            "replaced",
+            "resubmitted",
+            "approved"
+        ]
+    );
+    let page = clerk.get(&format!("/tasks/{task}")).await;
+    for label in [
+        "分派任务",
+        "上传资料",
+        "提交审核",
+        "退回整改",
+        "更新资料版本",
+        "整改后重新提交",
+        "审核通过",
+    ] {
+        assert!(page.contains(label), "history shows {label}");
+    }
+    assert!(
+        !page.contains("upload-form"),
+        "an approved task takes no more uploads"
+    );
+
+    // Both versions download byte-identical, with their Chinese names.
+    let versions: Vec<(i64, i32)> = sqlx::query_as(
+        "SELECT id, version FROM evidence_versions WHERE evidence_id = $1 ORDER BY version",
+    )
+    .bind(ledger)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for ((version_id, _), expected) in versions.iter().zip([&big, &fixed]) {
+        let response = clerk
+            .client
+            .get(format!("{}/files/{version_id}", clerk.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let disposition = response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            disposition.contains("filename*=UTF-8''2025%E5%B9%B4"),
+            "{disposition}"
+        );
+        assert_eq!(&response.bytes().await.unwrap()[..], &expected[..]);
+    }
+    let preview = office
+        .client
+        .get(format!("{}/files/{}?inline=1", office.base, versions[1].0))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.headers()["content-type"], "application/pdf");
+    assert!(
+        preview.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+
+    let counts = office.get("/review").await;
+    assert!(counts.contains("卡若区"));
+    let (returned, resubmitted): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE action = 'returned'), count(*) FILTER (WHERE action = 'resubmitted') FROM task_events",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((returned, resubmitted), (1, 1));
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_clearly_and_leave_nothing_behind() {
+    let app = TestApp::spawn_with(|config| config.max_upload_bytes = 1024 * 1024).await;
+    let mut clerk = app
+        .signed_in("clerk", Role::Department, Some("卡若区"))
+        .await;
+    let task = app.task_id(1, "卡若区").await;
+    clerk.get(&format!("/tasks/{task}")).await;
+
+    let form = Form::new()
+        .text("title", "我填写的标题")
+        .part("files", file("大文件.pdf", pdf(2 * 1024 * 1024, 1)));
+    let page = clerk
+        .post_multipart(&format!("/tasks/{task}/evidence"), form)
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("文件“大文件.pdf”超过 1.0 MB 的上限"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.input_value("title").as_deref(),
+        Some("我填写的标题"),
+        "typed fields are kept"
+    );
+
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec();
+    exe.resize(50_000, 0x90);
+    let form = Form::new()
+        .part("files", file("正常.pdf", pdf(10_000, 2)))
+        .part("files", file("工作总结.pdf", exe));
+    let page = clerk
+        .post_multipart(&format!("/tasks/{task}/evidence"), form)
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("文件“工作总结.pdf”的类型不允许上传"));
+
+    let form = Form::new().part("files", file("../../etc/cron.d/x.pdf", pdf(1000, 3)));
+    let page = clerk
+        .post_multipart(&format!("/tasks/{task}/evidence"), form)
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("包含路径"));
+
+    // An upload whose connection breaks off half-way.
+    let token = clerk.token().await;
+    let boundary = "XyZbOuNdArY";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    );
+    let mut chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        vec![Ok(head.into_bytes()), Ok(pdf(300_000, 4))];
+    chunks.push(Err(std::io::Error::other("cable pulled")));
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+    let result = clerk
+        .client
+        .post(format!(
+            "{}/tasks/{task}/evidence?csrf_token={token}",
+            clerk.base
+        ))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await;
+    assert!(result.is_err() || result.unwrap().status().is_client_error());
+
+    // Give the server a moment to notice the broken connection.
+    for _ in 0..50 {
+        if app.stored_files().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        app.stored_files().is_empty(),
+        "no stray file: {:?}",
+        app.stored_files()
+    );
+    let (evidence, files): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM evidence), (SELECT count(*) FROM stored_files)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((evidence, files), (0, 0), "no record");
+    let status: String = sqlx::query_scalar("SELECT status FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "not_started");
+    let page = clerk.post(&format!("/tasks/{task}/submit"), &[]).await;
+    assert!(page.contains("请先上传至少一份佐证资料"));
+}
+
+#[tokio::test]
+async fn each_role_may_do_only_its_part() {
+    let app = TestApp::spawn().await;
+    let mut own = app
+        .signed_in("karuo", Role::Department, Some("卡若区"))
+        .await;
+    let mut other = app
+        .signed_in("jiangda", Role::Department, Some("江达县"))
+        .await;
+    let mut assessor = app.signed_in("expert", Role::Assessor, None).await;
+    let mut viewer = app.signed_in("leader", Role::Viewer, None).await;
+    let task = app.task_id(1, "卡若区").await;
+
+    own.get(&format!("/tasks/{task}")).await;
+    let form = Form::new().part("files", file("纪要.pdf", pdf(5000, 5)));
+    assert_eq!(
+        own.post_multipart(&format!("/tasks/{task}/evidence"), form)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let version: i64 = sqlx::query_scalar("SELECT id FROM evidence_versions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let evidence: i64 = sqlx::query_scalar("SELECT id FROM evidence")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    // Another county's clerk can neither see nor touch it.
+    assert_eq!(
+        other.get(&format!("/tasks/{task}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        other.get(&format!("/files/{version}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let form = Form::new().part("files", file("x.pdf", pdf(5000, 6)));
+    assert_eq!(
+        other
+            .post_multipart(&format!("/tasks/{task}/evidence"), form)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        other
+            .post(&format!("/evidence/{evidence}/delete"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        other
+            .post(&format!("/tasks/{task}/submit"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Assessors and viewers read, and nothing else.
+    for browser in [&mut assessor, &mut viewer] {
+        let page = browser.get(&format!("/tasks/{task}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.contains("upload-form"));
+        assert_eq!(
+            browser.get(&format!("/files/{version}")).await.status,
+            StatusCode::OK
+        );
+        let form = Form::new().part("files", file("x.pdf", pdf(5000, 6)));
+        assert_eq!(
+            browser
+                .post_multipart(&format!("/tasks/{task}/evidence"), form)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            browser
+                .post(&format!("/tasks/{task}/submit"), &[])
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            browser
+                .post(&format!("/tasks/{task}/review"), &[("decision", "approve")])
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(browser.get("/review").await.status, StatusCode::FORBIDDEN);
+    }
+    // A clerk cannot review or manage, not even its own task.
+    own.post(&format!("/tasks/{task}/submit"), &[]).await;
+    assert_eq!(
+        own.post(&format!("/tasks/{task}/review"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        own.post(
+            &format!("/tasks/{task}/manage"),
+            &[("action", "due"), ("due_on", "2030-01-01")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // While under review the evidence is frozen.
+    let form = Form::new().part("files", file("late.pdf", pdf(5000, 8)));
+    assert_eq!(
+        own.post_multipart(&format!("/tasks/{task}/evidence"), form)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "submitted");
+}
+
+#[tokio::test]
+async fn deleting_is_soft_and_only_for_the_uploader_before_review() {
+    let app = TestApp::spawn().await;
+    let mut clerk = app
+        .signed_in("clerk", Role::Department, Some("卡若区"))
+        .await;
+    let mut colleague = app
+        .signed_in("clerk2", Role::Department, Some("卡若区"))
+        .await;
+    let task = app.task_id(2, "卡若区").await;
+    clerk.get(&format!("/tasks/{task}")).await;
+    let form = Form::new().part("files", file("错误文件.pdf", pdf(5000, 5)));
+    clerk
+        .post_multipart(&format!("/tasks/{task}/evidence"), form)
+        .await;
+    let evidence: i64 = sqlx::query_scalar("SELECT id FROM evidence")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    colleague.get(&format!("/tasks/{task}")).await;
+    assert_eq!(
+        colleague
+            .post(&format!("/evidence/{evidence}/delete"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        clerk
+            .post(&format!("/evidence/{evidence}/delete"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = clerk.get(&format!("/tasks/{task}")).await;
+    assert!(
+        page.contains("已删除"),
+        "a deleted file stays visible in the history"
+    );
+    assert!(page.contains("删除资料"));
+    let deleted: bool =
+        sqlx::query_scalar("SELECT deleted_at IS NOT NULL FROM evidence WHERE id = $1")
+            .bind(evidence)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(deleted);
+    assert_eq!(app.stored_files().len(), 1, "the bytes are kept");
+}
