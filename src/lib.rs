@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod i18n;
 pub mod notifications;
 pub mod orgs;
+pub mod reports;
 pub mod rubric;
 pub mod storage;
 pub mod tasks;

@@ -339,3 +339,63 @@ pub struct NotificationsPage {
     pub ctx: PageCtx,
     pub items: Vec<crate::notifications::Notification>,
 }
+
+pub struct ReportCell {
+    pub standing: crate::reports::Standing,
+}
+
+#[derive(Template)]
+#[template(path = "reports/matrix.html")]
+pub struct ReportsMatrixPage {
+    pub ctx: PageCtx,
+    pub campaign: crate::campaigns::Campaign,
+    pub periods: Vec<chrono::NaiveDate>,
+    /// Organisation, its cells, months missing, days late in all.
+    pub rows: Vec<(Organisation, Vec<ReportCell>, usize, i64)>,
+}
+
+pub struct ReportLine {
+    pub period: chrono::NaiveDate,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    pub standing: crate::reports::Standing,
+    pub report: Option<crate::reports::Report>,
+    pub files: Vec<crate::reports::Attachment>,
+}
+
+#[derive(Template)]
+#[template(path = "reports/org.html")]
+pub struct OrgReportsPage {
+    pub ctx: PageCtx,
+    pub campaign: crate::campaigns::Campaign,
+    pub organisation: Organisation,
+    pub lines: Vec<ReportLine>,
+    pub can_submit: bool,
+    pub errors: Vec<String>,
+    pub values: UploadValues,
+}
+
+impl OrgReportsPage {
+    pub fn field(&self, name: &str) -> String {
+        self.values.other.get(name).cloned().unwrap_or_default()
+    }
+    pub fn period_selected(&self, period: &chrono::NaiveDate) -> bool {
+        let chosen = self.field("period");
+        if chosen.is_empty() {
+            self.lines.first().is_some_and(|l| l.period == *period)
+        } else {
+            chosen == period.format("%Y-%m").to_string()
+        }
+    }
+}
+
+impl PageCtx {
+    pub fn standing_text(&self, standing: &crate::reports::Standing) -> String {
+        use crate::reports::Standing::*;
+        match standing {
+            OnTime => self.t("report-on-time"),
+            Late(days) => self.t1("report-late", "days", *days as i64),
+            Missing(days) => self.t1("report-missing", "days", *days),
+            Open => self.t("report-open"),
+        }
+    }
+}

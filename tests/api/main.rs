@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod auth;
 mod cli;
+mod reports;
 mod rubric;
 mod support;
 mod tasks;

@@ -28,6 +28,8 @@ pub struct UploadValues {
     pub description: String,
     pub year: String,
     pub kind: String,
+    /// Other text fields of the form, by name (e.g. a report's period and text).
+    pub other: std::collections::HashMap<String, String>,
 }
 
 /// Reads a small text field of a multipart form.
@@ -62,7 +64,7 @@ fn storage_message(ctx: &PageCtx, name: &str, error: &StorageError, limit: u64) 
 
 /// Streams every file of the form to storage. On any problem, whatever was stored is
 /// removed again and the problems are returned; nothing is recorded.
-async fn receive(
+pub async fn receive(
     state: &AppState,
     ctx: &PageCtx,
     multipart: &mut Multipart,
@@ -107,7 +109,12 @@ async fn receive(
                         }
                     }
                 }
-                _ => {}
+                "" => {}
+                name => {
+                    let name = name.to_string();
+                    let text = text_field(field).await?;
+                    values.other.insert(name, text);
+                }
             }
         }
         Ok(())
@@ -119,7 +126,11 @@ async fn receive(
         }
     }
     outcome?;
-    if problems.is_empty() && stored.is_empty() {
+    if problems.is_empty()
+        && stored.is_empty()
+        && max_files > 0
+        && !values.other.contains_key("optional_files")
+    {
         problems.push(ctx.t("upload-error-no-file"));
     }
     Ok(if problems.is_empty() {

@@ -9,6 +9,7 @@ mod evidence;
 mod health;
 mod home;
 mod notifications;
+mod reports;
 mod rubric;
 mod tasks;
 
@@ -34,6 +35,7 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
         .min(usize::MAX as u64) as usize;
     let uploads = Router::new()
         .route("/tasks/{id}/evidence", post(evidence::upload))
+        .route("/reports", post(reports::submit))
         .route("/evidence/{id}/replace", post(evidence::replace))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(total));
@@ -47,6 +49,8 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
         .route("/review", get(tasks::review_queue))
         .route("/evidence/{id}/delete", post(evidence::delete))
         .route("/files/{version_id}", get(evidence::download))
+        .route("/reports", get(reports::page))
+        .route("/reports/files/{file_id}", get(reports::download))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_read))
         .route("/healthz", get(health::healthz))

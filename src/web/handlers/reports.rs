@@ -1,0 +1,292 @@
+//! Monthly reports: each organisation reports by the due day; the office sees who is late.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::evidence::{UploadValues, receive};
+use super::parse_opt_i64;
+use super::tasks::campaign;
+use crate::accounts::Role;
+use crate::orgs::{self, OrgKind};
+use crate::reports::{self, Standing};
+use crate::web::AppState;
+use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{OrgReportsPage, ReportCell, ReportLine, ReportsMatrixPage, render};
+use crate::{audit, storage};
+
+/// Months shown side by side in the office's overview.
+const MATRIX_MONTHS: usize = 6;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportsQuery {
+    #[serde(default)]
+    org: String,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(user): CurrentUser,
+    Query(query): Query<ReportsQuery>,
+) -> AppResult<Response> {
+    let org_id = match user.role {
+        Role::Department => user.organisation_id,
+        _ => parse_opt_i64(&query.org).unwrap_or(None),
+    };
+    match org_id {
+        Some(org_id) => {
+            org_page(
+                &state,
+                ctx,
+                &user,
+                org_id,
+                Vec::new(),
+                UploadValues::default(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        None => matrix(&state, ctx).await,
+    }
+}
+
+async fn matrix(state: &AppState, ctx: PageCtx) -> AppResult<Response> {
+    let campaign = campaign(state).await?;
+    let periods: Vec<NaiveDate> = campaign
+        .report_periods()
+        .into_iter()
+        .take(MATRIX_MONTHS)
+        .collect();
+    let all = reports::for_campaign(&state.db, campaign.id).await?;
+    let by_key: HashMap<(i64, NaiveDate), &reports::Report> = all
+        .iter()
+        .map(|r| ((r.organisation_id, r.period), r))
+        .collect();
+    let now = Utc::now();
+    let organisations: Vec<_> = orgs::list(&state.db, false)
+        .await?
+        .into_iter()
+        .filter(|o| matches!(o.kind, OrgKind::Department | OrgKind::County))
+        .collect();
+    let mut rows = Vec::new();
+    for org in organisations {
+        let cells: Vec<ReportCell> = periods
+            .iter()
+            .map(|p| ReportCell {
+                standing: reports::standing(
+                    by_key.get(&(org.id, *p)).copied(),
+                    campaign.report_due_at(*p),
+                    now,
+                ),
+            })
+            .collect();
+        let missing = cells
+            .iter()
+            .filter(|c| matches!(c.standing, Standing::Missing(_)))
+            .count();
+        let late_days: i64 = cells
+            .iter()
+            .map(|c| match c.standing {
+                Standing::Late(d) => d as i64,
+                Standing::Missing(d) => d,
+                _ => 0,
+            })
+            .sum();
+        rows.push((org, cells, missing, late_days));
+    }
+    // Worst first: most months missing, then most days late.
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(b.3.cmp(&a.3)));
+    Ok(render(&ReportsMatrixPage {
+        ctx,
+        campaign,
+        periods,
+        rows,
+    })?
+    .into_response())
+}
+
+async fn org_page(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &crate::accounts::User,
+    org_id: i64,
+    errors: Vec<String>,
+    values: UploadValues,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let campaign = campaign(state).await?;
+    let organisation = orgs::find(&state.db, org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let existing = reports::for_organisation(&state.db, campaign.id, org_id).await?;
+    let ids: Vec<i64> = existing.iter().map(|r| r.id).collect();
+    let attachments = reports::attachments(&state.db, &ids).await?;
+    let now = Utc::now();
+    let lines: Vec<ReportLine> = campaign
+        .report_periods()
+        .into_iter()
+        .map(|period| {
+            let report = existing.iter().find(|r| r.period == period).cloned();
+            let files = report
+                .as_ref()
+                .map(|r| {
+                    attachments
+                        .iter()
+                        .filter(|a| a.report_id == r.id)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            ReportLine {
+                period,
+                due_at: campaign.report_due_at(period),
+                standing: reports::standing(report.as_ref(), campaign.report_due_at(period), now),
+                report,
+                files,
+            }
+        })
+        .collect();
+    // Reports come from the organisation's own clerks.
+    let can_submit = user.role == Role::Department && user.organisation_id == Some(org_id);
+    let page = OrgReportsPage {
+        ctx,
+        campaign,
+        organisation,
+        lines,
+        can_submit,
+        errors,
+        values,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let Some(org_id) = user
+        .organisation_id
+        .filter(|_| user.role == Role::Department)
+    else {
+        return Err(AppError::Forbidden);
+    };
+    let mut values = UploadValues::default();
+    values.other.insert("optional_files".into(), String::new());
+    let files = match receive(&state, &ctx, &mut multipart, &mut values, 10).await? {
+        Ok(files) => files,
+        Err(problems) => {
+            return org_page(
+                &state,
+                ctx,
+                &user,
+                org_id,
+                problems,
+                values,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let campaign = campaign(&state).await?;
+    let body = values.other.get("body").cloned().unwrap_or_default();
+    let period = values
+        .other
+        .get("period")
+        .and_then(|p| NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").ok())
+        .filter(|p| campaign.report_periods().contains(p));
+    let mut problems = Vec::new();
+    if period.is_none() {
+        problems.push(ctx.t("report-error-period"));
+    }
+    if body.trim().is_empty() || body.chars().count() > 20_000 {
+        problems.push(ctx.t("report-error-body"));
+    }
+    let Some(period) = period.filter(|_| problems.is_empty()) else {
+        for (file, _) in &files {
+            state.storage.remove(&file.key).await;
+        }
+        return org_page(
+            &state,
+            ctx,
+            &user,
+            org_id,
+            problems,
+            values,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let late =
+        match reports::submit(&state.db, &campaign, org_id, period, &body, &files, user.id).await {
+            Ok(late) => late,
+            Err(err) => {
+                for (file, _) in &files {
+                    state.storage.remove(&file.key).await;
+                }
+                return Err(err.into());
+            }
+        };
+    audit::record(
+        &state.db,
+        audit::Event {
+            actor_id: Some(user.id),
+            action: "report.submit",
+            object_type: "monthly_report",
+            object_id: Some(format!("{org_id}:{}", period.format("%Y-%m"))),
+            summary: serde_json::json!({"late_days": late, "files": files.len()}),
+            client_addr: ctx.request.client_addr.as_deref(),
+        },
+    )
+    .await?;
+    let message = if late > 0 {
+        ctx.t1("report-saved-late", "days", late as i64)
+    } else {
+        ctx.t("report-saved")
+    };
+    set_flash(&session, FlashKind::Success, message).await?;
+    Ok(Redirect::to("/reports").into_response())
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(file_id): Path<i64>,
+) -> AppResult<Response> {
+    let (key, name, size, org_id) = reports::attachment_file(&state.db, file_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.role == Role::Department && user.organisation_id != Some(org_id) {
+        return Err(AppError::Forbidden);
+    }
+    let file = state
+        .storage
+        .open(&key)
+        .await
+        .map_err(|e| AppError::Other(anyhow::anyhow!("stored file {key} missing: {e}")))?;
+    let mut response = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        file,
+        256 * 1024,
+    ))
+    .into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size as u64));
+    if let Ok(value) = HeaderValue::from_str(&storage::content_disposition("attachment", &name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
