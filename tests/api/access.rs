@@ -60,6 +60,19 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             "/admin/orgs/1",
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
         ),
+        (
+            "/admin/campaign",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        (
+            "/admin/audit",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        (
+            "/admin/audit?q=admin&action=login&from=2020-01-01&to=2100-01-01",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        ("/reports", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/tasks", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         (
             "/tasks?status=returned&overdue=1",

@@ -357,3 +357,74 @@ async fn organisations_are_added_renamed_and_disabled() {
     assert!(page.contains("新区"));
     assert!(!page.contains("卡若区（城区）"));
 }
+
+#[tokio::test]
+async fn campaign_settings_are_validated_kept_and_audited() {
+    let app = TestApp::spawn().await;
+    let mut admin = app.signed_in("admin", Role::Admin, None).await;
+    let page = admin.get("/admin/campaign").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("省级初评"));
+    let mut fields = vec![
+        ("name", "昌都市创建国家食品安全示范城市"),
+        ("city_name", "昌都市"),
+        ("population", "七十六万"),
+        ("report_due_day", "31"),
+        ("starts_on", "2025-03-01"),
+        ("ends_on", "2027-02-28"),
+    ];
+    for _ in 0..7 {
+        fields.push(("stage_starts", ""));
+        fields.push(("stage_ends", ""));
+    }
+    let page = admin.post("/admin/campaign", &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("人口须为正整数"));
+    assert!(page.contains("截止日须为 1–28"));
+    assert_eq!(
+        page.input_value("population").as_deref(),
+        Some("七十六万"),
+        "typed input kept"
+    );
+
+    fields[2] = ("population", "760966");
+    fields[3] = ("report_due_day", "20");
+    fields[6] = ("stage_starts", "2025-03-01");
+    fields[7] = ("stage_ends", "2025-04-30");
+    let page = admin.post("/admin/campaign", &fields).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let (population, due_day, stage_end): (Option<i64>, i32, Option<chrono::NaiveDate>) = sqlx::query_as(
+        "SELECT c.population, c.report_due_day, s.ends_on FROM campaigns c JOIN campaign_stages s ON s.campaign_id = c.id AND s.seq = 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((population, due_day), (Some(760966), 20));
+    assert_eq!(
+        stage_end.map(|d| d.to_string()).as_deref(),
+        Some("2025-04-30")
+    );
+
+    admin.get("/admin/campaign").await;
+    let page = admin.post("/admin/campaign/generate", &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(
+        admin
+            .get("/admin/campaign")
+            .await
+            .contains("已补充 0 项任务")
+    );
+
+    let page = admin.get("/admin/audit?action=campaign.update").await;
+    assert_eq!(page.texts("tbody tr").len(), 1);
+    assert!(page.contains("760966") || page.contains("report_due_day"));
+    let page = admin.get("/admin/audit?q=admin").await;
+    assert!(
+        page.texts("tbody tr").len() >= 2,
+        "the admin's sign-in and changes"
+    );
+    let page = admin
+        .get("/admin/audit?from=2000-01-01&to=2000-01-02")
+        .await;
+    assert!(page.contains("没有符合条件的记录"));
+}

@@ -2,6 +2,7 @@
 //! [`super::access::RULES`], not here.
 
 mod account;
+mod admin_campaign;
 mod admin_orgs;
 mod admin_users;
 mod auth;
@@ -18,6 +19,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 
+pub use admin_campaign::AuditQuery;
 pub use admin_users::ListQuery;
 pub use evidence::UploadValues;
 pub use rubric::TreeQuery;
@@ -84,6 +86,12 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
             post(admin_users::reset_password),
         )
         .route("/admin/users/{id}/active", post(admin_users::set_active))
+        .route(
+            "/admin/campaign",
+            get(admin_campaign::page).post(admin_campaign::save),
+        )
+        .route("/admin/campaign/generate", post(admin_campaign::generate))
+        .route("/admin/audit", get(admin_campaign::audit_log))
         .route(
             "/admin/orgs",
             get(admin_orgs::list).post(admin_orgs::create),
