@@ -133,10 +133,10 @@ pub async fn save(
     let mut stages = Vec::new();
     for (_, s, e) in &values.stages {
         let (s, e) = (date(s, &mut errors), date(e, &mut errors));
-        if let (Some(s), Some(e)) = (s, e) {
-            if s > e {
-                errors.push(ctx.t("campaign-error-stage"));
-            }
+        if let (Some(s), Some(e)) = (s, e)
+            && s > e
+        {
+            errors.push(ctx.t("campaign-error-stage"));
         }
         stages.push((s, e));
     }
