@@ -42,6 +42,19 @@ impl Application {
                 }
             }
         });
+        let mut background = vec![reminders];
+        if let Some(outbox) = crate::mail::Outbox::from_config(&config)? {
+            let pool = database.pool.clone();
+            background.push(tokio::spawn(async move {
+                let mut every = tokio::time::interval(tokio::time::Duration::from_secs(30));
+                loop {
+                    every.tick().await;
+                    if let Err(err) = outbox.send_pending(&pool).await {
+                        tracing::warn!(error = %err, "e-mail outbox failed");
+                    }
+                }
+            }));
+        }
         let session_cleanup = tokio::spawn({
             let sessions = sessions.clone();
             async move {
@@ -69,7 +82,10 @@ impl Application {
             listener,
             router,
             database,
-            background: vec![session_cleanup, reminders],
+            background: {
+                background.push(session_cleanup);
+                background
+            },
         })
     }
 

@@ -249,6 +249,7 @@ async fn add_user(
         organisation_id: organisation.as_ref().map(|o| o.id),
         password_hash: password::hash(password).await?,
         must_change_password: must_change,
+        email: None,
     };
     match accounts::insert(db, &new).await {
         Ok(id) => {

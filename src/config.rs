@@ -51,6 +51,13 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// The city of the campaign created on first start (`SHIAN_CITY`).
     pub city_name: String,
+    /// Send notification e-mail through this server (`SHIAN_SMTP_URL`, e.g.
+    /// `smtps://user:password@smtp.example.gov.cn`). Off when unset.
+    pub smtp_url: Option<String>,
+    /// Instead of sending, write e-mail as `.eml` files into this folder (`SHIAN_MAIL_DIR`).
+    pub mail_dir: Option<PathBuf>,
+    /// Sender of notification e-mail (`SHIAN_MAIL_FROM`).
+    pub mail_from: String,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -69,6 +76,9 @@ struct FileConfig {
     trust_proxy: Option<bool>,
     max_upload_mb: Option<u64>,
     city: Option<String>,
+    smtp_url: Option<String>,
+    mail_dir: Option<PathBuf>,
+    mail_from: Option<String>,
 }
 
 impl Config {
@@ -172,6 +182,11 @@ impl Config {
             city_name: env("SHIAN_CITY")
                 .or(file.city)
                 .unwrap_or_else(|| "昌都市".to_string()),
+            smtp_url: env("SHIAN_SMTP_URL").or(file.smtp_url),
+            mail_dir: env("SHIAN_MAIL_DIR").map(PathBuf::from).or(file.mail_dir),
+            mail_from: env("SHIAN_MAIL_FROM")
+                .or(file.mail_from)
+                .unwrap_or_else(|| "食安创建 <noreply@localhost>".to_string()),
         })
     }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod evidence;
 pub mod i18n;
+pub mod mail;
 pub mod notifications;
 pub mod orgs;
 pub mod reports;

@@ -402,3 +402,8 @@ audit-object = Object
 audit-summary = Details
 audit-address = Address
 audit-older = Older records
+
+field-email = E-mail
+user-email-hint = Optional. When mail is configured, notifications are also sent here.
+user-error-email = The e-mail address is not valid.
+import-bad-email = The e-mail address “{ $email }” is not valid.

@@ -402,3 +402,8 @@ audit-object = 对象
 audit-summary = 内容
 audit-address = 地址
 audit-older = 更早的记录
+
+field-email = 电子邮箱
+user-email-hint = 可选。配置邮件服务后，通知会同时发送到该邮箱。
+user-error-email = 电子邮箱格式不正确。
+import-bad-email = 电子邮箱“{ $email }”格式不正确。

@@ -29,6 +29,7 @@ pub enum Problem {
     OrganisationRequired,
     OrganisationNotAllowed(String),
     WeakPassword,
+    BadEmail(String),
     Malformed(String),
 }
 
@@ -47,6 +48,7 @@ pub struct Row {
     pub role: String,
     pub organisation: String,
     pub password: String,
+    pub email: String,
 }
 
 /// An account created by the import; `temporary_password` is shown once to the admin.
@@ -99,6 +101,7 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<LineProblem>> {
         column(&["role", "角色"]).ok_or_else(|| whole(Problem::MissingColumn("role")))?;
     let org_col = column(&["organisation", "organization", "org", "单位", "所属单位"]);
     let password_col = column(&["password", "密码", "初始密码"]);
+    let email_col = column(&["email", "e-mail", "邮箱", "电子邮箱"]);
 
     let mut rows = Vec::new();
     let mut problems = Vec::new();
@@ -125,6 +128,7 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<LineProblem>> {
             role: field(Some(role_col)),
             organisation: field(org_col),
             password: field(password_col),
+            email: field(email_col),
         });
     }
     if rows.is_empty() && problems.is_empty() {
@@ -201,6 +205,9 @@ pub async fn import(
                 report(Problem::OrganisationNotAllowed(org.name.clone()));
             }
         }
+        if !row.email.is_empty() && !super::valid_email(&row.email) {
+            report(Problem::BadEmail(row.email.clone()));
+        }
         if !row.password.is_empty()
             && password::check_strength(&row.password, &row.username).is_err()
         {
@@ -249,6 +256,7 @@ pub async fn import(
             password_hash: password::hash(password).await?,
             // Everyone picks their own password at first login, whoever chose this one.
             must_change_password: true,
+            email: Some(row.email.clone()).filter(|e| !e.is_empty()),
         };
         let id = super::insert(&mut *tx, &new).await?;
         created.push(Created {

@@ -78,10 +78,11 @@ pub struct User {
     pub active: bool,
     pub locale: Option<String>,
     pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub email: Option<String>,
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.organisation_id, \
-     o.name AS organisation_name, u.must_change_password, u.active, u.locale, u.last_login_at";
+     o.name AS organisation_name, u.must_change_password, u.active, u.locale, u.last_login_at, u.email";
 
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!(
@@ -146,12 +147,13 @@ pub struct NewUser {
     pub organisation_id: Option<i64>,
     pub password_hash: String,
     pub must_change_password: bool,
+    pub email: Option<String>,
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, new: &NewUser) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, role, organisation_id, password_hash, must_change_password) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO users (username, display_name, role, organisation_id, password_hash, must_change_password, email) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(new.username.trim())
     .bind(new.display_name.trim())
@@ -159,6 +161,7 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewUser) -> sqlx::Result<i64>
     .bind(new.organisation_id)
     .bind(&new.password_hash)
     .bind(new.must_change_password)
+    .bind(new.email.as_deref())
     .fetch_one(db)
     .await
 }
@@ -169,14 +172,16 @@ pub async fn update_profile(
     display_name: &str,
     role: Role,
     organisation_id: Option<i64>,
+    email: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE users SET display_name = $2, role = $3, organisation_id = $4, updated_at = now() WHERE id = $1",
+        "UPDATE users SET display_name = $2, role = $3, organisation_id = $4, email = $5, updated_at = now() WHERE id = $1",
     )
     .bind(id)
     .bind(display_name.trim())
     .bind(role.as_str())
     .bind(organisation_id)
+    .bind(email)
     .execute(db)
     .await?;
     Ok(())
@@ -241,6 +246,13 @@ pub fn valid_username(username: &str) -> bool {
         && username
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'))
+}
+
+/// A plausible e-mail address (one @, no spaces); the mail server judges the rest.
+pub fn valid_email(email: &str) -> bool {
+    let mut parts = email.split('@');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(local), Some(domain), None)
+        if !local.is_empty() && domain.contains('.') && !email.chars().any(char::is_whitespace))
 }
 
 /// Escapes `%`, `_` and `\` for use inside an ILIKE pattern.

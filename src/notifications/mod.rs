@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgPool};
 
+use crate::i18n::{Arg, Lang};
+
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Notification {
     pub id: i64,
@@ -13,6 +15,22 @@ pub struct Notification {
     pub link: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
+}
+
+/// The notification worded in `lang` (messages `notice-<kind>`).
+pub fn text(lang: Lang, n: &Notification) -> String {
+    let args: Vec<(&str, Arg)> = ["indicator", "comment", "period", "due", "count"]
+        .into_iter()
+        .map(|name| {
+            let value = match n.params.get(name) {
+                Some(serde_json::Value::Number(v)) => Arg::Number(v.as_i64().unwrap_or(0)),
+                Some(serde_json::Value::String(v)) => Arg::Text(v.clone()),
+                _ => Arg::Text(String::new()),
+            };
+            (name, value)
+        })
+        .collect();
+    lang.t_args(&format!("notice-{}", n.kind), &args)
 }
 
 /// Notifies every active user of an organisation. With a `dedupe_key`, a user who was

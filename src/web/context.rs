@@ -105,19 +105,7 @@ impl PageCtx {
 
     /// A notification worded in the reader's language.
     pub fn notification_text(&self, n: &crate::notifications::Notification) -> String {
-        let mut args: Vec<(&str, Arg)> = Vec::new();
-        for name in ["indicator", "comment", "period", "due", "count"] {
-            match n.params.get(name) {
-                Some(serde_json::Value::Number(v)) => {
-                    args.push((name, Arg::Number(v.as_i64().unwrap_or(0))))
-                }
-                Some(serde_json::Value::String(v)) => args.push((name, Arg::Text(v.clone()))),
-                _ => args.push((name, Arg::Text(String::new()))),
-            }
-        }
-        self.request
-            .lang
-            .t_args(&format!("notice-{}", n.kind), &args)
+        crate::notifications::text(self.request.lang, n)
     }
 
     pub fn is_admin(&self) -> bool {

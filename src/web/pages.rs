@@ -170,6 +170,7 @@ pub struct UserFormValues {
     pub role: String,
     pub organisation_id: String,
     pub must_change: bool,
+    pub email: String,
 }
 
 #[derive(Template)]

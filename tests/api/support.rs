@@ -229,6 +229,7 @@ impl TestApp {
                     .await
                     .expect("hash"),
                 must_change_password: false,
+                email: None,
             },
         )
         .await

@@ -544,3 +544,66 @@ async fn deleting_is_soft_and_only_for_the_uploader_before_review() {
     assert!(deleted);
     assert_eq!(app.stored_files().len(), 1, "the bytes are kept");
 }
+
+#[tokio::test]
+async fn notifications_are_mailed_when_mail_is_configured() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let dir = mail_dir.path().to_path_buf();
+    let app = TestApp::spawn_with(|config| config.mail_dir = Some(dir)).await;
+    let mut office = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    let mut clerk = app
+        .signed_in("clerk", Role::Department, Some("卡若区"))
+        .await;
+    sqlx::query("UPDATE users SET email = 'clerk@karuo.example' WHERE username = 'clerk'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let task = app.task_id(3, "卡若区").await;
+    clerk.get(&format!("/tasks/{task}")).await;
+    let form = Form::new().part("files", file("表彰文件.pdf", pdf(4000, 1)));
+    clerk
+        .post_multipart(&format!("/tasks/{task}/evidence"), form)
+        .await;
+    clerk.post(&format!("/tasks/{task}/submit"), &[]).await;
+    office.get(&format!("/tasks/{task}")).await;
+    office
+        .post(
+            &format!("/tasks/{task}/review"),
+            &[("decision", "return"), ("comment", "缺少表彰名单")],
+        )
+        .await;
+
+    // The background sender and this direct call share the outbox; whichever runs first sends.
+    let config = shian::config::Config {
+        mail_dir: Some(mail_dir.path().to_path_buf()),
+        ..shian::config::Config::for_tests(
+            app.database_url.clone(),
+            app.data_dir.path().to_path_buf(),
+        )
+    };
+    let outbox = shian::mail::Outbox::from_config(&config)
+        .unwrap()
+        .expect("mail configured");
+    outbox.send_pending(&app.pool).await.unwrap();
+    let mails: Vec<_> = std::fs::read_dir(mail_dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert_eq!(mails.len(), 1, "one notification, one e-mail");
+    let text = std::fs::read_to_string(mails[0].path()).unwrap();
+    assert!(text.contains("To: clerk@karuo.example"), "{text}");
+    let emailed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM notifications WHERE emailed_at IS NOT NULL")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(emailed, 1);
+    assert_eq!(
+        outbox.send_pending(&app.pool).await.unwrap(),
+        0,
+        "nothing is sent twice"
+    );
+}

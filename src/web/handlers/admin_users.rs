@@ -85,6 +85,8 @@ pub struct UserForm {
     password: String,
     #[serde(default)]
     must_change: Option<String>,
+    #[serde(default)]
+    email: String,
 }
 
 impl UserForm {
@@ -95,6 +97,7 @@ impl UserForm {
             role: self.role.clone(),
             organisation_id: self.organisation_id.clone(),
             must_change: self.must_change.is_some(),
+            email: self.email.trim().to_string(),
         }
     }
 }
@@ -106,6 +109,9 @@ async fn validate_role_and_org(
     form: &UserForm,
     errors: &mut Vec<String>,
 ) -> AppResult<Option<(Role, Option<Organisation>)>> {
+    if !form.email.trim().is_empty() && !accounts::valid_email(form.email.trim()) {
+        errors.push(ctx.t("user-error-email"));
+    }
     let Some(role) = Role::parse(&form.role) else {
         errors.push(ctx.t("user-error-role"));
         return Ok(None);
@@ -178,6 +184,7 @@ pub async fn create(
         password_hash: password::hash(chosen).await?,
         // A generated password is known to the admin, so it must be replaced.
         must_change_password: values.must_change || generated.is_some(),
+        email: Some(values.email.clone()).filter(|e| !e.is_empty()),
     };
     let id = match accounts::insert(&state.db, &new).await {
         Ok(id) => id,
@@ -239,6 +246,7 @@ pub async fn edit_form(
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             must_change: user.must_change_password,
+            email: user.email.clone().unwrap_or_default(),
         },
         organisations,
         errors: Vec::new(),
@@ -288,7 +296,16 @@ pub async fn update(
             .into_response());
     };
     let organisation_id = organisation.as_ref().map(|o| o.id);
-    accounts::update_profile(&state.db, id, &values.display_name, role, organisation_id).await?;
+    let email = Some(values.email.as_str()).filter(|e| !e.is_empty());
+    accounts::update_profile(
+        &state.db,
+        id,
+        &values.display_name,
+        role,
+        organisation_id,
+        email,
+    )
+    .await?;
     audit::record(
         &state.db,
         audit::Event {
@@ -513,6 +530,7 @@ fn describe_problem(ctx: &PageCtx, problem: &csv_import::LineProblem) -> String 
             lang.t_args("import-org-not-allowed", &[("org", o.clone().into())])
         }
         WeakPassword => ctx.t1("password-too-weak", "min", password::MIN_LENGTH),
+        BadEmail(e) => lang.t_args("import-bad-email", &[("email", e.clone().into())]),
         Malformed(detail) => lang.t_args("import-malformed", &[("detail", detail.clone().into())]),
     };
     if problem.line == 0 {
