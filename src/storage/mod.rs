@@ -163,6 +163,59 @@ impl Storage {
         }
     }
 
+    /// Deletes stored files of an upload that is not going to be recorded.
+    pub async fn discard(&self, files: &[(Stored, String)]) {
+        for (file, _) in files {
+            self.remove(&file.key).await;
+        }
+    }
+
+    /// Streams a stored file as a download (`inline` shows it in the browser instead).
+    pub async fn response(
+        &self,
+        key: &str,
+        name: &str,
+        size: u64,
+        content_type: &str,
+        inline: bool,
+    ) -> std::io::Result<axum::response::Response> {
+        use axum::http::{HeaderValue, header};
+        let file = self.open(key).await?;
+        let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+            file,
+            256 * 1024,
+        ));
+        let mut response = axum::response::IntoResponse::into_response(body);
+        let headers = response.headers_mut();
+        let content_type = if inline {
+            content_type
+        } else {
+            "application/octet-stream"
+        };
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(content_type)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        );
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+        let disposition = content_disposition(if inline { "inline" } else { "attachment" }, name);
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=3600"),
+        );
+        // The browser's PDF viewer needs plugins; nothing else may run in a shown file.
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'",
+            ),
+        );
+        Ok(response)
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

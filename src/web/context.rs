@@ -25,6 +25,32 @@ pub struct RequestContext {
     pub unread: i64,
 }
 
+impl RequestContext {
+    /// Records something the signed-in user did in the audit trail, with their address.
+    pub async fn audit(
+        &self,
+        db: &sqlx::PgPool,
+        action: &str,
+        object_type: &str,
+        object_id: Option<String>,
+        summary: serde_json::Value,
+    ) -> Result<(), AppError> {
+        crate::audit::record(
+            db,
+            crate::audit::Event {
+                actor_id: self.user.as_ref().map(|u| u.id),
+                action,
+                object_type,
+                object_id,
+                summary,
+                client_addr: self.client_addr.as_deref(),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 /// A one-time message shown on the next page (after a redirect).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::accounts::{self, password};
-use crate::audit;
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::error::AppResult;
@@ -68,18 +67,15 @@ pub async fn change_password(
     }
     let hash = password::hash(form.new).await?;
     accounts::set_password(&state.db, user.id, &hash, false).await?;
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
-            action: "user.password.change",
-            object_type: "user",
-            object_id: Some(user.id.to_string()),
-            summary: serde_json::json!({}),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "user.password.change",
+            "user",
+            Some(user.id.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
     session.cycle_id().await?;
     set_flash(&session, FlashKind::Success, ctx.t("password-changed")).await?;
     Ok(Redirect::to("/").into_response())

@@ -11,7 +11,7 @@ use tower_sessions::Session;
 use super::tasks::campaign;
 use crate::campaigns::{self, CampaignUpdate, STAGES};
 use crate::web::AppState;
-use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::context::{FlashKind, PageCtx, set_flash};
 use crate::web::error::AppResult;
 use crate::web::pages::{AuditPage, CampaignPage, CampaignValues, render};
 use crate::{audit, tasks};
@@ -54,7 +54,6 @@ pub async fn save(
     State(state): State<AppState>,
     ctx: PageCtx,
     session: Session,
-    CurrentUser(user): CurrentUser,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let campaign = campaign(&state).await?;
@@ -165,21 +164,10 @@ pub async fn save(
         stages,
     };
     campaigns::update(&state.db, campaign.id, &update).await?;
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
-            action: "campaign.update",
-            object_type: "campaign",
-            object_id: Some(campaign.id.to_string()),
-            summary: serde_json::json!({
+    ctx.request.audit(&state.db, "campaign.update", "campaign", Some(campaign.id.to_string()), serde_json::json!({
                 "before": {"name": campaign.name, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on, "report_due_day": campaign.report_due_day},
                 "after": {"name": update.name, "starts_on": update.starts_on, "ends_on": update.ends_on, "report_due_day": update.report_due_day},
-            }),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+            })).await?;
     set_flash(&session, FlashKind::Success, ctx.t("campaign-saved")).await?;
     Ok(Redirect::to("/admin/campaign").into_response())
 }
@@ -189,22 +177,18 @@ pub async fn generate(
     State(state): State<AppState>,
     ctx: PageCtx,
     session: Session,
-    CurrentUser(user): CurrentUser,
 ) -> AppResult<Response> {
     let campaign = campaign(&state).await?;
     let added = tasks::generate(&state.db, campaign.id).await?;
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
-            action: "task.generate",
-            object_type: "campaign",
-            object_id: Some(campaign.id.to_string()),
-            summary: serde_json::json!({"added": added}),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "task.generate",
+            "campaign",
+            Some(campaign.id.to_string()),
+            serde_json::json!({"added": added}),
+        )
+        .await?;
     set_flash(
         &session,
         FlashKind::Success,

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::audit;
 use crate::orgs::{self, OrgKind};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
@@ -79,24 +78,21 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: PageCtx,
     session: Session,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(_admin): CurrentUser,
     Form(form): Form<OrgForm>,
 ) -> AppResult<Response> {
     let mut errors = match form.validate(&ctx) {
         Ok((name, kind, sort)) => match orgs::insert(&state.db, &name, kind, sort).await {
             Ok(id) => {
-                audit::record(
-                    &state.db,
-                    audit::Event {
-                        actor_id: Some(admin.id),
-                        action: "org.create",
-                        object_type: "organisation",
-                        object_id: Some(id.to_string()),
-                        summary: serde_json::json!({"name": name, "kind": kind.as_str()}),
-                        client_addr: ctx.request.client_addr.as_deref(),
-                    },
-                )
-                .await?;
+                ctx.request
+                    .audit(
+                        &state.db,
+                        "org.create",
+                        "organisation",
+                        Some(id.to_string()),
+                        serde_json::json!({"name": name, "kind": kind.as_str()}),
+                    )
+                    .await?;
                 set_flash(
                     &session,
                     FlashKind::Success,
@@ -148,7 +144,7 @@ pub async fn update(
     State(state): State<AppState>,
     ctx: PageCtx,
     session: Session,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(_admin): CurrentUser,
     Path(id): Path<i64>,
     Form(form): Form<OrgForm>,
 ) -> AppResult<Response> {
@@ -158,21 +154,10 @@ pub async fn update(
             let active = form.active.is_some();
             match orgs::update(&state.db, id, &name, kind, sort, active).await {
                 Ok(()) => {
-                    audit::record(
-                        &state.db,
-                        audit::Event {
-                            actor_id: Some(admin.id),
-                            action: "org.update",
-                            object_type: "organisation",
-                            object_id: Some(id.to_string()),
-                            summary: serde_json::json!({
+                    ctx.request.audit(&state.db, "org.update", "organisation", Some(id.to_string()), serde_json::json!({
                                 "before": {"name": before.name, "kind": before.kind.as_str(), "active": before.active},
                                 "after": {"name": name, "kind": kind.as_str(), "active": active},
-                            }),
-                            client_addr: ctx.request.client_addr.as_deref(),
-                        },
-                    )
-                    .await?;
+                            })).await?;
                     set_flash(
                         &session,
                         FlashKind::Success,

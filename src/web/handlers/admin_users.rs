@@ -10,7 +10,6 @@ use tower_sessions::Session;
 use super::account::weakness_message;
 use super::parse_opt_i64;
 use crate::accounts::{self, NewUser, Role, UserFilter, csv_import, password};
-use crate::audit;
 use crate::orgs::{self, Organisation};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
@@ -138,7 +137,7 @@ async fn validate_role_and_org(
 pub async fn create(
     State(state): State<AppState>,
     ctx: PageCtx,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(_admin): CurrentUser,
     Form(form): Form<UserForm>,
 ) -> AppResult<Response> {
     let mut errors = Vec::new();
@@ -197,21 +196,18 @@ pub async fn create(
         }
         Err(err) => return Err(err.into()),
     };
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(admin.id),
-            action: "user.create",
-            object_type: "user",
-            object_id: Some(id.to_string()),
-            summary: serde_json::json!({
+    ctx.request
+        .audit(
+            &state.db,
+            "user.create",
+            "user",
+            Some(id.to_string()),
+            serde_json::json!({
                 "username": new.username, "role": role.as_str(),
                 "organisation": organisation.as_ref().map(|o| &o.name),
             }),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+        )
+        .await?;
     let user = accounts::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -258,7 +254,7 @@ pub async fn update(
     State(state): State<AppState>,
     ctx: PageCtx,
     session: Session,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(_admin): CurrentUser,
     Path(id): Path<i64>,
     Form(mut form): Form<UserForm>,
 ) -> AppResult<Response> {
@@ -306,21 +302,10 @@ pub async fn update(
         email,
     )
     .await?;
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(admin.id),
-            action: "user.update",
-            object_type: "user",
-            object_id: Some(id.to_string()),
-            summary: serde_json::json!({
+    ctx.request.audit(&state.db, "user.update", "user", Some(id.to_string()), serde_json::json!({
                 "before": {"display_name": user.display_name, "role": user.role.as_str(), "organisation": user.organisation_name},
                 "after": {"display_name": values.display_name, "role": role.as_str(), "organisation": organisation.map(|o| o.name)},
-            }),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+            })).await?;
     set_flash(&session, FlashKind::Success, ctx.t("user-saved")).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
@@ -328,7 +313,7 @@ pub async fn update(
 pub async fn reset_password(
     State(state): State<AppState>,
     ctx: PageCtx,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(_admin): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = accounts::find(&state.db, id)
@@ -337,18 +322,15 @@ pub async fn reset_password(
     let temporary = password::generate();
     let hash = password::hash(temporary.clone()).await?;
     accounts::set_password(&state.db, id, &hash, true).await?;
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(admin.id),
-            action: "user.password.reset",
-            object_type: "user",
-            object_id: Some(id.to_string()),
-            summary: serde_json::json!({"username": user.username}),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "user.password.reset",
+            "user",
+            Some(id.to_string()),
+            serde_json::json!({"username": user.username}),
+        )
+        .await?;
     Ok(render(&PasswordIssuedPage {
         ctx,
         user,
@@ -389,22 +371,19 @@ pub async fn set_active(
         return Ok(back);
     }
     accounts::set_active(&state.db, id, active).await?;
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(admin.id),
-            action: if active {
+    ctx.request
+        .audit(
+            &state.db,
+            if active {
                 "user.enable"
             } else {
                 "user.disable"
             },
-            object_type: "user",
-            object_id: Some(id.to_string()),
-            summary: serde_json::json!({"username": user.username}),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+            "user",
+            Some(id.to_string()),
+            serde_json::json!({"username": user.username}),
+        )
+        .await?;
     let key = if active {
         "user-enabled"
     } else {
@@ -427,7 +406,7 @@ pub async fn import_form(ctx: PageCtx) -> AppResult<Response> {
 pub async fn import(
     State(state): State<AppState>,
     ctx: PageCtx,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(_admin): CurrentUser,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     const MAX_CSV_BYTES: usize = 1024 * 1024;
@@ -471,21 +450,18 @@ pub async fn import(
     match csv_import::import(&state.db, rows).await? {
         Err(problems) => import_failed(&ctx, text, problems),
         Ok(created) => {
-            audit::record(
-                &state.db,
-                audit::Event {
-                    actor_id: Some(admin.id),
-                    action: "user.import",
-                    object_type: "user",
-                    object_id: None,
-                    summary: serde_json::json!({
+            ctx.request
+                .audit(
+                    &state.db,
+                    "user.import",
+                    "user",
+                    None,
+                    serde_json::json!({
                         "count": created.len(),
                         "usernames": created.iter().map(|c| &c.username).collect::<Vec<_>>(),
                     }),
-                    client_addr: ctx.request.client_addr.as_deref(),
-                },
-            )
-            .await?;
+                )
+                .await?;
             Ok(render(&ImportResultPage { ctx, created })?.into_response())
         }
     }

@@ -153,18 +153,9 @@ pub async fn logout(
     session: Session,
 ) -> AppResult<Response> {
     if let Some(user) = &ctx.user {
-        audit::record(
-            &state.db,
-            audit::Event {
-                actor_id: Some(user.id),
-                action: "logout",
-                object_type: "user",
-                object_id: Some(user.id.to_string()),
-                summary: serde_json::json!({}),
-                client_addr: ctx.client_addr.as_deref(),
-            },
-        )
-        .await?;
+        let id = Some(user.id.to_string());
+        ctx.audit(&state.db, "logout", "user", id, serde_json::json!({}))
+            .await?;
     }
     session.flush().await?;
     Ok(Redirect::to("/login").into_response())

@@ -9,7 +9,6 @@ use tower_sessions::Session;
 
 use super::tasks::{task_page, task_page_with};
 use crate::accounts::{Role, User};
-use crate::audit;
 use crate::evidence::{self, KINDS, Meta};
 use crate::storage::{self, StorageError, Stored};
 use crate::tasks::{self, Status};
@@ -219,9 +218,7 @@ pub async fn upload(
     let meta = match validate_meta(&ctx, &values) {
         Ok(meta) => meta,
         Err(problems) => {
-            for (file, _) in &files {
-                state.storage.remove(&file.key).await;
-            }
+            state.storage.discard(&files).await;
             return refused(&state, ctx, &user, task, problems, values).await;
         }
     };
@@ -267,26 +264,13 @@ pub async fn upload(
     let names = match recorded {
         Ok(names) => names,
         Err(err) => {
-            for (file, _) in &files {
-                state.storage.remove(&file.key).await;
-            }
+            state.storage.discard(&files).await;
             return Err(AppError::Other(err));
         }
     };
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
-            action: "evidence.upload",
-            object_type: "task",
-            object_id: Some(task_id.to_string()),
-            summary: serde_json::json!({
+    ctx.request.audit(&state.db, "evidence.upload", "task", Some(task_id.to_string()), serde_json::json!({
                 "files": files.iter().map(|(f, n)| serde_json::json!({"name": n, "size": f.size, "sha256": f.sha256})).collect::<Vec<_>>(),
-            }),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+            })).await?;
     set_flash(
         &session,
         FlashKind::Success,
@@ -381,18 +365,15 @@ pub async fn replace(
             return Err(AppError::Other(err));
         }
     };
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
-            action: "evidence.replace",
-            object_type: "evidence",
-            object_id: Some(evidence_id.to_string()),
-            summary: serde_json::json!({"version": version, "file": name, "sha256": file.sha256}),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "evidence.replace",
+            "evidence",
+            Some(evidence_id.to_string()),
+            serde_json::json!({"version": version, "file": name, "sha256": file.sha256}),
+        )
+        .await?;
     set_flash(
         &session,
         FlashKind::Success,
@@ -442,18 +423,15 @@ pub async fn delete(
     )
     .await?;
     tx.commit().await?;
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
-            action: "evidence.delete",
-            object_type: "evidence",
-            object_id: Some(evidence_id.to_string()),
-            summary: serde_json::json!({"title": item.title, "file": item.original_name}),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "evidence.delete",
+            "evidence",
+            Some(evidence_id.to_string()),
+            serde_json::json!({"title": item.title, "file": item.original_name}),
+        )
+        .await?;
     set_flash(&session, FlashKind::Success, ctx.t("evidence-deleted")).await?;
     Ok(Redirect::to(&format!("/tasks/{}", task.id)).into_response())
 }

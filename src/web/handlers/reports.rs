@@ -2,9 +2,8 @@
 
 use std::collections::HashMap;
 
-use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
@@ -20,7 +19,6 @@ use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{OrgReportsPage, ReportCell, ReportLine, ReportsMatrixPage, render};
-use crate::{audit, storage};
 
 /// Months shown side by side in the office's overview.
 const MATRIX_MONTHS: usize = 6;
@@ -213,9 +211,7 @@ pub async fn submit(
         problems.push(ctx.t("report-error-body"));
     }
     let Some(period) = period.filter(|_| problems.is_empty()) else {
-        for (file, _) in &files {
-            state.storage.remove(&file.key).await;
-        }
+        state.storage.discard(&files).await;
         return org_page(
             &state,
             ctx,
@@ -231,24 +227,19 @@ pub async fn submit(
         match reports::submit(&state.db, &campaign, org_id, period, &body, &files, user.id).await {
             Ok(late) => late,
             Err(err) => {
-                for (file, _) in &files {
-                    state.storage.remove(&file.key).await;
-                }
+                state.storage.discard(&files).await;
                 return Err(err.into());
             }
         };
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
-            action: "report.submit",
-            object_type: "monthly_report",
-            object_id: Some(format!("{org_id}:{}", period.format("%Y-%m"))),
-            summary: serde_json::json!({"late_days": late, "files": files.len()}),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "report.submit",
+            "monthly_report",
+            Some(format!("{org_id}:{}", period.format("%Y-%m"))),
+            serde_json::json!({"late_days": late, "files": files.len()}),
+        )
+        .await?;
     let message = if late > 0 {
         ctx.t1("report-saved-late", "days", late as i64)
     } else {
@@ -269,24 +260,10 @@ pub async fn download(
     if user.role == Role::Department && user.organisation_id != Some(org_id) {
         return Err(AppError::Forbidden);
     }
-    let file = state
+    let response = state
         .storage
-        .open(&key)
+        .response(&key, &name, size as u64, "application/octet-stream", false)
         .await
         .map_err(|e| AppError::Other(anyhow::anyhow!("stored file {key} missing: {e}")))?;
-    let mut response = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
-        file,
-        256 * 1024,
-    ))
-    .into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size as u64));
-    if let Ok(value) = HeaderValue::from_str(&storage::content_disposition("attachment", &name)) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
     Ok(response)
 }

@@ -18,7 +18,7 @@ use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TaskPage, TasksPage, render};
-use crate::{audit, evidence, notifications, orgs};
+use crate::{evidence, notifications, orgs};
 
 pub async fn campaign(state: &AppState) -> AppResult<Campaign> {
     campaigns::current(&state.db)
@@ -190,7 +190,7 @@ pub async fn submit(
     }
     match tasks::submit(&state.db, id, user.id, &form.comment).await? {
         Ok(_) => {
-            audit_task(&state, &ctx, &user, "task.submit", &task, &form.comment).await?;
+            audit_task(&state, &ctx, "task.submit", &task, &form.comment).await?;
             set_flash(&session, FlashKind::Success, ctx.t("task-submitted")).await?;
             Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
         }
@@ -232,7 +232,7 @@ pub async fn review(
             } else {
                 "task.return"
             };
-            audit_task(&state, &ctx, &user, action, &task, &form.comment).await?;
+            audit_task(&state, &ctx, action, &task, &form.comment).await?;
             let kind = if approve { "approved" } else { "returned" };
             notifications::notify_organisation(
                 &state.db,
@@ -398,18 +398,15 @@ pub async fn manage(
         )
         .await?;
     }
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
-            action: &format!("task.{event}"),
-            object_type: "task",
-            object_id: Some(id.to_string()),
-            summary: detail,
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
+    ctx.request
+        .audit(
+            &state.db,
+            &format!("task.{event}"),
+            "task",
+            Some(id.to_string()),
+            detail,
+        )
+        .await?;
     set_flash(&session, FlashKind::Success, ctx.t(message)).await?;
     Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
 }
@@ -498,7 +495,7 @@ pub async fn create(
         None,
     )
     .await?;
-    audit_task(&state, &ctx, &user, "task.create", &task, "").await?;
+    audit_task(&state, &ctx, "task.create", &task, "").await?;
     set_flash(&session, FlashKind::Success, ctx.t("task-created")).await?;
     Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
 }
@@ -506,26 +503,22 @@ pub async fn create(
 async fn audit_task(
     state: &AppState,
     ctx: &PageCtx,
-    user: &User,
     action: &str,
     task: &tasks::Task,
     comment: &str,
 ) -> AppResult<()> {
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
+    let summary = serde_json::json!({
+        "indicator": task.indicator_number,
+        "organisation": task.organisation_name,
+        "comment": comment.trim(),
+    });
+    ctx.request
+        .audit(
+            &state.db,
             action,
-            object_type: "task",
-            object_id: Some(task.id.to_string()),
-            summary: serde_json::json!({
-                "indicator": task.indicator_number,
-                "organisation": task.organisation_name,
-                "comment": comment.trim(),
-            }),
-            client_addr: ctx.request.client_addr.as_deref(),
-        },
-    )
-    .await?;
-    Ok(())
+            "task",
+            Some(task.id.to_string()),
+            summary,
+        )
+        .await
 }
