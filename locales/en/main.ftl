@@ -407,3 +407,4 @@ field-email = E-mail
 user-email-hint = Optional. When mail is configured, notifications are also sent here.
 user-error-email = The e-mail address is not valid.
 import-bad-email = The e-mail address “{ $email }” is not valid.
+evidence-older-versions = Earlier versions ({ $count })

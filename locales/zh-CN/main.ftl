@@ -407,3 +407,4 @@ field-email = 电子邮箱
 user-email-hint = 可选。配置邮件服务后，通知会同时发送到该邮箱。
 user-error-email = 电子邮箱格式不正确。
 import-bad-email = 电子邮箱“{ $email }”格式不正确。
+evidence-older-versions = 历史版本（{ $count }）

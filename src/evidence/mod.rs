@@ -105,14 +105,15 @@ pub struct Version {
     pub sha256: String,
 }
 
-pub async fn versions(db: &PgPool, evidence_id: i64) -> sqlx::Result<Vec<Version>> {
+/// Every version of every piece of evidence of a task, newest first.
+pub async fn versions_for_task(db: &PgPool, task_id: i64) -> sqlx::Result<Vec<Version>> {
     sqlx::query_as(
         "SELECT v.id, v.evidence_id, v.version, v.created_at, u.display_name AS created_by_name, f.storage_key, \
                 f.original_name, f.content_type, f.size_bytes, f.sha256 \
-         FROM evidence_versions v JOIN stored_files f ON f.id = v.file_id LEFT JOIN users u ON u.id = v.created_by \
-         WHERE v.evidence_id = $1 ORDER BY v.version DESC",
+         FROM evidence_versions v JOIN evidence e ON e.id = v.evidence_id JOIN stored_files f ON f.id = v.file_id \
+         LEFT JOIN users u ON u.id = v.created_by WHERE e.task_id = $1 ORDER BY v.evidence_id, v.version DESC",
     )
-    .bind(evidence_id)
+    .bind(task_id)
     .fetch_all(db)
     .await
 }

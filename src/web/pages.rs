@@ -289,6 +289,7 @@ pub struct TaskPage {
     pub today: chrono::NaiveDate,
     pub task: crate::tasks::Task,
     pub evidence: Vec<crate::evidence::EvidenceRow>,
+    pub versions: Vec<crate::evidence::Version>,
     pub events: Vec<crate::tasks::Event>,
     pub organisations: Vec<Organisation>,
     pub errors: Vec<String>,
@@ -318,6 +319,17 @@ impl TaskPage {
                 .user()
                 .is_some_and(|u| item.created_by == Some(u.id) || u.role == Role::Admin)
     }
+    /// The versions of one piece of evidence before its current one.
+    pub fn older_versions(
+        &self,
+        item: &crate::evidence::EvidenceRow,
+    ) -> Vec<&crate::evidence::Version> {
+        self.versions
+            .iter()
+            .filter(|v| v.evidence_id == item.id && v.version < item.version)
+            .collect()
+    }
+
     pub fn is_submitted(&self) -> bool {
         self.task.status == crate::tasks::Status::Submitted
     }

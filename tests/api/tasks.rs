@@ -243,6 +243,12 @@ async fn the_whole_loop_upload_submit_return_fix_resubmit_approve() {
         );
         assert_eq!(&response.bytes().await.unwrap()[..], &expected[..]);
     }
+    let page = clerk.get(&format!("/tasks/{task}")).await;
+    assert!(
+        page.contains(&format!("/files/{}", versions[0].0)),
+        "the earlier version stays linked"
+    );
+    assert!(page.contains("历史版本（1）"));
     let preview = office
         .client
         .get(format!("{}/files/{}?inline=1", office.base, versions[1].0))

@@ -130,6 +130,7 @@ pub async fn task_page_with(
 ) -> AppResult<Response> {
     let campaign = campaign(state).await?;
     let evidence = evidence::for_task(&state.db, task.id).await?;
+    let versions = evidence::versions_for_task(&state.db, task.id).await?;
     let events = tasks::events(&state.db, task.id).await?;
     let can_contribute =
         Policy::can_contribute(user, task.organisation_id) && task.removed_at.is_none();
@@ -150,6 +151,7 @@ pub async fn task_page_with(
         can_review,
         task,
         evidence,
+        versions,
         events,
         organisations,
         errors,
