@@ -152,7 +152,9 @@ const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, i.content AS indi
      (SELECT count(*) FROM evidence e WHERE e.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
      t.updated_at";
 
-/// Tasks of a campaign, overdue first, then by due date and indicator.
+/// Tasks of a campaign in the order a clerk works through them: overdue first, then
+/// returned (needing a fix), in progress, not started, waiting for review, approved;
+/// within that by due date and indicator.
 pub async fn list(
     db: &PgPool,
     campaign_id: i64,
@@ -167,7 +169,9 @@ pub async fn list(
            AND ($3::text IS NULL OR t.status = $3) \
            AND ($4::int IS NULL OR i.number = $4) \
            AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved'))) \
-         ORDER BY (t.due_on < $6 AND t.status NOT IN ('submitted', 'approved')) DESC NULLS LAST, \
+         ORDER BY coalesce(t.due_on < $6 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
+                  CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
+                                WHEN 'submitted' THEN 3 ELSE 4 END, \
                   t.due_on NULLS LAST, i.number, o.sort_order, t.id"
     ))
     .bind(campaign_id)

@@ -613,3 +613,44 @@ async fn notifications_are_mailed_when_mail_is_configured() {
         "nothing is sent twice"
     );
 }
+
+#[tokio::test]
+async fn my_tasks_list_overdue_then_returned_first_and_approved_last() {
+    let app = TestApp::spawn().await;
+    let first = app.task_id(1, "卡若区").await;
+    let second = app.task_id(2, "卡若区").await;
+    let third = app.task_id(3, "卡若区").await;
+    sqlx::query("UPDATE tasks SET status = 'approved' WHERE id = $1")
+        .bind(first)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tasks SET status = 'returned' WHERE id = $1")
+        .bind(second)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tasks SET due_on = '2020-01-01' WHERE id = $1")
+        .bind(third)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut clerk = app
+        .signed_in("clerk", Role::Department, Some("卡若区"))
+        .await;
+    let page = clerk.get("/tasks").await;
+    let links: Vec<String> = scraper::Html::parse_document(&page.body)
+        .select(&scraper::Selector::parse("tbody td:nth-child(2) > a").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    assert_eq!(links[0], format!("/tasks/{third}"), "overdue first");
+    assert_eq!(links[1], format!("/tasks/{second}"), "then returned");
+    assert_eq!(
+        links.last().unwrap(),
+        &format!("/tasks/{first}"),
+        "approved last"
+    );
+    assert!(page.contains("逾期"));
+    let page = clerk.get("/tasks?overdue=1").await;
+    assert_eq!(page.texts("tbody tr").len(), 1);
+}
