@@ -408,3 +408,6 @@ user-email-hint = Optional. When mail is configured, notifications are also sent
 user-error-email = The e-mail address is not valid.
 import-bad-email = The e-mail address “{ $email }” is not valid.
 evidence-older-versions = Earlier versions ({ $count })
+tasks-page = page { $page }
+pager-previous = Previous
+pager-next = Next

@@ -408,3 +408,6 @@ user-email-hint = 可选。配置邮件服务后，通知会同时发送到该�
 user-error-email = 电子邮箱格式不正确。
 import-bad-email = 电子邮箱“{ $email }”格式不正确。
 evidence-older-versions = 历史版本（{ $count }）
+tasks-page = 第 { $page } 页
+pager-previous = 上一页
+pager-next = 下一页

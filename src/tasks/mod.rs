@@ -160,6 +160,8 @@ pub async fn list(
     campaign_id: i64,
     today: NaiveDate,
     filter: &TaskFilter,
+    limit: i64,
+    offset: i64,
 ) -> sqlx::Result<Vec<TaskRow>> {
     sqlx::query_as(&format!(
         "SELECT {ROW_COLUMNS} FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
@@ -172,7 +174,8 @@ pub async fn list(
          ORDER BY coalesce(t.due_on < $6 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
                   CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
                                 WHEN 'submitted' THEN 3 ELSE 4 END, \
-                  t.due_on NULLS LAST, i.number, o.sort_order, t.id"
+                  t.due_on NULLS LAST, i.number, o.sort_order, t.id \
+         LIMIT $7 OFFSET $8"
     ))
     .bind(campaign_id)
     .bind(filter.organisation_id)
@@ -180,6 +183,8 @@ pub async fn list(
     .bind(filter.indicator_number)
     .bind(filter.overdue_on)
     .bind(today)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(db)
     .await
 }
@@ -413,6 +418,25 @@ pub async fn loop_counts(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Loop
     )
     .bind(campaign_id)
     .fetch_all(db)
+    .await
+}
+
+/// How many tasks `list` would return without paging.
+pub async fn count(db: &PgPool, campaign_id: i64, filter: &TaskFilter) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
+         WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+           AND ($2::bigint IS NULL OR t.organisation_id = $2) \
+           AND ($3::text IS NULL OR t.status = $3) \
+           AND ($4::int IS NULL OR i.number = $4) \
+           AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved')))",
+    )
+    .bind(campaign_id)
+    .bind(filter.organisation_id)
+    .bind(filter.status.map(Status::as_str))
+    .bind(filter.indicator_number)
+    .bind(filter.overdue_on)
+    .fetch_one(db)
     .await
 }
 

@@ -263,6 +263,8 @@ pub struct TasksPage {
     pub query: TasksQuery,
     /// A clerk's own list (no organisation filter).
     pub own_org: bool,
+    pub page: i64,
+    pub total: i64,
 }
 
 impl TasksPage {
@@ -278,6 +280,24 @@ impl TasksPage {
     }
     pub fn org_selected(&self, id: &i64) -> bool {
         self.query.org.trim() == id.to_string()
+    }
+
+    /// The list's URL for another page, keeping the filters.
+    pub fn page_link(&self, page: i64) -> String {
+        let q = &self.query;
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        format!(
+            "/tasks?org={}&status={}&indicator={}&overdue={}&page={page}",
+            enc(&q.org),
+            enc(&q.status),
+            enc(&q.indicator),
+            enc(&q.overdue)
+        )
+    }
+
+    pub fn last_page(&self) -> i64 {
+        ((self.total + crate::web::handlers::PAGE_SIZE - 1) / crate::web::handlers::PAGE_SIZE)
+            .max(1)
     }
 }
 

@@ -653,4 +653,22 @@ async fn my_tasks_list_overdue_then_returned_first_and_approved_last() {
     assert!(page.contains("逾期"));
     let page = clerk.get("/tasks?overdue=1").await;
     assert_eq!(page.texts("tbody tr").len(), 1);
+
+    // The office's list of all tasks comes in pages.
+    let mut office = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let page = office.get("/tasks").await;
+    assert_eq!(page.texts("tbody tr").len(), 200);
+    assert!(page.contains(&format!("共 {total} 项任务")));
+    let last = (total + 199) / 200;
+    let page = office.get(&format!("/tasks?page={last}")).await;
+    assert_eq!(
+        page.texts("tbody tr").len() as i64,
+        total - (last - 1) * 200
+    );
 }

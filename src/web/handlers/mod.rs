@@ -23,7 +23,7 @@ pub use admin_campaign::AuditQuery;
 pub use admin_users::ListQuery;
 pub use evidence::UploadValues;
 pub use rubric::TreeQuery;
-pub use tasks::TasksQuery;
+pub use tasks::{PAGE_SIZE, TasksQuery};
 
 use super::AppState;
 use super::error::AppError;

@@ -36,7 +36,12 @@ pub struct TasksQuery {
     pub indicator: String,
     #[serde(default)]
     pub overdue: String,
+    #[serde(default)]
+    pub page: String,
 }
+
+/// Rows per page of a task list.
+pub const PAGE_SIZE: i64 = 200;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -56,7 +61,17 @@ pub async fn list(
         indicator_number: query.indicator.trim().parse().ok(),
         overdue_on: (!query.overdue.is_empty()).then_some(today),
     };
-    let rows = tasks::list(&state.db, campaign.id, today, &filter).await?;
+    let page = query.page.trim().parse::<i64>().unwrap_or(1).max(1);
+    let rows = tasks::list(
+        &state.db,
+        campaign.id,
+        today,
+        &filter,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let total = tasks::count(&state.db, campaign.id, &filter).await?;
     let counts = tasks::status_counts(&state.db, campaign.id, filter.organisation_id).await?;
     let organisations = if own_org.is_some() {
         Vec::new()
@@ -72,6 +87,8 @@ pub async fn list(
         organisations,
         query,
         own_org: own_org.is_some(),
+        page,
+        total,
     })?
     .into_response())
 }
