@@ -215,10 +215,6 @@ impl Storage {
         );
         Ok(response)
     }
-
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
 }
 
 /// Why an uploaded file name is refused; None when it is fine. Browsers send only the

@@ -72,11 +72,6 @@ fn path_under(path: &str, prefix: &str) -> bool {
 pub struct Policy;
 
 impl Policy {
-    /// Changing accounts and organisations.
-    pub fn can_administer(user: &User) -> bool {
-        user.role == Role::Admin
-    }
-
     /// May `user` work on organisation `org_id`'s tasks (upload, submit)? Its own clerks,
     /// and the city office, which sometimes files material on a department's behalf.
     pub fn can_contribute(user: &User, org_id: i64) -> bool {

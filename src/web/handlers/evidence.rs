@@ -69,6 +69,7 @@ pub async fn receive(
     multipart: &mut Multipart,
     values: &mut UploadValues,
     max_files: usize,
+    require_file: bool,
 ) -> AppResult<Result<Vec<(Stored, String)>, Vec<String>>> {
     let limit = state.config.max_upload_bytes;
     let mut stored: Vec<(Stored, String)> = Vec::new();
@@ -125,11 +126,7 @@ pub async fn receive(
         }
     }
     outcome?;
-    if problems.is_empty()
-        && stored.is_empty()
-        && max_files > 0
-        && !values.other.contains_key("optional_files")
-    {
+    if problems.is_empty() && stored.is_empty() && require_file {
         problems.push(ctx.t("upload-error-no-file"));
     }
     Ok(if problems.is_empty() {
@@ -211,7 +208,7 @@ pub async fn upload(
         .await;
     }
     let mut values = UploadValues::default();
-    let files = match receive(&state, &ctx, &mut multipart, &mut values, MAX_FILES).await? {
+    let files = match receive(&state, &ctx, &mut multipart, &mut values, MAX_FILES, true).await? {
         Ok(files) => files,
         Err(problems) => return refused(&state, ctx, &user, task, problems, values).await,
     };
@@ -326,7 +323,7 @@ pub async fn replace(
         .await;
     }
     let mut values = UploadValues::default();
-    let mut files = match receive(&state, &ctx, &mut multipart, &mut values, 1).await? {
+    let mut files = match receive(&state, &ctx, &mut multipart, &mut values, 1, true).await? {
         Ok(files) => files,
         Err(problems) => {
             return task_page(

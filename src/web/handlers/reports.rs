@@ -180,8 +180,7 @@ pub async fn submit(
         return Err(AppError::Forbidden);
     };
     let mut values = UploadValues::default();
-    values.other.insert("optional_files".into(), String::new());
-    let files = match receive(&state, &ctx, &mut multipart, &mut values, 10).await? {
+    let files = match receive(&state, &ctx, &mut multipart, &mut values, 10, false).await? {
         Ok(files) => files,
         Err(problems) => {
             return org_page(
