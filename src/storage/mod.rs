@@ -8,7 +8,7 @@
 
 pub mod sniff;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -256,6 +256,7 @@ pub fn content_disposition(disposition: &str, name: &str) -> String {
 mod tests {
     use super::*;
     use futures_util::stream;
+    use std::path::Path;
 
     fn chunks(
         data: &[u8],
