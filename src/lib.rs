@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod reports;
 pub mod rubric;
+pub mod scoring;
 pub mod storage;
 pub mod tasks;
 pub mod web;

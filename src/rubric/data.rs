@@ -20,6 +20,66 @@ pub struct RubricFile {
     #[serde(default)]
     pub aliases: BTreeMap<String, String>,
     pub parts: Vec<PartEntry>,
+    pub verdict: VerdictRule,
+}
+
+/// How a part is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scoring {
+    /// Start at the maximum; assessors deduct, never below zero (parts 一–三).
+    Deduction,
+    /// A measured value converted to points (part 四).
+    Measured,
+    /// The panel awards 0..max; 必选项 count, 自选项 only if chosen, up to a cap (part 五).
+    Awarded,
+    /// Each item is triggered or not; any triggered item fails the evaluation (part 六).
+    Veto,
+}
+
+/// A measured evaluation point: which indicator's value, in what unit, by what formula.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub indicator: i32,
+    pub unit: MeasureUnit,
+    pub label: String,
+    pub formula: Formula,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeasureUnit {
+    /// A score out of 100 (e.g. satisfaction 86.5).
+    Points,
+    /// A percentage (e.g. pass rate 98.7).
+    Percent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Formula {
+    /// points = maximum × value / 100 (the table says 根据实际测评结果进行折算).
+    Proportional,
+}
+
+/// The default pass rule of the edition (a campaign may adjust it).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerdictRule {
+    pub thresholds: Vec<Threshold>,
+    #[serde(default)]
+    pub min_total: Option<rust_decimal::Decimal>,
+    /// Every scored part must reach this share of its points (0..1).
+    #[serde(default)]
+    pub min_part_rate: Option<rust_decimal::Decimal>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    pub indicator: i32,
+    pub min: rust_decimal::Decimal,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,6 +93,7 @@ pub struct OrgEntry {
 #[serde(deny_unknown_fields)]
 pub struct PartEntry {
     pub seq: i32,
+    pub scoring: Scoring,
     pub numeral: String,
     pub title: String,
     /// None for 否决项.
@@ -57,6 +118,11 @@ pub struct PointEntry {
     pub category: PointCategory,
     pub note: String,
     pub heading: String,
+    #[serde(default)]
+    pub measure: Option<Measure>,
+    /// The city chooses exactly this many of the point's items (机制创新 任选2项).
+    #[serde(default)]
+    pub choose: Option<usize>,
     pub indicators: Vec<IndicatorEntry>,
 }
 
@@ -211,6 +277,44 @@ impl RubricFile {
                 )),
             }
         }
+        for part in &self.parts {
+            let measured = part.scoring == Scoring::Measured;
+            for point in &part.points {
+                match (&point.measure, measured) {
+                    (Some(m), true)
+                        if !point.indicators.iter().any(|i| i.number == m.indicator) =>
+                    {
+                        problems.push(format!(
+                            "point {} measures indicator {} it does not hold",
+                            point.seq, m.indicator
+                        ));
+                    }
+                    (Some(_), true) | (None, false) => {}
+                    (None, true) => {
+                        problems.push(format!("measured point {} declares no measure", point.seq))
+                    }
+                    (Some(_), false) => problems.push(format!(
+                        "point {} has a measure but its part is not measured",
+                        point.seq
+                    )),
+                }
+            }
+            if (part.scoring == Scoring::Veto) != part.max_points.is_none() {
+                problems.push(format!(
+                    "part {}: only the veto part has no points",
+                    part.seq
+                ));
+            }
+        }
+        let numbers: HashSet<i32> = self.indicators().map(|(_, _, i)| i.number).collect();
+        for threshold in &self.verdict.thresholds {
+            if !numbers.contains(&threshold.indicator) {
+                problems.push(format!(
+                    "verdict threshold names unknown indicator {}",
+                    threshold.indicator
+                ));
+            }
+        }
         if total != self.total_points {
             problems.push(format!(
                 "parts add up to {total}, not {}",
@@ -343,6 +447,26 @@ mod tests {
         let err = RubricFile::parse(&broken).unwrap_err();
         assert!(err.contains("part 1 scores 31"), "{err}");
         assert!(err.contains("parts add up to 121"), "{err}");
+        let unmeasured = BUNDLED_2021.replacen(
+            "measure = { indicator = 75, unit = \"percent\", label = \"评价性抽检合格率\", formula = \"proportional\" }\n",
+            "",
+            1,
+        );
+        assert!(
+            RubricFile::parse(&unmeasured)
+                .unwrap_err()
+                .contains("measured point 26 declares no measure")
+        );
+        let wrong = BUNDLED_2021.replacen(
+            "measure = { indicator = 75",
+            "measure = { indicator = 74",
+            1,
+        );
+        assert!(
+            RubricFile::parse(&wrong)
+                .unwrap_err()
+                .contains("point 26 measures indicator 74")
+        );
         let unknown = BUNDLED_2021.replacen("lead = [\"市食安办\"]", "lead = [\"市不存在局\"]", 1);
         assert!(
             RubricFile::parse(&unknown)
