@@ -147,6 +147,14 @@ pub struct TaskFilter {
     pub overdue_on: Option<NaiveDate>,
 }
 
+/// The WHERE clause shared by listing, counting and bulk changes ($1 campaign, $2 org,
+/// $3 status, $4 indicator number, $5 "overdue on" date).
+const FILTER: &str = "t.campaign_id = $1 AND t.removed_at IS NULL \
+     AND ($2::bigint IS NULL OR t.organisation_id = $2) \
+     AND ($3::text IS NULL OR t.status = $3) \
+     AND ($4::int IS NULL OR i.number = $4) \
+     AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved')))";
+
 const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, i.content AS indicator_content, \
      t.organisation_id, o.name AS organisation_name, t.relation, t.text, t.due_on, t.status, \
      (SELECT count(*) FROM evidence e WHERE e.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
@@ -166,11 +174,7 @@ pub async fn list(
     sqlx::query_as(&format!(
         "SELECT {ROW_COLUMNS} FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
          JOIN organisations o ON o.id = t.organisation_id \
-         WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
-           AND ($2::bigint IS NULL OR t.organisation_id = $2) \
-           AND ($3::text IS NULL OR t.status = $3) \
-           AND ($4::int IS NULL OR i.number = $4) \
-           AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved'))) \
+         WHERE {FILTER} \
          ORDER BY coalesce(t.due_on < $6 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
                   CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
                                 WHEN 'submitted' THEN 3 ELSE 4 END, \
@@ -423,14 +427,9 @@ pub async fn loop_counts(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Loop
 
 /// How many tasks `list` would return without paging.
 pub async fn count(db: &PgPool, campaign_id: i64, filter: &TaskFilter) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
-         WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
-           AND ($2::bigint IS NULL OR t.organisation_id = $2) \
-           AND ($3::text IS NULL OR t.status = $3) \
-           AND ($4::int IS NULL OR i.number = $4) \
-           AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved')))",
-    )
+    sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM tasks t JOIN indicators i ON i.id = t.indicator_id WHERE {FILTER}"
+    ))
     .bind(campaign_id)
     .bind(filter.organisation_id)
     .bind(filter.status.map(Status::as_str))
@@ -438,6 +437,38 @@ pub async fn count(db: &PgPool, campaign_id: i64, filter: &TaskFilter) -> sqlx::
     .bind(filter.overdue_on)
     .fetch_one(db)
     .await
+}
+
+/// Sets (or, with None, clears) the due date of every task matching `filter`, each change
+/// recorded in its task's history. Returns how many tasks changed.
+pub async fn set_due_for(
+    db: &PgPool,
+    campaign_id: i64,
+    filter: &TaskFilter,
+    due_on: Option<NaiveDate>,
+    actor_id: i64,
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query(&format!(
+        "WITH target AS ( \
+             SELECT t.id, t.due_on AS before FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
+             WHERE {FILTER} AND t.due_on IS DISTINCT FROM $6 FOR UPDATE OF t \
+         ), changed AS ( \
+             UPDATE tasks SET due_on = $6, updated_at = now() FROM target WHERE tasks.id = target.id \
+             RETURNING tasks.id, target.before \
+         ) \
+         INSERT INTO task_events (task_id, actor_id, action, detail) \
+         SELECT id, $7, 'due_changed', jsonb_build_object('before', before, 'after', $6::date, 'bulk', true) FROM changed"
+    ))
+    .bind(campaign_id)
+    .bind(filter.organisation_id)
+    .bind(filter.status.map(Status::as_str))
+    .bind(filter.indicator_number)
+    .bind(filter.overdue_on)
+    .bind(due_on)
+    .bind(actor_id)
+    .execute(db)
+    .await?
+    .rows_affected())
 }
 
 /// Counts by status for one organisation (or all, with None).

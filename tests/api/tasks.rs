@@ -672,3 +672,65 @@ async fn my_tasks_list_overdue_then_returned_first_and_approved_last() {
         total - (last - 1) * 200
     );
 }
+
+#[tokio::test]
+async fn the_office_sets_due_dates_for_a_whole_filter_at_once() {
+    let app = TestApp::spawn().await;
+    let mut office = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    let county: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '江达县'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let org = county.to_string();
+    let page = office.get(&format!("/tasks?org={org}")).await;
+    assert!(page.contains("批量设置截止日期"));
+    let page = office
+        .post(
+            "/tasks/due",
+            &[
+                ("org", &org),
+                ("status", ""),
+                ("indicator", ""),
+                ("overdue", ""),
+                ("due_on", "2026-12-25"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let (set, others): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE organisation_id = $1 AND due_on = '2026-12-25'), \
+                count(*) FILTER (WHERE organisation_id <> $1 AND due_on IS NOT NULL) FROM tasks",
+    )
+    .bind(county)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let of_county: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM tasks WHERE organisation_id = $1")
+            .bind(county)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((set, others), (of_county, 0), "exactly the filtered tasks");
+    let events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM task_events WHERE action = 'due_changed'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(events, of_county, "each change is in its task's history");
+    assert!(
+        office
+            .get(&format!("/tasks?org={org}"))
+            .await
+            .contains(&format!("已为 {of_county} 项任务设置截止日期"))
+    );
+
+    let mut clerk = app
+        .signed_in("clerk", Role::Department, Some("江达县"))
+        .await;
+    clerk.get("/tasks").await;
+    let page = clerk.post("/tasks/due", &[("due_on", "2030-01-01")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+}

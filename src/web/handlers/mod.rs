@@ -44,6 +44,7 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
     Router::new()
         .merge(uploads)
         .route("/tasks", get(tasks::list).post(tasks::create))
+        .route("/tasks/due", post(tasks::bulk_due))
         .route("/tasks/{id}", get(tasks::show))
         .route("/tasks/{id}/submit", post(tasks::submit))
         .route("/tasks/{id}/review", post(tasks::review))

@@ -40,6 +40,22 @@ pub struct TasksQuery {
     pub page: String,
 }
 
+impl TasksQuery {
+    /// The filter this query asks for; a clerk sees its own organisation's tasks only,
+    /// whatever the query says.
+    pub fn filter(&self, user: &User, today: chrono::NaiveDate) -> TaskFilter {
+        let own_org = (user.role == Role::Department)
+            .then_some(user.organisation_id)
+            .flatten();
+        TaskFilter {
+            organisation_id: own_org.or(parse_opt_i64(&self.org).unwrap_or(None)),
+            status: Status::parse(&self.status),
+            indicator_number: self.indicator.trim().parse().ok(),
+            overdue_on: (!self.overdue.is_empty()).then_some(today),
+        }
+    }
+}
+
 /// Rows per page of a task list.
 pub const PAGE_SIZE: i64 = 200;
 
@@ -55,12 +71,7 @@ pub async fn list(
     let own_org = (user.role == Role::Department)
         .then_some(user.organisation_id)
         .flatten();
-    let filter = TaskFilter {
-        organisation_id: own_org.or(parse_opt_i64(&query.org).unwrap_or(None)),
-        status: Status::parse(&query.status),
-        indicator_number: query.indicator.trim().parse().ok(),
-        overdue_on: (!query.overdue.is_empty()).then_some(today),
-    };
+    let filter = query.filter(&user, today);
     let page = query.page.trim().parse::<i64>().unwrap_or(1).max(1);
     let rows = tasks::list(
         &state.db,
@@ -428,6 +439,64 @@ pub async fn manage(
         .await?;
     set_flash(&session, FlashKind::Success, ctx.t(message)).await?;
     Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BulkDueForm {
+    #[serde(flatten)]
+    query: TasksQuery,
+    #[serde(default)]
+    due_on: String,
+}
+
+/// The office sets the due date of every task the list's filter shows.
+pub async fn bulk_due(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<BulkDueForm>,
+) -> AppResult<Response> {
+    if !Policy::can_review(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let campaign = campaign(&state).await?;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let back = format!(
+        "/tasks?org={}&status={}&indicator={}&overdue={}",
+        enc(&form.query.org),
+        enc(&form.query.status),
+        enc(&form.query.indicator),
+        enc(&form.query.overdue)
+    );
+    let due = match form.due_on.trim() {
+        "" => None,
+        text => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                set_flash(&session, FlashKind::Error, ctx.t("task-error-date")).await?;
+                return Ok(Redirect::to(&back).into_response());
+            }
+        },
+    };
+    let filter = form.query.filter(&user, campaign.today());
+    let changed = tasks::set_due_for(&state.db, campaign.id, &filter, due, user.id).await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "task.due_bulk",
+            "campaign",
+            Some(campaign.id.to_string()),
+            serde_json::json!({"due_on": due, "changed": changed, "filter": back}),
+        )
+        .await?;
+    set_flash(
+        &session,
+        FlashKind::Success,
+        ctx.t1("task-due-bulk-saved", "count", changed as i64),
+    )
+    .await?;
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
