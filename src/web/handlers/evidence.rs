@@ -1,6 +1,5 @@
 //! Uploading, replacing, deleting and downloading evidence files.
 
-use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -452,9 +451,18 @@ pub async fn download(
     if user.role == Role::Department && user.organisation_id != Some(organisation_id) {
         return Err(AppError::Forbidden);
     }
-    let file = state
+    let previewable =
+        storage::FileType::from_mime(&version.content_type).is_some_and(|t| t.previewable());
+    let inline = !query.inline.is_empty() && previewable;
+    let mut response = state
         .storage
-        .open(&version.storage_key)
+        .response(
+            &version.storage_key,
+            &version.original_name,
+            version.size_bytes as u64,
+            &version.content_type,
+            inline,
+        )
         .await
         .map_err(|err| {
             AppError::Other(anyhow::anyhow!(
@@ -462,47 +470,8 @@ pub async fn download(
                 version.storage_key
             ))
         })?;
-    let previewable =
-        storage::FileType::from_mime(&version.content_type).is_some_and(|t| t.previewable());
-    let inline = !query.inline.is_empty() && previewable;
-    let disposition = storage::content_disposition(
-        if inline { "inline" } else { "attachment" },
-        &version.original_name,
-    );
-    let mut response = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
-        file,
-        256 * 1024,
-    ))
-    .into_response();
-    let headers = response.headers_mut();
-    let content_type = if inline {
-        version.content_type.as_str()
-    } else {
-        "application/octet-stream"
-    };
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    headers.insert(
-        header::CONTENT_LENGTH,
-        HeaderValue::from(version.size_bytes as u64),
-    );
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
-    // The browser's own PDF viewer needs plugins; nothing else may run in a shown file.
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'"),
-    );
     if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", version.sha256)) {
-        headers.insert(header::ETAG, value);
+        response.headers_mut().insert(header::ETAG, value);
     }
     Ok(response)
 }

@@ -418,15 +418,7 @@ pub async fn manage(
         let task = tasks::find(&state.db, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        notifications::notify_organisation(
-            &state.db,
-            task.organisation_id,
-            "assigned",
-            serde_json::json!({"indicator": task.indicator_number, "count": 1}),
-            &format!("/tasks/{id}"),
-            None,
-        )
-        .await?;
+        notify_assigned(&state, &task).await?;
     }
     ctx.request
         .audit(
@@ -574,18 +566,24 @@ pub async fn create(
     let task = tasks::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    notifications::notify_organisation(
-        &state.db,
-        org.id,
-        "assigned",
-        serde_json::json!({"indicator": task.indicator_number, "count": 1}),
-        &format!("/tasks/{id}"),
-        None,
-    )
-    .await?;
+    notify_assigned(&state, &task).await?;
     audit_task(&state, &ctx, "task.create", &task, "").await?;
     set_flash(&session, FlashKind::Success, ctx.t("task-created")).await?;
     Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
+}
+
+/// Tells the organisation's clerks about a task newly given to them.
+async fn notify_assigned(state: &AppState, task: &tasks::Task) -> AppResult<()> {
+    notifications::notify_organisation(
+        &state.db,
+        task.organisation_id,
+        "assigned",
+        serde_json::json!({"indicator": task.indicator_number}),
+        &format!("/tasks/{}", task.id),
+        None,
+    )
+    .await?;
+    Ok(())
 }
 
 async fn audit_task(
