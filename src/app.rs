@@ -73,6 +73,7 @@ impl Application {
             storage: crate::storage::Storage::new(config.files_dir()).with_context(|| {
                 format!("cannot use file folder {}", config.files_dir().display())
             })?,
+            rules: crate::rubric::RulesCache::default(),
         };
         let router = web::router(state, sessions);
         let listener = TcpListener::bind(config.addr)

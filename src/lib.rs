@@ -17,5 +17,6 @@ pub mod reports;
 pub mod rubric;
 pub mod scoring;
 pub mod storage;
+pub mod targets;
 pub mod tasks;
 pub mod web;

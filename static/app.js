@@ -90,3 +90,37 @@
     });
   });
 })();
+// Scoring: j / k move between evidence rows, Enter opens the focused row's preview,
+// and the print button prints the report.
+(function () {
+  "use strict";
+  var rows = Array.prototype.slice.call(document.querySelectorAll(".review-row"));
+  if (rows.length) {
+    var at = -1;
+    var hash = window.location.hash.slice(1);
+    rows.forEach(function (row, i) { if (row.id === hash) at = i; });
+    var focus = function (i) {
+      if (i < 0 || i >= rows.length) return;
+      if (at >= 0) rows[at].classList.remove("current");
+      at = i;
+      rows[at].classList.add("current");
+      rows[at].focus();
+      rows[at].scrollIntoView({ block: "nearest" });
+    };
+    if (at >= 0) focus(at);
+    document.addEventListener("keydown", function (event) {
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      var target = event.target;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName))) return;
+      if (event.key === "j") { focus(at + 1); event.preventDefault(); }
+      else if (event.key === "k") { focus(Math.max(at - 1, 0)); event.preventDefault(); }
+      else if (event.key === "Enter" && at >= 0) {
+        var link = rows[at].querySelector(".preview-link") || rows[at].querySelector("a[download]");
+        if (link) { link.click(); event.preventDefault(); }
+      }
+    });
+  }
+  document.querySelectorAll(".print-button").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

@@ -21,6 +21,41 @@ pub struct RubricFile {
     pub aliases: BTreeMap<String, String>,
     pub parts: Vec<PartEntry>,
     pub verdict: VerdictRule,
+    /// Quantitative targets printed in indicators (e.g. 46: 4 批次/千人).
+    #[serde(default)]
+    pub targets: Vec<TargetEntry>,
+}
+
+/// A numeric target of an indicator. Organisations report the raw counts; the value is
+/// `numerator / denominator × scale` (scale 100 for a percentage, 1000 for "per
+/// thousand"), met when it reaches `min`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetEntry {
+    /// Stable key, e.g. "46-batches".
+    pub code: String,
+    pub indicator: i32,
+    pub label: String,
+    pub numerator: String,
+    pub denominator: String,
+    pub scale: rust_decimal::Decimal,
+    /// How the value is written ("%", "批次/千人", "学时").
+    pub unit: String,
+    pub min: rust_decimal::Decimal,
+}
+
+impl TargetEntry {
+    /// The rate from raw counts, to hundredths; None without a positive denominator.
+    pub fn value(
+        &self,
+        numerator: rust_decimal::Decimal,
+        denominator: rust_decimal::Decimal,
+    ) -> Option<rust_decimal::Decimal> {
+        (denominator > rust_decimal::Decimal::ZERO).then(|| {
+            (numerator * self.scale / denominator)
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        })
+    }
 }
 
 /// How a part is scored.
@@ -35,6 +70,17 @@ pub enum Scoring {
     Awarded,
     /// Each item is triggered or not; any triggered item fails the evaluation (part 六).
     Veto,
+}
+
+impl Scoring {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scoring::Deduction => "deduction",
+            Scoring::Measured => "measured",
+            Scoring::Awarded => "awarded",
+            Scoring::Veto => "veto",
+        }
+    }
 }
 
 /// A measured evaluation point: which indicator's value, in what unit, by what formula.
@@ -54,6 +100,15 @@ pub enum MeasureUnit {
     Points,
     /// A percentage (e.g. pass rate 98.7).
     Percent,
+}
+
+impl MeasureUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeasureUnit::Points => "points",
+            MeasureUnit::Percent => "percent",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -312,6 +367,26 @@ impl RubricFile {
                 problems.push(format!(
                     "verdict threshold names unknown indicator {}",
                     threshold.indicator
+                ));
+            }
+        }
+        let mut target_codes = HashSet::new();
+        for target in &self.targets {
+            if !target_codes.insert(target.code.as_str()) {
+                problems.push(format!("target {} is declared twice", target.code));
+            }
+            if !numbers.contains(&target.indicator) {
+                problems.push(format!(
+                    "target {} names unknown indicator {}",
+                    target.code, target.indicator
+                ));
+            }
+            if target.scale <= rust_decimal::Decimal::ZERO
+                || target.min <= rust_decimal::Decimal::ZERO
+            {
+                problems.push(format!(
+                    "target {} needs a positive scale and minimum",
+                    target.code
                 ));
             }
         }

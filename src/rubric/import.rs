@@ -42,21 +42,29 @@ pub async fn import(db: &PgPool, text: &str) -> Result<Outcome, ImportError> {
             .fetch_optional(&mut *tx)
             .await?;
     if stored.as_deref() == Some(checksum.as_str()) {
+        // Editions imported before the source was kept get it now.
+        sqlx::query("UPDATE rubric_editions SET source = $2 WHERE code = $1 AND source IS NULL")
+            .bind(&file.edition)
+            .bind(text)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         return Ok(Outcome::Unchanged {
             edition: file.edition,
         });
     }
 
     let edition_id: i64 = sqlx::query_scalar(
-        "INSERT INTO rubric_editions (code, title, total_points, content_sha256) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO rubric_editions (code, title, total_points, content_sha256, source) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, total_points = EXCLUDED.total_points, \
-             content_sha256 = EXCLUDED.content_sha256, imported_at = now() \
+             content_sha256 = EXCLUDED.content_sha256, source = EXCLUDED.source, imported_at = now() \
          RETURNING id",
     )
     .bind(&file.edition)
     .bind(&file.title)
     .bind(file.total_points)
     .bind(&checksum)
+    .bind(text)
     .fetch_one(&mut *tx)
     .await?;
 

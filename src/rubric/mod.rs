@@ -432,3 +432,45 @@ pub async fn totals(db: &PgPool, edition_id: i64) -> sqlx::Result<Totals> {
     .fetch_one(db)
     .await
 }
+
+/// Parsed rubric files by edition, for the scoring rules and targets they declare. The
+/// edition's checksum is compared on every use, so a re-import is picked up at once.
+#[derive(Clone, Default)]
+pub struct RulesCache {
+    parsed: std::sync::Arc<
+        tokio::sync::RwLock<HashMap<i64, (String, std::sync::Arc<data::RubricFile>)>>,
+    >,
+}
+
+impl RulesCache {
+    pub async fn get(
+        &self,
+        db: &PgPool,
+        edition_id: i64,
+    ) -> anyhow::Result<std::sync::Arc<data::RubricFile>> {
+        let checksum: String =
+            sqlx::query_scalar("SELECT content_sha256 FROM rubric_editions WHERE id = $1")
+                .bind(edition_id)
+                .fetch_one(db)
+                .await?;
+        if let Some((seen, file)) = self.parsed.read().await.get(&edition_id)
+            && *seen == checksum
+        {
+            return Ok(file.clone());
+        }
+        let source: Option<String> =
+            sqlx::query_scalar("SELECT source FROM rubric_editions WHERE id = $1")
+                .bind(edition_id)
+                .fetch_one(db)
+                .await?;
+        let source = source.ok_or_else(|| anyhow::anyhow!("edition {edition_id} has no source"))?;
+        let file = std::sync::Arc::new(
+            data::RubricFile::parse(&source).map_err(|e| anyhow::anyhow!("stored rubric: {e}"))?,
+        );
+        self.parsed
+            .write()
+            .await
+            .insert(edition_id, (checksum, file.clone()));
+        Ok(file)
+    }
+}

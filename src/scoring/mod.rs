@@ -12,7 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub mod rounds;
+pub mod sheet;
 
 use crate::rubric::data::{Formula, PartEntry, PointCategory, RubricFile, Scoring, VerdictRule};
 
@@ -45,7 +48,7 @@ pub struct Choices {
     pub chosen_items: BTreeSet<i32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointScore {
     pub seq: i32,
     pub max: Decimal,
@@ -54,14 +57,14 @@ pub struct PointScore {
     pub counted: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartScore {
     pub seq: i32,
     pub max: Option<Decimal>,
     pub score: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdCheck {
     pub indicator: i32,
     pub min: Decimal,
@@ -71,7 +74,7 @@ pub struct ThresholdCheck {
 
 /// Problems with the recorded choices; the computation still runs, counting what the
 /// rules allow.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ChoiceProblem {
     /// A `choose = n` point with another number of items chosen.
     WrongItemCount {
@@ -90,7 +93,7 @@ pub enum ChoiceProblem {
 }
 
 /// Which rule decided the verdict.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Decision {
     Veto(Vec<i32>),
     Threshold(i32),
@@ -105,7 +108,7 @@ impl Decision {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Outcome {
     pub points: Vec<PointScore>,
     pub parts: Vec<PartScore>,

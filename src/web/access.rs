@@ -48,6 +48,12 @@ pub const RULES: &[(&str, Access)] = &[
     ("/lang", Access::Public),
     ("/admin", Access::Roles(&[Role::Admin])),
     ("/review", Access::Roles(&[Role::Admin, Role::Office])),
+    // Assessment rounds: scores and remarks are not for the organisations being assessed
+    // until the office publishes them.
+    (
+        "/rounds",
+        Access::Roles(&[Role::Admin, Role::Office, Role::Assessor, Role::Viewer]),
+    ),
 ];
 
 /// Paths a user who must change their password may still use.
@@ -85,6 +91,70 @@ impl Policy {
     /// Approving and returning submitted tasks, managing assignments.
     pub fn can_review(user: &User) -> bool {
         matches!(user.role, Role::Admin | Role::Office)
+    }
+
+    /// May `user` record scores for an item of a round? Only an assessor of the group
+    /// that owns the item, and only while the round is open.
+    pub fn can_score(
+        user: &User,
+        round: &crate::scoring::rounds::Round,
+        owner_group: Option<i64>,
+    ) -> Result<(), ScoreRefusal> {
+        use crate::scoring::rounds::RoundState;
+        if user.role != Role::Assessor {
+            return Err(ScoreRefusal::NotAssessor);
+        }
+        match round.state {
+            RoundState::Open => {}
+            RoundState::Draft => return Err(ScoreRefusal::NotOpen),
+            RoundState::Locked => return Err(ScoreRefusal::Locked),
+        }
+        match (owner_group, user.organisation_id) {
+            (Some(group), Some(own)) if group == own => Ok(()),
+            _ => Err(ScoreRefusal::OtherGroup),
+        }
+    }
+
+    /// Writing the evaluation report's narrative: the round's lead assessor, while the
+    /// round is not locked.
+    pub fn can_write_report(user: &User, round: &crate::scoring::rounds::Round) -> bool {
+        round.lead_assessor_id == Some(user.id)
+            && round.state != crate::scoring::rounds::RoundState::Locked
+    }
+
+    /// Entering the raw counts behind a quantitative target for an organisation.
+    pub fn can_enter_targets(user: &User, org_id: i64) -> bool {
+        Self::can_contribute(user, org_id)
+    }
+}
+
+/// Why a score change was refused (each is logged and audited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreRefusal {
+    NotAssessor,
+    NotOpen,
+    Locked,
+    OtherGroup,
+}
+
+impl ScoreRefusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScoreRefusal::NotAssessor => "not_assessor",
+            ScoreRefusal::NotOpen => "not_open",
+            ScoreRefusal::Locked => "locked",
+            ScoreRefusal::OtherGroup => "other_group",
+        }
+    }
+
+    /// The message key shown to the user.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ScoreRefusal::NotAssessor => "score-refused-role",
+            ScoreRefusal::NotOpen => "score-refused-draft",
+            ScoreRefusal::Locked => "score-refused-locked",
+            ScoreRefusal::OtherGroup => "score-refused-group",
+        }
     }
 }
 

@@ -169,6 +169,22 @@ impl PageCtx {
             .to_string()
     }
 
+    pub fn round_kind(&self, kind: &crate::scoring::rounds::RoundKind) -> String {
+        self.t(&format!("round-kind-{}", kind.as_str()))
+    }
+
+    pub fn round_state(&self, state: &crate::scoring::rounds::RoundState) -> String {
+        self.t(&format!("round-state-{}", state.as_str()))
+    }
+
+    pub fn scoring_label(&self, scoring: &crate::rubric::data::Scoring) -> String {
+        self.t(&format!("scoring-{}", scoring.as_str()))
+    }
+
+    pub fn unit_label(&self, unit: &crate::rubric::data::MeasureUnit) -> String {
+        self.t(&format!("unit-{}", unit.as_str()))
+    }
+
     /// How an organisation is tied to an indicator: lead, responsible, county, task.
     pub fn relation_label(&self, relation: &str) -> String {
         self.t(&format!("relation-{relation}"))

@@ -10,6 +10,9 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden, with a message key that says why.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     /// A request the user can fix; the value is a message key.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
@@ -39,7 +42,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Database(_)
@@ -53,7 +56,7 @@ impl AppError {
         match self {
             AppError::NotFound => "error-not-found",
             AppError::Forbidden => "error-forbidden",
-            AppError::BadRequest(key) => key,
+            AppError::BadRequest(key) | AppError::Refused(key) => key,
             AppError::Csrf => "error-csrf",
             AppError::TooLarge => "error-too-large",
             _ => "error-internal",

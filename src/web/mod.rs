@@ -36,6 +36,8 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     pub login_throttle: Arc<crate::accounts::throttle::LoginThrottle>,
     pub storage: crate::storage::Storage,
+    /// Scoring rules and targets of each rubric edition, parsed once.
+    pub rules: crate::rubric::RulesCache,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

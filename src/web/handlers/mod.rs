@@ -4,6 +4,7 @@
 mod account;
 mod admin_campaign;
 mod admin_orgs;
+mod admin_rounds;
 mod admin_users;
 mod auth;
 mod evidence;
@@ -11,7 +12,9 @@ mod health;
 mod home;
 mod notifications;
 mod reports;
+mod rounds;
 mod rubric;
+mod targets;
 mod tasks;
 
 use axum::Router;
@@ -54,6 +57,40 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
         .route("/files/{version_id}", get(evidence::download))
         .route("/reports", get(reports::page))
         .route("/reports/files/{file_id}", get(reports::download))
+        .route("/rounds", get(rounds::list))
+        .route("/rounds/compare", get(rounds::compare))
+        .route("/rounds/{id}", get(rounds::show))
+        .route("/rounds/{id}/work", get(rounds::worklist))
+        .route("/rounds/{id}/sheet.xlsx", get(rounds::score_sheet))
+        .route(
+            "/rounds/{id}/report",
+            get(rounds::report).post(rounds::save_report),
+        )
+        .route("/rounds/{id}/items/{key}", get(rounds::item))
+        .route(
+            "/rounds/{id}/items/{key}/deductions",
+            post(rounds::add_deduction),
+        )
+        .route("/rounds/{id}/items/{key}/measure", post(rounds::measure))
+        .route("/rounds/{id}/items/{key}/award", post(rounds::award))
+        .route("/rounds/{id}/items/{key}/veto", post(rounds::veto))
+        .route("/rounds/{id}/items/{key}/review", post(rounds::review_item))
+        .route(
+            "/rounds/{id}/deductions/{deduction}/withdraw",
+            post(rounds::withdraw_deduction),
+        )
+        .route("/rounds/{id}/evidence/{evidence}/mark", post(rounds::mark))
+        .route("/targets", get(targets::page).post(targets::save))
+        .route("/admin/rounds", post(admin_rounds::create))
+        .route("/admin/rounds/{id}/state", post(admin_rounds::set_state))
+        .route(
+            "/admin/rounds/{id}/assignments",
+            get(admin_rounds::assignments).post(admin_rounds::save_assignments),
+        )
+        .route(
+            "/admin/scoring",
+            get(admin_rounds::scoring_settings).post(admin_rounds::save_scoring_settings),
+        )
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_read))
         .route("/healthz", get(health::healthz))

@@ -482,3 +482,6 @@ impl AuditPage {
         ))
     }
 }
+
+mod scoring;
+pub use scoring::*;

@@ -1,0 +1,478 @@
+//! The administrator's side of scoring: creating, opening and locking rounds, assigning
+//! items to assessor groups, naming the lead assessor, and the campaign's choices
+//! (自选项, 机制创新 items) and pass rule.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use tower_sessions::Session;
+
+use super::rounds::Scope;
+use super::tasks::campaign;
+use crate::accounts::Role;
+use crate::orgs;
+use crate::rubric::PointCategory;
+use crate::rubric::data::VerdictRule;
+use crate::scoring::Choices;
+use crate::scoring::rounds::{self, ItemKey, NewRound, RoundKind, RoundState};
+use crate::web::AppState;
+use crate::web::context::{FlashKind, PageCtx, set_flash};
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{AssignmentsPage, NewRoundValues, RoundsPage, ScoringSettingsPage, render};
+
+/// Form fields arrive as a flat list (checkboxes and selects repeat by name).
+fn field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .collect()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let campaign = campaign(&state).await?;
+    let values = NewRoundValues {
+        kind: field(&pairs, "kind"),
+        name: field(&pairs, "name"),
+        starts_on: field(&pairs, "starts_on"),
+        ends_on: field(&pairs, "ends_on"),
+    };
+    let mut errors = Vec::new();
+    let kind = RoundKind::parse(&values.kind);
+    if kind.is_none() {
+        errors.push(ctx.t("round-error-kind"));
+    }
+    if values.name.is_empty() || values.name.chars().count() > 100 {
+        errors.push(ctx.t("round-error-name"));
+    }
+    let date = |text: &str, errors: &mut Vec<String>| match text {
+        "" => None,
+        text => {
+            let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                errors.push(ctx.t("task-error-date"));
+            }
+            parsed
+        }
+    };
+    let starts_on = date(&values.starts_on, &mut errors);
+    let ends_on = date(&values.ends_on, &mut errors);
+    if let (Some(s), Some(e)) = (starts_on, ends_on)
+        && s > e
+    {
+        errors.push(ctx.t("campaign-error-stage"));
+    }
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
+        let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+        let all = rounds::list(&state.db, campaign.id).await?;
+        let mut lines = Vec::new();
+        for round in all {
+            let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
+            lines.push((round, outcome.total, outcome.decision.passed()));
+        }
+        let page = RoundsPage {
+            ctx,
+            rounds: lines,
+            max_total: rubric.total_points,
+            values,
+            errors,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let id = rounds::create(
+        &state.db,
+        campaign.id,
+        &NewRound {
+            kind,
+            name: &values.name,
+            starts_on,
+            ends_on,
+        },
+    )
+    .await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "round.create",
+            "round",
+            Some(id.to_string()),
+            serde_json::json!({"kind": kind.as_str(), "name": values.name}),
+        )
+        .await?;
+    set_flash(&session, FlashKind::Success, ctx.t("round-created")).await?;
+    Ok(Redirect::to(&format!("/admin/rounds/{id}/assignments")).into_response())
+}
+
+/// Opens a draft round, or locks an open one (freezing its result).
+pub async fn set_state(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let scope = Scope::load(&state, id).await?;
+    let changed = match field(&pairs, "state").as_str() {
+        "open" => rounds::open(&state.db, id).await?,
+        "locked" => {
+            let outcome =
+                rounds::outcome(&state.db, &scope.campaign, &scope.rubric, &scope.round).await?;
+            let locked = rounds::lock(&state.db, id, &outcome).await?;
+            if locked {
+                ctx.request
+                    .audit(
+                        &state.db,
+                        "round.freeze",
+                        "round",
+                        Some(id.to_string()),
+                        serde_json::json!({"total": outcome.total, "passed": outcome.decision.passed()}),
+                    )
+                    .await?;
+            }
+            locked
+        }
+        _ => return Err(AppError::BadRequest("error-bad-request")),
+    };
+    if !changed {
+        set_flash(&session, FlashKind::Error, ctx.t("round-error-state")).await?;
+        return Ok(Redirect::to(&format!("/rounds/{id}")).into_response());
+    }
+    let now = rounds::find(&state.db, id)
+        .await?
+        .map(|r| r.state)
+        .unwrap_or(RoundState::Draft);
+    ctx.request
+        .audit(
+            &state.db,
+            "round.state",
+            "round",
+            Some(id.to_string()),
+            serde_json::json!({"from": scope.round.state.as_str(), "to": now.as_str()}),
+        )
+        .await?;
+    set_flash(
+        &session,
+        FlashKind::Success,
+        ctx.t(&format!("round-now-{}", now.as_str())),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/rounds/{id}")).into_response())
+}
+
+pub async fn assignments(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let scope = Scope::load(&state, id).await?;
+    let groups = assessor_groups(&state).await?;
+    let members = group_members(&state).await?;
+    let owners = scope.owners.clone();
+    let assessors = crate::accounts::list(
+        &state.db,
+        &crate::accounts::UserFilter {
+            role: Some(Role::Assessor),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(render(&AssignmentsPage {
+        ctx,
+        round: scope.round,
+        items: scope.items,
+        owners,
+        groups,
+        members,
+        assessors,
+    })?
+    .into_response())
+}
+
+async fn assessor_groups(state: &AppState) -> AppResult<Vec<orgs::Organisation>> {
+    Ok(orgs::list(&state.db, false)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == orgs::OrgKind::AssessorGroup)
+        .collect())
+}
+
+/// Active assessors by group id.
+async fn group_members(state: &AppState) -> AppResult<BTreeMap<i64, Vec<String>>> {
+    let users = crate::accounts::list(
+        &state.db,
+        &crate::accounts::UserFilter {
+            role: Some(Role::Assessor),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut members: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for user in users.into_iter().filter(|u| u.active) {
+        if let Some(group) = user.organisation_id {
+            members.entry(group).or_default().push(user.display_name);
+        }
+    }
+    Ok(members)
+}
+
+/// The form has one select per item, named by the item key ("p12", "v90"), whose value
+/// is a group id or empty.
+pub async fn save_assignments(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let scope = Scope::load(&state, id).await?;
+    if scope.round.state == RoundState::Locked {
+        return Err(AppError::Refused("score-refused-locked"));
+    }
+    let groups = assessor_groups(&state).await?;
+    let mut wanted = BTreeMap::new();
+    for (name, value) in &pairs {
+        let Some(key) = ItemKey::parse(name) else {
+            continue;
+        };
+        if !scope.items.iter().any(|i| i.key == key) || value.trim().is_empty() {
+            continue;
+        }
+        match value.trim().parse::<i64>() {
+            Ok(group) if groups.iter().any(|g| g.id == group) => {
+                wanted.insert(key, group);
+            }
+            _ => return Err(AppError::BadRequest("round-error-group")),
+        }
+    }
+    rounds::set_assignments(&state.db, id, &scope.ids, &wanted).await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "round.assign",
+            "round",
+            Some(id.to_string()),
+            serde_json::json!({
+                "assigned": wanted.len(),
+                "items": wanted.iter().map(|(k, g)| (k.to_string(), *g)).collect::<BTreeMap<_, _>>(),
+            }),
+        )
+        .await?;
+    // The lead assessor is picked on the same page.
+    let lead = field(&pairs, "lead_assessor_id");
+    let lead = match lead.as_str() {
+        "" => None,
+        text => {
+            let user_id: i64 = text
+                .parse()
+                .map_err(|_| AppError::BadRequest("error-bad-request"))?;
+            let user = crate::accounts::find(&state.db, user_id)
+                .await?
+                .filter(|u| u.role == Role::Assessor && u.active)
+                .ok_or(AppError::BadRequest("round-error-lead"))?;
+            Some(user.id)
+        }
+    };
+    if lead != scope.round.lead_assessor_id {
+        rounds::set_lead(&state.db, id, lead).await?;
+        ctx.request
+            .audit(
+                &state.db,
+                "round.lead",
+                "round",
+                Some(id.to_string()),
+                serde_json::json!({"lead": lead}),
+            )
+            .await?;
+    }
+    set_flash(
+        &session,
+        FlashKind::Success,
+        ctx.t("round-assignments-saved"),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/rounds/{id}/assignments")).into_response())
+}
+
+pub async fn scoring_settings(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
+    let campaign = campaign(&state).await?;
+    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+    let choices = rounds::choices(&state.db, campaign.id).await?;
+    let rule = rounds::verdict_rule(&state.db, &campaign, &rubric).await?;
+    let page = settings_page(ctx, &rubric, &choices, &rule, Vec::new());
+    Ok(render(&page)?.into_response())
+}
+
+fn settings_page(
+    ctx: PageCtx,
+    rubric: &crate::rubric::data::RubricFile,
+    choices: &Choices,
+    rule: &VerdictRule,
+    errors: Vec<String>,
+) -> ScoringSettingsPage {
+    let optional = rubric
+        .points()
+        .filter(|(_, p)| p.category == PointCategory::Optional)
+        .map(|(_, p)| (p.seq, p.title.clone(), p.points))
+        .collect();
+    let mechanism = rubric
+        .points()
+        .filter(|(_, p)| p.choose.is_some())
+        .flat_map(|(_, p)| {
+            p.indicators
+                .iter()
+                .map(|i| (i.number, i.content.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let cap = rubric
+        .parts
+        .iter()
+        .find_map(|p| p.optional_points)
+        .unwrap_or(0);
+    let choose = rubric.points().find_map(|(_, p)| p.choose).unwrap_or(0);
+    ScoringSettingsPage {
+        ctx,
+        optional,
+        mechanism,
+        cap,
+        choose,
+        chosen_points: choices.optional_points.clone(),
+        chosen_items: choices.chosen_items.clone(),
+        thresholds: rule
+            .thresholds
+            .iter()
+            .map(|t| (t.indicator, t.min.normalize().to_string()))
+            .collect(),
+        min_total: rule
+            .min_total
+            .map(|m| m.normalize().to_string())
+            .unwrap_or_default(),
+        min_part_rate: rule
+            .min_part_rate
+            .map(|m| (m * Decimal::ONE_HUNDRED).normalize().to_string())
+            .unwrap_or_default(),
+        errors,
+    }
+}
+
+pub async fn save_scoring_settings(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let campaign = campaign(&state).await?;
+    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+    let mut errors = Vec::new();
+    let numbers = |name: &str| -> BTreeSet<i32> {
+        all(&pairs, name)
+            .iter()
+            .filter_map(|v| v.parse().ok())
+            .collect()
+    };
+    let choices = Choices {
+        optional_points: numbers("optional"),
+        chosen_items: numbers("item"),
+    };
+    // The engine tolerates wrong choices (it reports them); the form does not store them.
+    let optional_max: i32 = rubric
+        .points()
+        .filter(|(_, p)| {
+            p.category == PointCategory::Optional && choices.optional_points.contains(&p.seq)
+        })
+        .map(|(_, p)| p.points)
+        .sum();
+    let cap = rubric
+        .parts
+        .iter()
+        .find_map(|p| p.optional_points)
+        .unwrap_or(0);
+    if optional_max > cap {
+        errors.push(ctx.t1("settings-error-optional", "cap", cap as i64));
+    }
+    for (_, point) in rubric.points().filter(|(_, p)| p.choose.is_some()) {
+        let chosen = point
+            .indicators
+            .iter()
+            .filter(|i| choices.chosen_items.contains(&i.number))
+            .count();
+        let required = point.choose.unwrap_or(0);
+        if chosen != required && chosen != 0 {
+            errors.push(ctx.t1("settings-error-items", "count", required as i64));
+        }
+    }
+    let mut rule = rubric.verdict.clone();
+    for threshold in &mut rule.thresholds {
+        let text = field(&pairs, &format!("threshold_{}", threshold.indicator));
+        match text.parse::<Decimal>() {
+            Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => threshold.min = v,
+            _ => errors.push(ctx.t1(
+                "settings-error-threshold",
+                "indicator",
+                threshold.indicator as i64,
+            )),
+        }
+    }
+    rule.min_total = match field(&pairs, "min_total").as_str() {
+        "" => None,
+        text => match text.parse::<Decimal>() {
+            Ok(v) if v > Decimal::ZERO && v <= Decimal::from(rubric.total_points) => Some(v),
+            _ => {
+                errors.push(ctx.t("settings-error-total"));
+                None
+            }
+        },
+    };
+    rule.min_part_rate = match field(&pairs, "min_part_rate").as_str() {
+        "" => None,
+        text => match text.parse::<Decimal>() {
+            Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => {
+                Some(v / Decimal::ONE_HUNDRED)
+            }
+            _ => {
+                errors.push(ctx.t("settings-error-rate"));
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        let page = settings_page(ctx, &rubric, &choices, &rule, errors);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    rounds::set_choices(&state.db, campaign.id, &choices).await?;
+    let is_default = serde_json::to_value(&rule).ok() == serde_json::to_value(&rubric.verdict).ok();
+    rounds::set_verdict_rule(&state.db, campaign.id, (!is_default).then_some(&rule)).await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "campaign.scoring",
+            "campaign",
+            Some(campaign.id.to_string()),
+            serde_json::json!({
+                "optional_points": choices.optional_points,
+                "chosen_items": choices.chosen_items,
+                "rule": rule,
+            }),
+        )
+        .await?;
+    set_flash(&session, FlashKind::Success, ctx.t("settings-saved")).await?;
+    Ok(Redirect::to("/admin/scoring").into_response())
+}

@@ -1,0 +1,413 @@
+//! Pages of online scoring: rounds, worklists, an item's scoring page, results,
+//! comparison, the evaluation report, the admin's assignments and settings, and the
+//! quantitative targets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use askama::Template;
+use rust_decimal::Decimal;
+
+use crate::accounts::User;
+use crate::orgs::Organisation;
+use crate::rubric::data::{Measure, TargetEntry};
+use crate::scoring::rounds::{
+    Award, DeductionRow, EvidenceForReview, Item, ItemKey, ItemReview, Measurement, ReportText,
+    Round, RoundKind, VetoMark,
+};
+use crate::scoring::{Outcome, PointScore};
+use crate::targets::Measured;
+use crate::web::context::PageCtx;
+
+/// A decimal however many references deep a template holds it.
+pub trait AsDecimal {
+    fn decimal(&self) -> Decimal;
+}
+
+impl AsDecimal for Decimal {
+    fn decimal(&self) -> Decimal {
+        *self
+    }
+}
+
+impl<T: AsDecimal + ?Sized> AsDecimal for &T {
+    fn decimal(&self) -> Decimal {
+        (**self).decimal()
+    }
+}
+
+/// Scores print with two decimals at most and no trailing zeros ("2.5", "10").
+pub fn points(value: impl AsDecimal) -> String {
+    value.decimal().normalize().to_string()
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct NewRoundValues {
+    pub kind: String,
+    pub name: String,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "rounds/list.html")]
+pub struct RoundsPage {
+    pub ctx: PageCtx,
+    /// (round, total, passed)
+    pub rounds: Vec<(Round, Decimal, bool)>,
+    pub max_total: i32,
+    pub values: NewRoundValues,
+    pub errors: Vec<String>,
+}
+
+impl RoundsPage {
+    pub fn kinds(&self) -> [RoundKind; 4] {
+        RoundKind::ALL
+    }
+}
+
+/// One scoring item in a worklist or the result table.
+#[derive(Debug, Clone)]
+pub struct WorkLine {
+    pub item: Item,
+    pub group_id: Option<i64>,
+    pub group_name: Option<String>,
+    pub score: Option<Decimal>,
+    pub counted: bool,
+    pub vetoed: bool,
+    pub done: bool,
+    pub files: i64,
+    pub marked: i64,
+}
+
+#[derive(Template)]
+#[template(path = "rounds/show.html")]
+pub struct ResultPage {
+    pub ctx: PageCtx,
+    pub round: Round,
+    pub outcome: Outcome,
+    pub lines: Vec<WorkLine>,
+    /// (part heading, score, max)
+    pub parts: Vec<(String, Decimal, Option<Decimal>)>,
+    pub problems: Vec<String>,
+    /// (passed, headline, the rule that decided)
+    pub verdict: (bool, String, String),
+    pub assessors: Vec<User>,
+    pub own_rule: bool,
+}
+
+impl ResultPage {
+    pub fn lines_of_part(&self, part: &usize) -> Vec<&WorkLine> {
+        let seq = *part as i32 + 1;
+        self.lines
+            .iter()
+            .filter(|l| l.item.part_seq == seq)
+            .collect()
+    }
+    pub fn scored(&self) -> usize {
+        self.lines.iter().filter(|l| l.done).count()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rounds/worklist.html")]
+pub struct WorklistPage {
+    pub ctx: PageCtx,
+    pub round: Round,
+    pub group: Option<i64>,
+    pub groups: Vec<(i64, String)>,
+    pub own_group: bool,
+    pub running: Decimal,
+    pub running_max: Decimal,
+    pub lines: Vec<WorkLine>,
+}
+
+impl WorklistPage {
+    pub fn scored(&self) -> usize {
+        self.lines.iter().filter(|l| l.done).count()
+    }
+    pub fn files(&self) -> i64 {
+        self.lines.iter().map(|l| l.files).sum()
+    }
+    pub fn marked(&self) -> i64 {
+        self.lines.iter().map(|l| l.marked).sum()
+    }
+    pub fn group_selected(&self, id: &i64) -> bool {
+        self.group == Some(*id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IndicatorBrief {
+    pub number: i32,
+    pub content: String,
+    pub methods_text: String,
+    pub responsibility_text: String,
+    /// Under a point where the city chooses items: whether this one is chosen.
+    pub chosen: Option<bool>,
+}
+
+/// What the scoring forms show: saved values, or what the user typed before a refusal.
+#[derive(Debug, Clone, Default)]
+pub struct ItemValues {
+    pub deduction_indicator: String,
+    pub deduction_points: String,
+    pub deduction_reason: String,
+    pub value: String,
+    pub source: String,
+    pub source_date: String,
+    pub award_points: String,
+    pub award_remark: String,
+    pub veto_triggered: String,
+    pub veto_note: String,
+    pub remark: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TargetLine {
+    pub target: TargetEntry,
+    pub measured: Vec<Measured>,
+}
+
+#[derive(Template)]
+#[template(path = "rounds/item.html")]
+pub struct RoundItemPage {
+    pub ctx: PageCtx,
+    pub round: Round,
+    pub item: Item,
+    pub indicators: Vec<IndicatorBrief>,
+    pub evidence: Vec<EvidenceForReview>,
+    pub deductions: Vec<DeductionRow>,
+    pub measurement: Option<Measurement>,
+    pub measure: Option<Measure>,
+    pub award: Option<Award>,
+    pub veto: Option<VetoMark>,
+    pub review: Option<ItemReview>,
+    pub owner_name: Option<String>,
+    pub can_score: bool,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub values: ItemValues,
+    pub errors: Vec<String>,
+    pub point_score: Option<PointScore>,
+    pub targets: Vec<TargetLine>,
+    pub chooses: Option<usize>,
+    pub optional_chosen: bool,
+}
+
+impl RoundItemPage {
+    pub fn evidence_of(&self, number: &i32) -> Vec<&EvidenceForReview> {
+        self.evidence
+            .iter()
+            .filter(|e| e.indicator_number == *number)
+            .collect()
+    }
+    pub fn is_deduction(&self) -> bool {
+        self.item.scoring == crate::rubric::data::Scoring::Deduction
+    }
+    pub fn is_measured(&self) -> bool {
+        self.item.scoring == crate::rubric::data::Scoring::Measured
+    }
+    pub fn is_awarded(&self) -> bool {
+        self.item.scoring == crate::rubric::data::Scoring::Awarded
+    }
+    pub fn is_veto(&self) -> bool {
+        matches!(self.item.key, ItemKey::Veto(_))
+    }
+    pub fn live_deductions(&self) -> Decimal {
+        self.deductions
+            .iter()
+            .filter(|d| d.withdrawn_at.is_none())
+            .map(|d| d.points)
+            .sum()
+    }
+    pub fn indicator_selected(&self, number: &i32) -> bool {
+        self.values.deduction_indicator == number.to_string()
+    }
+    pub fn marked(&self) -> usize {
+        self.evidence
+            .iter()
+            .filter(|e| e.sufficient.is_some())
+            .count()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CompareLine {
+    pub item: Item,
+    pub a: Option<Decimal>,
+    pub b: Option<Decimal>,
+    /// b − a: negative where the second round found less than the first.
+    pub diff: Option<Decimal>,
+    pub deductions_a: Vec<DeductionRow>,
+    pub deductions_b: Vec<DeductionRow>,
+}
+
+#[derive(Template)]
+#[template(path = "rounds/compare.html")]
+pub struct ComparePage {
+    pub ctx: PageCtx,
+    pub rounds: Vec<Round>,
+    pub a: Option<Round>,
+    pub b: Option<Round>,
+    pub lines: Vec<CompareLine>,
+    /// (part heading, score in a, score in b, b − a)
+    pub parts: Vec<(String, Decimal, Decimal, Decimal)>,
+    /// (total a, total b, b − a)
+    pub totals: (Decimal, Decimal, Decimal),
+}
+
+impl ComparePage {
+    pub fn pair(&self) -> Option<(&Round, &Round)> {
+        self.a.as_ref().zip(self.b.as_ref())
+    }
+    pub fn is_a(&self, id: &i64) -> bool {
+        self.a.as_ref().is_some_and(|r| r.id == *id)
+    }
+    pub fn is_b(&self, id: &i64) -> bool {
+        self.b.as_ref().is_some_and(|r| r.id == *id)
+    }
+    /// Points where the rounds disagree, largest over-rating first.
+    pub fn differing(&self) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| l.diff.is_some_and(|d| !d.is_zero()))
+            .count()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rounds/report.html")]
+pub struct ReportPage {
+    pub ctx: PageCtx,
+    pub round: Round,
+    pub city: String,
+    pub can_edit: bool,
+    pub outcome: Outcome,
+    pub parts: Vec<(String, Decimal, Option<Decimal>)>,
+    pub verdict: (bool, String, String),
+    /// (group, assessor names)
+    pub assessors: Vec<(String, Vec<String>)>,
+    pub assessor_count: usize,
+    pub group_count: usize,
+    pub files: i64,
+    pub marked: i64,
+    pub scored: usize,
+    pub item_count: usize,
+    pub indicator_count: usize,
+    pub deduction_count: usize,
+    pub deducted: Decimal,
+    pub text: ReportText,
+    pub errors: Vec<String>,
+}
+
+/// Splits a narrative into paragraphs for printing.
+pub fn paragraphs(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "admin/round_assignments.html")]
+pub struct AssignmentsPage {
+    pub ctx: PageCtx,
+    pub round: Round,
+    pub items: Vec<Item>,
+    pub owners: BTreeMap<ItemKey, i64>,
+    pub groups: Vec<Organisation>,
+    pub members: BTreeMap<i64, Vec<String>>,
+    /// Assessor accounts, for choosing the lead assessor.
+    pub assessors: Vec<User>,
+}
+
+impl AssignmentsPage {
+    pub fn owner_is(&self, key: &ItemKey, group: &i64) -> bool {
+        self.owners.get(key) == Some(group)
+    }
+    pub fn members_of(&self, group: &i64) -> String {
+        self.members
+            .get(group)
+            .map(|m| m.join("、"))
+            .unwrap_or_default()
+    }
+    pub fn is_lead(&self, user: &i64) -> bool {
+        self.round.lead_assessor_id == Some(*user)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/scoring.html")]
+pub struct ScoringSettingsPage {
+    pub ctx: PageCtx,
+    /// (seq, title, points) of the 自选项
+    pub optional: Vec<(i32, String, i32)>,
+    /// (indicator number, content) of the items under a `choose` point
+    pub mechanism: Vec<(i32, String)>,
+    pub cap: i32,
+    pub choose: usize,
+    pub chosen_points: BTreeSet<i32>,
+    pub chosen_items: BTreeSet<i32>,
+    /// (indicator, minimum)
+    pub thresholds: Vec<(i32, String)>,
+    pub min_total: String,
+    /// percent
+    pub min_part_rate: String,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TargetValues {
+    pub target: String,
+    pub organisation_id: String,
+    pub year: String,
+    pub numerator: String,
+    pub denominator: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "targets/list.html")]
+pub struct TargetsPage {
+    pub ctx: PageCtx,
+    pub can_enter: bool,
+    pub lines: Vec<TargetLine>,
+    pub organisations: Vec<Organisation>,
+    pub values: TargetValues,
+    pub errors: Vec<String>,
+}
+
+impl TargetsPage {
+    pub fn target_selected(&self, code: &str) -> bool {
+        self.values.target == code
+    }
+    pub fn org_selected(&self, id: &i64) -> bool {
+        self.values.organisation_id == id.to_string()
+    }
+}
+
+/// A score as a whole percentage of its maximum (for bars).
+pub fn percent(score: impl AsDecimal, max: impl AsDecimal) -> i64 {
+    use rust_decimal::prelude::ToPrimitive;
+    let max = max.decimal();
+    if max.is_zero() {
+        return 0;
+    }
+    (score.decimal() * Decimal::ONE_HUNDRED / max)
+        .round()
+        .to_i64()
+        .unwrap_or(0)
+        .clamp(0, 100)
+}
+
+/// A difference with its sign ("+1.5", "−2", "0").
+pub fn signed(value: impl AsDecimal) -> String {
+    let value = value.decimal().normalize();
+    if value.is_zero() {
+        "0".to_string()
+    } else if value.is_sign_negative() {
+        format!("−{}", value.abs())
+    } else {
+        format!("+{value}")
+    }
+}
