@@ -437,10 +437,11 @@ pub async fn totals(db: &PgPool, edition_id: i64) -> sqlx::Result<Totals> {
 /// edition's checksum is compared on every use, so a re-import is picked up at once.
 #[derive(Clone, Default)]
 pub struct RulesCache {
-    parsed: std::sync::Arc<
-        tokio::sync::RwLock<HashMap<i64, (String, std::sync::Arc<data::RubricFile>)>>,
-    >,
+    parsed: std::sync::Arc<tokio::sync::RwLock<HashMap<i64, ParsedEdition>>>,
 }
+
+/// An edition's checksum and its parsed file.
+type ParsedEdition = (String, std::sync::Arc<data::RubricFile>);
 
 impl RulesCache {
     pub async fn get(

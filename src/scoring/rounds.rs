@@ -597,14 +597,15 @@ pub struct ItemReview {
 }
 
 pub async fn reviews(db: &PgPool, round_id: i64) -> sqlx::Result<HashMap<ItemKey, ItemReview>> {
-    let rows: Vec<(
+    type Row = (
         Option<i32>,
         Option<i32>,
         String,
         bool,
         Option<String>,
         DateTime<Utc>,
-    )> = sqlx::query_as(
+    );
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT p.seq, i.number, r.remark, r.done, u.display_name, r.updated_at FROM score_item_reviews r \
          LEFT JOIN rubric_points p ON p.id = r.point_id LEFT JOIN indicators i ON i.id = r.indicator_id \
          LEFT JOIN users u ON u.id = r.updated_by WHERE r.round_id = $1",

@@ -83,6 +83,13 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
         ),
         ("/notifications", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/rounds", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
+        ("/rounds/compare", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
+        ("/targets", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        (
+            "/admin/scoring",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
         ("/login", [Ok, Ok, Ok, Ok, Ok, Ok]),
     ]
 };

@@ -7,5 +7,6 @@ mod auth;
 mod cli;
 mod reports;
 mod rubric;
+mod scoring;
 mod support;
 mod tasks;

@@ -398,3 +398,14 @@ impl Browser {
             .await
     }
 }
+
+/// A PDF-looking file of `size` bytes whose content depends on `seed`.
+pub fn pdf(size: usize, seed: u8) -> Vec<u8> {
+    let mut data = b"%PDF-1.7\n".to_vec();
+    data.extend((0..size.saturating_sub(9)).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    data
+}
+
+pub fn file(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(bytes).file_name(name.to_string())
+}

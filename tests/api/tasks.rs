@@ -1,20 +1,10 @@
 //! Tasks, evidence and the review loop, against real PostgreSQL and a real folder.
 
 use reqwest::StatusCode;
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use shian::accounts::Role;
 
-use crate::support::TestApp;
-
-fn pdf(size: usize, seed: u8) -> Vec<u8> {
-    let mut data = b"%PDF-1.7\n".to_vec();
-    data.extend((0..size.saturating_sub(9)).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
-    data
-}
-
-fn file(name: &str, bytes: Vec<u8>) -> Part {
-    Part::bytes(bytes).file_name(name.to_string())
-}
+use crate::support::{TestApp, file, pdf};
 
 #[tokio::test]
 async fn tasks_are_generated_from_the_rubric_for_every_named_body_and_county() {

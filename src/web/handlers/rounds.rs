@@ -987,13 +987,16 @@ pub fn verdict_text(lang: Lang, outcome: &Outcome, rule: &VerdictRule) -> (bool,
                     ("indicator", (*n as i64).into()),
                     (
                         "min",
-                        check.map(|c| c.min.to_string()).unwrap_or_default().into(),
+                        check
+                            .map(|c| c.min.normalize().to_string())
+                            .unwrap_or_default()
+                            .into(),
                     ),
                     (
                         "value",
                         check
                             .and_then(|c| c.value)
-                            .map(|v| v.to_string())
+                            .map(|v| v.normalize().to_string())
                             .unwrap_or_else(|| "—".into())
                             .into(),
                     ),
@@ -1478,6 +1481,6 @@ pub async fn save_report(
         serde_json::json!({"chars": form.achievements.chars().count() + form.highlights.chars().count() + form.shortcomings.chars().count() + form.opinion.chars().count() + form.organisation.chars().count()}),
     )
     .await?;
-    set_flash(&session, FlashKind::Success, ctx.t("report-saved")).await?;
+    set_flash(&session, FlashKind::Success, ctx.t("round-report-saved")).await?;
     Ok(Redirect::to(&format!("/rounds/{id}/report")).into_response())
 }

@@ -1,0 +1,605 @@
+//! Online scoring end to end: rounds, groups, every kind of score, the city's choices,
+//! vetoes, locking, the score sheet, the report, the comparison, and who may do what.
+
+use reqwest::StatusCode;
+use reqwest::multipart::Form;
+use shian::accounts::Role;
+use shian::orgs::{self, OrgKind};
+
+use crate::support::{Browser, Page, TestApp, file, pdf};
+
+/// The round id from the redirect after creating a round.
+fn created_round(page: &Page) -> i64 {
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let location = page.location().expect("redirect");
+    location
+        .trim_start_matches("/admin/rounds/")
+        .trim_end_matches("/assignments")
+        .parse()
+        .expect("round id in the redirect")
+}
+
+async fn create_round(admin: &mut Browser, kind: &str, name: &str) -> i64 {
+    created_round(
+        &admin
+            .post(
+                "/admin/rounds",
+                &[
+                    ("kind", kind),
+                    ("name", name),
+                    ("starts_on", "2025-10-20"),
+                    ("ends_on", "2025-10-24"),
+                ],
+            )
+            .await,
+    )
+}
+
+/// The total shown on a round's result page.
+async fn total(browser: &mut Browser, round: i64) -> String {
+    let page = browser.get(&format!("/rounds/{round}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.texts(".verdict-score .stat-value")
+        .first()
+        .cloned()
+        .expect("a total")
+}
+
+async fn audit_count(app: &TestApp, action: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = $1")
+        .bind(action)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+struct Panel {
+    app: TestApp,
+    admin: Browser,
+    a: Browser,
+    b: Browser,
+    group_a: String,
+    group_b: String,
+    lead: String,
+}
+
+/// Two assessor groups with one assessor each, and an administrator.
+async fn panel() -> Panel {
+    let app = TestApp::spawn().await;
+    let group_a = orgs::insert(&app.pool, "第一评审组", OrgKind::AssessorGroup, 1)
+        .await
+        .unwrap()
+        .to_string();
+    let group_b = orgs::insert(&app.pool, "第二评审组", OrgKind::AssessorGroup, 2)
+        .await
+        .unwrap()
+        .to_string();
+    let admin = app.signed_in("admin", Role::Admin, None).await;
+    let a = app
+        .signed_in("expert_a", Role::Assessor, Some("第一评审组"))
+        .await;
+    let b = app
+        .signed_in("expert_b", Role::Assessor, Some("第二评审组"))
+        .await;
+    let (mut admin, mut a, mut b) = (admin, a, b);
+    // Signing in issues a new form token; pick it up from a page.
+    for browser in [&mut admin, &mut a, &mut b] {
+        browser.get("/").await;
+    }
+    let lead: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'expert_a'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    Panel {
+        app,
+        admin,
+        a,
+        b,
+        group_a,
+        group_b,
+        lead: lead.to_string(),
+    }
+}
+
+impl Panel {
+    async fn assign(&mut self, round: i64) {
+        let (a, b) = (self.group_a.clone(), self.group_b.clone());
+        let page = self
+            .admin
+            .post(
+                &format!("/admin/rounds/{round}/assignments"),
+                &[
+                    ("lead_assessor_id", &self.lead.clone()),
+                    ("p1", &a),
+                    ("v90", &a),
+                    ("p24", &b),
+                    ("p27", &b),
+                    ("p30", &b),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+
+    async fn open(&mut self, round: i64) {
+        let page = self
+            .admin
+            .post(
+                &format!("/admin/rounds/{round}/state"),
+                &[("state", "open")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn a_provincial_round_from_opening_to_locked_report() {
+    let mut p = panel().await;
+    // A clerk's evidence for indicator 1, for the assessors to review.
+    let mut clerk = p
+        .app
+        .signed_in("clerk", Role::Department, Some("市食安办"))
+        .await;
+    clerk.get("/").await;
+    let task = p.app.task_id(1, "市食安办").await;
+    clerk.get(&format!("/tasks/{task}")).await;
+    let form = Form::new()
+        .text("title", "食品安全工作会议纪要")
+        .text("kind", "minutes")
+        .part("files", file("会议纪要.pdf", pdf(20_000, 1)));
+    let page = clerk
+        .post_multipart(&format!("/tasks/{task}/evidence"), form)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let evidence: i64 = sqlx::query_scalar("SELECT id FROM evidence")
+        .fetch_one(&p.app.pool)
+        .await
+        .unwrap();
+
+    let round = create_round(&mut p.admin, "provincial", "2025年省级初评").await;
+    p.assign(round).await;
+
+    let deduct = format!("/rounds/{round}/items/p1/deductions");
+    let first_deduction = [
+        ("indicator", "1"),
+        ("points", "0.5"),
+        ("reason", "缺少2023年会议纪要"),
+    ];
+    // Before opening, nobody scores.
+    let page = p.a.post(&deduct, &first_deduction).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.contains("本轮评分尚未开启"), "{}", page.body);
+    p.open(round).await;
+
+    // Group A: worklist, evidence one click away, a mark and a deduction.
+    let work = p.a.get(&format!("/rounds/{round}/work")).await;
+    assert_eq!(work.status, StatusCode::OK);
+    assert!(work.contains("组织领导") || work.contains("/items/p1"));
+    assert!(!work.contains("/items/p27"), "only the group's own items");
+    let item = p.a.get(&format!("/rounds/{round}/items/p1")).await;
+    assert!(item.contains("食品安全工作会议纪要"), "{}", item.body);
+    assert!(
+        item.contains("/files/"),
+        "evidence downloads from the item page"
+    );
+    let page =
+        p.a.post(
+            &format!("/rounds/{round}/evidence/{evidence}/mark"),
+            &[
+                ("sufficient", "no"),
+                ("remark", "缺少2023年度"),
+                ("back", &format!("e{evidence}")),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = p.a.post(&deduct, &first_deduction).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    // A refused deduction keeps what was typed.
+    let page =
+        p.a.post(
+            &format!("/rounds/{round}/items/p1/deductions"),
+            &[("indicator", "1"), ("points", "9"), ("reason", "理由保留")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("扣分须大于0、不超过 3 分"), "{}", page.body);
+    assert!(page.contains("理由保留"));
+
+    // Group B: a measured value and awards.
+    let page =
+        p.b.post(
+            &format!("/rounds/{round}/items/p24/measure"),
+            &[
+                ("value", "86.5"),
+                ("source", "国家统计局昌都调查队"),
+                ("source_date", "2025-09-30"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    for (item, points) in [("p27", "8"), ("p30", "4")] {
+        let page =
+            p.b.post(
+                &format!("/rounds/{round}/items/{item}/award"),
+                &[("points", points), ("remark", "评语")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+    // 30 − 0.5 + 15 + 15 + 8.65 + 8 (30 is not chosen by the city, so it does not count)
+    assert_eq!(total(&mut p.admin, round).await, "76.15");
+    let result = p.admin.get(&format!("/rounds/{round}")).await;
+    assert!(
+        result.contains("指标 74 须达到 85"),
+        "the deciding rule is named"
+    );
+
+    // The city's choices change the total.
+    let page = p
+        .admin
+        .post(
+            "/admin/scoring",
+            &[
+                ("optional", "30"),
+                ("item", "78"),
+                ("item", "80"),
+                ("threshold_73", "80"),
+                ("threshold_74", "85"),
+                ("threshold_75", "98"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(total(&mut p.admin, round).await, "80.15");
+
+    // A veto toggled on decides the verdict; toggled off, it no longer does.
+    let veto = format!("/rounds/{round}/items/v90/veto");
+    let page =
+        p.a.post(
+            &veto,
+            &[("triggered", "yes"), ("note", "发生重大食品安全事故")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let result = p.admin.get(&format!("/rounds/{round}")).await;
+    assert!(result.contains("否决项第 90 项情形成立"), "{}", result.body);
+    p.a.post(&veto, &[("triggered", "no"), ("note", "")]).await;
+    let result = p.admin.get(&format!("/rounds/{round}")).await;
+    assert!(!result.contains("否决项第 90 项情形成立"));
+
+    // The lead assessor writes the report.
+    let page =
+        p.a.post(
+            &format!("/rounds/{round}/report"),
+            &[
+                ("achievements", "党政同责落实到位。"),
+                ("highlights", "智慧监管平台覆盖全市。"),
+                ("shortcomings", "部分县区资料不全。"),
+                ("opinion", "建议继续完善。"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page =
+        p.b.post(&format!("/rounds/{round}/report"), &[("opinion", "改写")])
+            .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "only the lead writes");
+
+    // Lock: the total freezes and nothing changes any more.
+    let page = p
+        .admin
+        .post(
+            &format!("/admin/rounds/{round}/state"),
+            &[("state", "locked")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let frozen: serde_json::Value =
+        sqlx::query_scalar("SELECT frozen_outcome FROM assessment_rounds WHERE id = $1")
+            .bind(round)
+            .fetch_one(&p.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(frozen["total"], "80.15");
+    let page =
+        p.a.post(
+            &format!("/rounds/{round}/items/p1/deductions"),
+            &[("indicator", "1"), ("points", "1"), ("reason", "再扣")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.contains("本轮已锁定"));
+    // Changing the city's choices later does not move a locked round.
+    p.admin
+        .post(
+            "/admin/scoring",
+            &[
+                ("item", "78"),
+                ("item", "80"),
+                ("threshold_73", "80"),
+                ("threshold_74", "85"),
+                ("threshold_75", "98"),
+            ],
+        )
+        .await;
+    assert_eq!(total(&mut p.admin, round).await, "80.15");
+
+    // The score sheet and the report.
+    let sheet = p
+        .admin
+        .client
+        .get(format!("{}/rounds/{round}/sheet.xlsx", p.admin.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sheet.status(), StatusCode::OK);
+    assert!(
+        sheet.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(
+        sheet.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let bytes = sheet.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    let report = p.admin.get(&format!("/rounds/{round}/report")).await;
+    assert!(report.contains("省级初评报告"));
+    assert!(report.contains("智慧监管平台覆盖全市。"));
+    assert!(
+        report.contains("资料审查共审阅佐证材料 1 份"),
+        "{}",
+        report.body
+    );
+    assert!(report.contains("得分 80.15 分"));
+
+    // Comparison with the city's self-assessment.
+    let own = create_round(&mut p.admin, "self", "2025年自评").await;
+    p.assign(own).await;
+    p.open(own).await;
+    p.b.post(
+        &format!("/rounds/{own}/items/p27/award"),
+        &[("points", "10"), ("remark", "")],
+    )
+    .await;
+    let compare = p
+        .admin
+        .get(&format!("/rounds/compare?a={own}&b={round}"))
+        .await;
+    assert_eq!(compare.status, StatusCode::OK);
+    assert!(
+        compare.contains("缺少2023年会议纪要"),
+        "deductions behind a difference"
+    );
+    assert!(
+        compare.contains("−2"),
+        "27: 10 in the self-assessment, 8 by the province"
+    );
+    assert!(compare.contains("−0.5"));
+
+    let actions = p.app.audit_actions().await;
+    for action in [
+        "round.create",
+        "round.assign",
+        "round.state",
+        "round.freeze",
+        "score.deduct",
+        "score.measure",
+        "score.award",
+        "score.veto",
+        "score.mark",
+        "report.save",
+        "campaign.scoring",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action} audited");
+    }
+}
+
+#[tokio::test]
+async fn scores_are_refused_outside_the_group_and_for_other_roles() {
+    let mut p = panel().await;
+    let round = create_round(&mut p.admin, "provincial", "省级初评").await;
+    p.assign(round).await;
+    p.open(round).await;
+    let deduct = format!("/rounds/{round}/items/p1/deductions");
+    let fields = [("indicator", "1"), ("points", "1"), ("reason", "越权")];
+
+    let page = p.b.post(&deduct, &fields).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.contains("该事项由其他评审组负责评分"));
+    // The item page is readable, without the forms.
+    let item = p.b.get(&format!("/rounds/{round}/items/p1")).await;
+    assert_eq!(item.status, StatusCode::OK);
+    assert!(!item.contains("/deductions\""));
+
+    let mut office = p
+        .app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    office.get("/rounds").await;
+    assert_eq!(
+        office.post(&deduct, &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut viewer = p.app.signed_in("leader", Role::Viewer, None).await;
+    viewer.get("/rounds").await;
+    assert_eq!(
+        viewer.post(&deduct, &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        p.admin.post(&deduct, &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut clerk = p
+        .app
+        .signed_in("clerk", Role::Department, Some("市农业农村局"))
+        .await;
+    assert_eq!(
+        clerk.get(&format!("/rounds/{round}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    clerk.get("/tasks").await;
+    assert_eq!(
+        clerk.post(&deduct, &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Assessors cannot run rounds.
+    let page =
+        p.a.post(
+            &format!("/admin/rounds/{round}/state"),
+            &[("state", "locked")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+
+    let deductions: i64 = sqlx::query_scalar("SELECT count(*) FROM score_deductions")
+        .fetch_one(&p.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(deductions, 0, "nothing was recorded");
+    assert_eq!(
+        audit_count(&p.app, "score.refused").await,
+        4,
+        "each scoring refusal is audited"
+    );
+}
+
+#[tokio::test]
+async fn the_city_cannot_choose_more_than_the_rules_allow() {
+    let mut p = panel().await;
+    p.admin.get("/admin/scoring").await;
+    let page = p
+        .admin
+        .post(
+            "/admin/scoring",
+            &[
+                ("optional", "30"),
+                ("optional", "31"),
+                ("optional", "32"),
+                ("optional", "33"),
+                ("item", "78"),
+                ("threshold_73", "80"),
+                ("threshold_74", "85"),
+                ("threshold_75", "98"),
+                ("min_total", "90"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("所选自选项合计超过 15 分"), "{}", page.body);
+    assert!(page.contains("机制创新须选 2 项"));
+    assert_eq!(
+        page.input_value("min_total").as_deref(),
+        Some("90"),
+        "typed values kept"
+    );
+    let stored: Vec<i32> = sqlx::query_scalar("SELECT optional_points FROM campaigns")
+        .fetch_one(&p.app.pool)
+        .await
+        .unwrap();
+    assert!(stored.is_empty(), "nothing saved");
+}
+
+#[tokio::test]
+async fn targets_are_computed_from_the_counts() {
+    let app = TestApp::spawn().await;
+    let mut clerk = app
+        .signed_in("clerk", Role::Department, Some("市市场监管局"))
+        .await;
+    clerk.get("/targets").await;
+    let page = clerk
+        .post(
+            "/targets",
+            &[
+                ("target", "46-batches"),
+                ("year", "2025"),
+                ("numerator", "3,100"),
+                ("denominator", "780000"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = clerk.get("/targets").await;
+    assert!(page.contains("3.97 批次/千人"), "3100 / 780000 × 1000");
+    assert!(page.contains("未达标"));
+    // A correction of the same year replaces the figures.
+    clerk
+        .post(
+            "/targets",
+            &[
+                ("target", "46-batches"),
+                ("year", "2025"),
+                ("numerator", "3120"),
+                ("denominator", "780000"),
+            ],
+        )
+        .await;
+    let page = clerk.get("/targets").await;
+    assert!(page.contains("4 批次/千人"), "{}", page.body);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM target_values")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+
+    let page = clerk
+        .post(
+            "/targets",
+            &[
+                ("target", "46-batches"),
+                ("year", "2025"),
+                ("numerator", "12"),
+                ("denominator", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("分母须为大于0的数"));
+    assert_eq!(page.input_value("numerator").as_deref(), Some("12"));
+    // A clerk reports for its own organisation only, whatever the form says.
+    let other: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '市教育局'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    clerk
+        .post(
+            "/targets",
+            &[
+                ("target", "75-pass"),
+                ("organisation_id", &other.to_string()),
+                ("year", "2025"),
+                ("numerator", "987"),
+                ("denominator", "1000"),
+            ],
+        )
+        .await;
+    let owner: String = sqlx::query_scalar(
+        "SELECT o.name FROM target_values v JOIN organisations o ON o.id = v.organisation_id WHERE v.target_code = '75-pass'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(owner, "市市场监管局");
+    let mut viewer = app.signed_in("leader", Role::Viewer, None).await;
+    viewer.get("/targets").await;
+    let page = viewer
+        .post(
+            "/targets",
+            &[
+                ("target", "75-pass"),
+                ("organisation_id", &other.to_string()),
+                ("year", "2025"),
+                ("numerator", "1"),
+                ("denominator", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+}
