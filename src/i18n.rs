@@ -136,6 +136,12 @@ impl From<&i64> for Arg {
         Arg::Number(*n)
     }
 }
+impl From<&&i64> for Arg {
+    fn from(n: &&i64) -> Arg {
+        Arg::Number(**n)
+    }
+}
+
 impl From<&&usize> for Arg {
     fn from(n: &&usize) -> Arg {
         Arg::Number(**n as i64)

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod evidence;
 pub mod i18n;

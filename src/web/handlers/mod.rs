@@ -25,6 +25,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 pub use admin_campaign::AuditQuery;
 pub use admin_users::ListQuery;
 pub use evidence::UploadValues;
+pub use home::Summary;
 pub use rubric::TreeQuery;
 pub use tasks::{PAGE_SIZE, TasksQuery};
 

@@ -276,44 +276,62 @@ pub async fn worklist(
     Path(id): Path<i64>,
     Query(query): Query<WorkQuery>,
 ) -> AppResult<Response> {
-    let scope = Scope::load(&state, id).await?;
     let group = if user.role == Role::Assessor {
         user.organisation_id
     } else {
         query.group.trim().parse().ok()
     };
-    let outcome = scope.outcome(&state).await?;
+    let summary = group_summary(&state, id, group).await?;
     let groups = group_names(&state).await?;
-    let reviews = rounds::reviews(&state.db, id).await?;
+    let mut group_list: Vec<(i64, String)> = groups.into_iter().collect();
+    group_list.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(render(&WorklistPage {
+        ctx,
+        round: summary.round,
+        group,
+        groups: group_list,
+        own_group: user.role == Role::Assessor,
+        running: summary.running,
+        running_max: summary.running_max,
+        lines: summary.lines,
+    })?
+    .into_response())
+}
+
+/// A group's items in a round (all items with None), with its running total.
+pub struct GroupSummary {
+    pub round: Round,
+    pub lines: Vec<WorkLine>,
+    pub running: Decimal,
+    pub running_max: Decimal,
+}
+
+pub async fn group_summary(
+    state: &AppState,
+    round_id: i64,
+    group: Option<i64>,
+) -> AppResult<GroupSummary> {
+    let scope = Scope::load(state, round_id).await?;
+    let outcome = scope.outcome(state).await?;
+    let groups = group_names(state).await?;
+    let reviews = rounds::reviews(&state.db, round_id).await?;
     let evidence = rounds::evidence_counts(&state.db, &scope.round).await?;
     let lines: Vec<WorkLine> = work_lines(&scope, &outcome, &groups, &reviews, &evidence)
         .into_iter()
         .filter(|l| group.is_none() || l.group_id == group)
         .collect();
-    let running: Decimal = lines
-        .iter()
-        .filter(|l| l.counted)
-        .filter_map(|l| l.score)
-        .sum();
-    let running_max: Decimal = lines
-        .iter()
-        .filter(|l| l.counted)
+    let counted = || lines.iter().filter(|l| l.counted);
+    let running = counted().filter_map(|l| l.score).sum();
+    let running_max = counted()
         .filter_map(|l| l.item.max)
         .map(Decimal::from)
         .sum();
-    let mut group_list: Vec<(i64, String)> = groups.into_iter().collect();
-    group_list.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(render(&WorklistPage {
-        ctx,
+    Ok(GroupSummary {
         round: scope.round,
-        group,
-        groups: group_list,
-        own_group: user.role == Role::Assessor,
+        lines,
         running,
         running_max,
-        lines,
-    })?
-    .into_response())
+    })
 }
 
 /// The neighbours of an item in the user's list (its group's items for an assessor).

@@ -9,7 +9,7 @@ use super::handlers::{AuditQuery, ListQuery, TasksQuery, TreeQuery, UploadValues
 use crate::accounts::csv_import::Created;
 use crate::accounts::{Role, User};
 use crate::orgs::{OrgKind, Organisation, OrganisationSummary};
-use crate::rubric::{Edition, IndicatorDetail, Part, PartNode, Totals};
+use crate::rubric::{Edition, IndicatorDetail, Part, PartNode};
 
 /// Bumped with the crate version so browsers fetch new assets after an upgrade.
 pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -59,24 +59,6 @@ pub struct LoginPage {
     pub username: String,
     pub next: String,
     pub error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-pub struct HomePage {
-    pub ctx: PageCtx,
-    pub edition: Edition,
-    pub totals: Totals,
-    pub parts: Vec<PartNode>,
-    pub organisation: Option<Organisation>,
-    pub duties: Vec<PartNode>,
-    pub county_count: usize,
-}
-
-impl HomePage {
-    pub fn duty_count(&self) -> usize {
-        self.duties.iter().map(|p| p.indicator_count()).sum()
-    }
 }
 
 #[derive(Template)]
@@ -485,3 +467,6 @@ impl AuditPage {
 
 mod scoring;
 pub use scoring::*;
+
+mod dashboard;
+pub use dashboard::*;

@@ -1,0 +1,205 @@
+//! Dashboards: the city office's, an organisation's, an assessor's and the leaders'
+//! printable summary. Charts are SVG drawn by the templates from the figures here.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::campaigns::Campaign;
+use crate::dashboard::{OrgCompletion, OverdueTask, ReportRecord};
+use crate::orgs::Organisation;
+use crate::rubric::PartNode;
+use crate::scoring::Outcome;
+use crate::scoring::rounds::Round;
+use crate::tasks::{Status, TaskRow};
+use crate::web::context::PageCtx;
+use crate::web::handlers::Summary;
+
+/// One bar of a horizontal bar chart: its label, value and the maximum it is out of.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub max: f64,
+}
+
+impl Bar {
+    pub fn new(label: String, value: f64, max: f64) -> Bar {
+        Bar { label, value, max }
+    }
+
+    /// Share of the maximum, 0..=100, to one decimal.
+    pub fn percent(&self) -> f64 {
+        if self.max <= 0.0 {
+            0.0
+        } else {
+            ((1000.0 * self.value / self.max).round() / 10.0).clamp(0.0, 100.0)
+        }
+    }
+
+    /// Width of the bar in the chart's 0..=300 drawing units.
+    pub fn width(&self) -> f64 {
+        3.0 * self.percent()
+    }
+}
+
+/// A float however many references deep a template holds it.
+pub trait AsF64 {
+    fn float(&self) -> f64;
+}
+
+impl AsF64 for f64 {
+    fn float(&self) -> f64 {
+        *self
+    }
+}
+
+impl<T: AsF64 + ?Sized> AsF64 for &T {
+    fn float(&self) -> f64 {
+        (**self).float()
+    }
+}
+
+/// Completion shown as text ("62.5").
+pub fn one_decimal(value: impl AsF64) -> String {
+    format!("{:.1}", value.float())
+}
+
+/// The latest opened round with its result, for the dashboards.
+pub struct LatestRound {
+    pub round: Round,
+    pub outcome: Outcome,
+    pub passed: bool,
+    pub reason: String,
+    pub parts: Vec<Bar>,
+}
+
+impl Summary {
+    pub fn part_bars(&self) -> Vec<Bar> {
+        self.parts
+            .iter()
+            .map(|p| {
+                Bar::new(
+                    format!("{}、{}", p.numeral, p.title),
+                    p.weighted_percent,
+                    100.0,
+                )
+            })
+            .collect()
+    }
+
+    pub fn current_stage(&self) -> Option<&str> {
+        self.timeline
+            .current
+            .and_then(|i| self.timeline.stages.get(i))
+            .map(|s| s.code.as_str())
+    }
+
+    pub fn late_reporters(&self) -> Vec<&ReportRecord> {
+        self.reports
+            .iter()
+            .filter(|r| r.missing > 0 || r.late > 0)
+            .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/office.html")]
+pub struct OfficeHome {
+    pub ctx: PageCtx,
+    pub campaign: Campaign,
+    pub summary: Summary,
+    /// (number, content) of every indicator, in order.
+    pub indicators: Vec<(i32, String)>,
+    /// Organisations with tasks (the matrix's columns).
+    pub organisations: Vec<Organisation>,
+    pub cells: HashMap<(i32, i64), crate::dashboard::Cell>,
+    pub overdue: Vec<OverdueTask>,
+    pub loops: Vec<crate::tasks::LoopCounts>,
+}
+
+impl OfficeHome {
+    pub fn cell(&self, number: &i32, org: &i64) -> Option<&crate::dashboard::Cell> {
+        self.cells.get(&(*number, *org))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/organisation.html")]
+pub struct OrgHome {
+    pub ctx: PageCtx,
+    pub campaign: Campaign,
+    pub organisation: Option<Organisation>,
+    pub counts: Vec<(Status, i64)>,
+    pub overdue: Vec<OverdueTask>,
+    pub due: Vec<OverdueTask>,
+    pub returned: Vec<TaskRow>,
+    pub completion_rank: Option<usize>,
+    pub timeliness_rank: Option<usize>,
+    pub ranked: usize,
+    pub reporting: usize,
+    pub record: Option<ReportRecord>,
+    pub report_due: DateTime<Utc>,
+    pub report_done: bool,
+    pub duties: Vec<PartNode>,
+}
+
+impl OrgHome {
+    pub fn count(&self, status: &str) -> i64 {
+        self.counts
+            .iter()
+            .filter(|(s, _)| s.as_str() == status)
+            .map(|(_, n)| *n)
+            .sum()
+    }
+    pub fn total(&self) -> i64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+    pub fn status_bars(&self) -> Vec<(Status, Bar)> {
+        let total = self.total() as f64;
+        Status::ALL
+            .iter()
+            .map(|s| {
+                (
+                    *s,
+                    Bar::new(String::new(), self.count(s.as_str()) as f64, total),
+                )
+            })
+            .collect()
+    }
+    pub fn duty_count(&self) -> usize {
+        self.duties.iter().map(|p| p.indicator_count()).sum()
+    }
+}
+
+pub struct AssessorRound {
+    pub round: Round,
+    pub scored: usize,
+    pub items: usize,
+    pub files: i64,
+    pub marked: i64,
+    pub running: Decimal,
+    pub running_max: Decimal,
+    /// The first item not yet finished.
+    pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/assessor.html")]
+pub struct AssessorHome {
+    pub ctx: PageCtx,
+    pub group: Option<String>,
+    pub rounds: Vec<AssessorRound>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/leader.html")]
+pub struct LeaderHome {
+    pub ctx: PageCtx,
+    pub campaign: Campaign,
+    pub summary: Summary,
+    pub overdue: Vec<OverdueTask>,
+    pub ranking: Vec<OrgCompletion>,
+}
