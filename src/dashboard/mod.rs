@@ -21,7 +21,8 @@ pub struct PointProgress {
     pub part_title: String,
     pub point_seq: Option<i32>,
     pub point_title: Option<String>,
-    /// Points at stake (0 for 否决项).
+    /// Points at stake (0 for 否决项, and for 自选项 the city did not choose once it
+    /// has chosen some).
     pub points: i32,
     pub tasks: i64,
     pub approved: i64,
@@ -43,16 +44,20 @@ impl PointProgress {
 pub async fn by_point(db: &PgPool, campaign: &Campaign) -> sqlx::Result<Vec<PointProgress>> {
     sqlx::query_as(
         "SELECT pa.seq AS part_seq, pa.numeral AS part_numeral, pa.title AS part_title, \
-                p.seq AS point_seq, p.title AS point_title, coalesce(p.points, 0) AS points, \
+                p.seq AS point_seq, p.title AS point_title, \
+                CASE WHEN p.category = 'optional' AND cardinality(c.optional_points) > 0 \
+                          AND NOT p.seq = ANY(c.optional_points) THEN 0 \
+                     ELSE coalesce(p.points, 0) END AS points, \
                 count(t.id) AS tasks, \
                 count(t.id) FILTER (WHERE t.status = 'approved') AS approved, \
                 count(t.id) FILTER (WHERE t.status = 'submitted') AS submitted, \
                 count(t.id) FILTER (WHERE t.status = 'returned') AS returned \
          FROM indicators i JOIN rubric_parts pa ON pa.id = i.part_id \
+         JOIN campaigns c ON c.id = $1 \
          LEFT JOIN rubric_points p ON p.id = i.point_id \
          LEFT JOIN tasks t ON t.indicator_id = i.id AND t.campaign_id = $1 AND t.removed_at IS NULL \
          WHERE i.edition_id = $2 \
-         GROUP BY pa.seq, pa.numeral, pa.title, p.seq, p.title, p.points \
+         GROUP BY pa.seq, pa.numeral, pa.title, p.seq, p.title, p.points, p.category, c.optional_points \
          ORDER BY pa.seq, p.seq NULLS LAST",
     )
     .bind(campaign.id)

@@ -1,0 +1,122 @@
+//! Dashboards against hand-counted fixtures, and who sees which one.
+
+use reqwest::StatusCode;
+use shian::accounts::Role;
+
+use crate::support::TestApp;
+
+/// Sets the status (and optionally a due date `days` from today) of tasks picked by SQL.
+async fn set_tasks(app: &TestApp, filter: &str, status: &str, due_in_days: Option<i32>) -> i64 {
+    let sql = format!(
+        "UPDATE tasks t SET status = $1, due_on = CASE WHEN $2::int IS NULL THEN t.due_on \
+             ELSE (now() AT TIME ZONE 'Asia/Shanghai')::date + $2::int END \
+         FROM indicators i, organisations o \
+         WHERE i.id = t.indicator_id AND o.id = t.organisation_id AND {filter}"
+    );
+    sqlx::query(&sql)
+        .bind(status)
+        .bind(due_in_days)
+        .execute(&app.pool)
+        .await
+        .unwrap()
+        .rows_affected() as i64
+}
+
+#[tokio::test]
+async fn the_office_dashboard_agrees_with_hand_counts() {
+    let app = TestApp::spawn().await;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE removed_at IS NULL")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // The city applies with three 自选项, so 120 points are at stake.
+    sqlx::query("UPDATE campaigns SET optional_points = '{30,31,32}'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // Every task of evaluation point 1 (3 points of 120; part 一 has 30) approved.
+    let approved = set_tasks(
+        &app,
+        "i.point_id = (SELECT id FROM rubric_points WHERE seq = 1)",
+        "approved",
+        None,
+    )
+    .await;
+    assert!(approved > 0);
+    // Two overdue tasks of 市农业农村局, five days late; one returned task.
+    let overdue = set_tasks(
+        &app,
+        "o.name = '市农业农村局' AND t.id IN (SELECT t2.id FROM tasks t2 JOIN organisations o2 ON o2.id = t2.organisation_id \
+             WHERE o2.name = '市农业农村局' AND t2.status = 'not_started' ORDER BY t2.id LIMIT 2)",
+        "not_started",
+        Some(-5),
+    )
+    .await;
+    assert_eq!(overdue, 2);
+    let returned = set_tasks(
+        &app,
+        "t.id = (SELECT t2.id FROM tasks t2 JOIN organisations o2 ON o2.id = t2.organisation_id \
+             WHERE o2.name = '市农业农村局' AND t2.status = 'not_started' AND t2.due_on IS NULL ORDER BY t2.id LIMIT 1)",
+        "returned",
+        None,
+    )
+    .await;
+    assert_eq!(returned, 1);
+
+    let mut office = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    let page = office.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let stats = page.texts(".stats .stat-value");
+    assert_eq!(stats[0], "2.5%", "3 of 120 points fully approved");
+    assert_eq!(stats[1], format!("{approved} / {total}"));
+    assert_eq!(stats[3], "1", "returned");
+    assert_eq!(stats[4], "2", "overdue");
+    assert!(page.contains("10.0%"), "part 一: 3 of 30 points");
+    let overdue_rows = page.texts(".dash-grid .card table.compact tbody tr td.num");
+    assert!(overdue_rows.iter().any(|t| t == "5"), "five days late");
+    // The heat map links each cell to the tasks behind it.
+    assert!(page.contains("hm hm-done"));
+    assert!(page.contains("hm hm-bad"));
+    assert!(page.contains("/tasks?org="));
+    // The task list agrees with the dashboard.
+    let list = office.get("/tasks?overdue=1").await;
+    assert!(list.contains("市农业农村局"));
+}
+
+#[tokio::test]
+async fn each_role_lands_on_its_own_dashboard() {
+    let app = TestApp::spawn().await;
+    set_tasks(
+        &app,
+        "o.name = '市农业农村局' AND t.id = (SELECT min(t2.id) FROM tasks t2 JOIN organisations o2 ON o2.id = t2.organisation_id WHERE o2.name = '市农业农村局')",
+        "returned",
+        None,
+    )
+    .await;
+    let mut clerk = app
+        .signed_in("clerk", Role::Department, Some("市农业农村局"))
+        .await;
+    let page = clerk.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("接下来要做的"));
+    assert!(page.contains("完成率排名"));
+    assert!(
+        !page.contains("指标 × 单位"),
+        "no city-wide matrix for a clerk"
+    );
+    let stats = page.texts(".stats .stat-value");
+    assert_eq!(stats[1], "1", "its one returned task");
+
+    let mut viewer = app.signed_in("leader", Role::Viewer, None).await;
+    let page = viewer.get("/").await;
+    assert!(page.contains("创建工作简况"));
+    assert!(page.contains("print-button"), "printable");
+    assert!(!page.contains("指标 × 单位"));
+
+    let mut assessor = app.signed_in("expert", Role::Assessor, None).await;
+    let page = assessor.get("/").await;
+    assert!(page.contains("评审工作台"));
+    assert!(page.contains("尚未加入评审工作组"));
+}
