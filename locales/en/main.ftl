@@ -686,3 +686,18 @@ dash-continue = Continue scoring
 dash-leader-title = Campaign summary
 dash-as-of = As of
 dash-ranking = Completion by organisation
+
+# API tokens
+token-title = API tokens
+token-hint = Personal tokens for the read-only JSON API (/api/v1/…), sent as an Authorization: Bearer header. A token can see what your account can.
+token-created = Your new token, shown only this once — copy it now:
+token-name = Purpose
+token-name-placeholder = e.g. wall display
+token-created-at = Created
+token-last-used = Last used
+token-create = Create token
+token-revoke = Revoke
+token-revoke-confirm = Programs using this token will lose access. Revoke it?
+token-revoked = Token revoked.
+token-error-name = Say what the token is for (at most 100 characters).
+error-unauthorized = Sign in, or send a valid API token.

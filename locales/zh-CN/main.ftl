@@ -686,3 +686,18 @@ dash-continue = 继续评分
 dash-leader-title = 创建工作简况
 dash-as-of = 截至
 dash-ranking = 各单位完成率
+
+# 接口令牌
+token-title = 数据接口令牌
+token-hint = 用于只读数据接口（/api/v1/…）的个人令牌，请求时放在 Authorization: Bearer 头中。令牌与您的账号权限相同。
+token-created = 令牌已生成，只显示这一次，请立即复制保存：
+token-name = 用途
+token-name-placeholder = 如：大屏展示
+token-created-at = 生成时间
+token-last-used = 最近使用
+token-create = 生成令牌
+token-revoke = 作废
+token-revoke-confirm = 作废后使用该令牌的程序将无法访问，确定吗？
+token-revoked = 令牌已作废。
+token-error-name = 请填写令牌用途（不超过100字）。
+error-unauthorized = 请先登录，或提供有效的接口令牌。

@@ -3,6 +3,7 @@
 pub mod csv_import;
 pub mod password;
 pub mod throttle;
+pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgExecutor, PgPool};

@@ -67,6 +67,20 @@ pub fn rule_for(path: &str) -> Access {
         .unwrap_or(Access::SignedIn)
 }
 
+/// Paths of the JSON API: errors are JSON, not pages, and tokens are accepted.
+pub fn is_api(path: &str) -> bool {
+    path_under(path, "/api")
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
 fn path_under(path: &str, prefix: &str) -> bool {
     path == prefix
         || path
@@ -194,6 +208,9 @@ async fn admit(
     let path = request.uri().path().to_string();
     match (access, &context.user) {
         (Access::Bare | Access::Public, _) => {}
+        (Access::SignedIn | Access::Roles(_), None) if is_api(&path) => {
+            return Err(AppError::Unauthorized);
+        }
         (Access::SignedIn | Access::Roles(_), None) => {
             return Ok(redirect_to_login(&request));
         }
@@ -237,7 +254,7 @@ async fn build_context(
     client_addr: Option<String>,
     path: String,
 ) -> Result<RequestContext, AppError> {
-    let user = match session.get::<i64>(USER_ID_KEY).await? {
+    let mut user = match session.get::<i64>(USER_ID_KEY).await? {
         Some(id) => match accounts::find(&state.db, id).await? {
             Some(user) if user.active => Some(user),
             // A disabled or deleted account loses its sessions at once.
@@ -248,6 +265,14 @@ async fn build_context(
         },
         None => None,
     };
+    // The JSON API also accepts a personal token instead of a session.
+    if user.is_none()
+        && is_api(&path)
+        && let Some(token) = bearer_token(headers)
+        && let Some(id) = accounts::tokens::user_for(&state.db, token).await?
+    {
+        user = accounts::find(&state.db, id).await?.filter(|u| u.active);
+    }
     if user.is_some() {
         let now = chrono::Utc::now().timestamp();
         let seen = session.get::<i64>(SEEN_KEY).await?.unwrap_or(0);
@@ -348,6 +373,13 @@ fn render_error_page(context: &RequestContext, response: Response) -> Response {
     let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
         return response;
     };
+    if is_api(&context.path) {
+        let body = serde_json::json!({
+            "error": page.message_key,
+            "message": context.lang.t(page.message_key),
+        });
+        return (page.status, axum::Json(body)).into_response();
+    }
     match pages::error_page(context, page) {
         Ok(html) => (page.status, html).into_response(),
         Err(err) => {

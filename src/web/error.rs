@@ -10,6 +10,9 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// No session and no valid API token (JSON API only; pages redirect to the login).
+    #[error("unauthorized")]
+    Unauthorized,
     /// Forbidden, with a message key that says why.
     #[error("refused: {0}")]
     Refused(&'static str),
@@ -45,6 +48,7 @@ impl AppError {
             AppError::Forbidden | AppError::Refused(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Database(_)
             | AppError::Template(_)
             | AppError::Session(_)
@@ -59,6 +63,7 @@ impl AppError {
             AppError::BadRequest(key) | AppError::Refused(key) => key,
             AppError::Csrf => "error-csrf",
             AppError::TooLarge => "error-too-large",
+            AppError::Unauthorized => "error-unauthorized",
             _ => "error-internal",
         }
     }

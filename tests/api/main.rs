@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod cli;
 mod dashboards;
+mod json_api;
 mod reports;
 mod rubric;
 mod scoring;

@@ -7,14 +7,93 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::accounts::{self, password};
+use crate::accounts::{self, password, tokens};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::error::AppResult;
 use crate::web::pages::{AccountPage, PasswordPage, render};
 
-pub async fn page(ctx: PageCtx) -> AppResult<Response> {
-    Ok(render(&AccountPage { ctx })?.into_response())
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<Response> {
+    let tokens = tokens::list(&state.db, user.id).await?;
+    Ok(render(&AccountPage {
+        ctx,
+        tokens,
+        new_token: None,
+        errors: Vec::new(),
+    })?
+    .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// Makes a personal API token and shows it once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        let tokens = tokens::list(&state.db, user.id).await?;
+        let errors = vec![ctx.t("token-error-name")];
+        let page = AccountPage {
+            ctx,
+            tokens,
+            new_token: None,
+            errors,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let (id, token) = tokens::create(&state.db, user.id, name).await?;
+    ctx.request
+        .audit(
+            &state.db,
+            "token.create",
+            "api_token",
+            Some(id.to_string()),
+            serde_json::json!({"name": name}),
+        )
+        .await?;
+    let tokens = tokens::list(&state.db, user.id).await?;
+    Ok(render(&AccountPage {
+        ctx,
+        tokens,
+        new_token: Some(token),
+        errors: Vec::new(),
+    })?
+    .into_response())
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> AppResult<Response> {
+    if !tokens::revoke(&state.db, user.id, id).await? {
+        return Err(crate::web::error::AppError::NotFound);
+    }
+    ctx.request
+        .audit(
+            &state.db,
+            "token.revoke",
+            "api_token",
+            Some(id.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
+    set_flash(&session, FlashKind::Success, ctx.t("token-revoked")).await?;
+    Ok(Redirect::to("/account#tokens").into_response())
 }
 
 pub async fn password_page(ctx: PageCtx) -> AppResult<Response> {

@@ -6,6 +6,7 @@ mod admin_campaign;
 mod admin_orgs;
 mod admin_rounds;
 mod admin_users;
+mod api;
 mod auth;
 mod evidence;
 mod health;
@@ -103,6 +104,14 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
         .route("/rubric", get(rubric::tree))
         .route("/rubric/indicators/{number}", get(rubric::indicator))
         .route("/account", get(account::page))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/api/v1/rubric", get(api::rubric))
+        .route("/api/v1/organisations", get(api::organisations))
+        .route("/api/v1/progress", get(api::progress))
+        .route("/api/v1/tasks", get(api::tasks))
+        .route("/api/v1/rounds", get(api::rounds))
+        .route("/api/v1/rounds/{id}", get(api::round))
         .route(
             "/account/password",
             get(account::password_page).post(account::change_password),

@@ -120,6 +120,10 @@ pub struct IndicatorPage {
 #[template(path = "account/index.html")]
 pub struct AccountPage {
     pub ctx: PageCtx,
+    pub tokens: Vec<crate::accounts::tokens::Token>,
+    /// A token just made, shown this once.
+    pub new_token: Option<String>,
+    pub errors: Vec<String>,
 }
 
 #[derive(Template)]

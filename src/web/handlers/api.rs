@@ -1,0 +1,153 @@
+//! The read-only JSON API (`/api/v1/…`), for a session or a personal token
+//! (`Authorization: Bearer shian_…`). It returns the same figures the pages show, from
+//! the same queries, and applies the same visibility rules: a clerk sees only its own
+//! organisation's tasks, and scores are not for the organisations being assessed.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::tasks::{PAGE_SIZE, TasksQuery, campaign};
+use crate::accounts::Role;
+use crate::dashboard;
+use crate::rubric::{self, Filter};
+use crate::scoring::rounds;
+use crate::tasks::{self, TaskRow};
+use crate::web::AppState;
+use crate::web::context::CurrentUser;
+use crate::web::error::{AppError, AppResult};
+
+pub async fn rubric(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    let edition = rubric::current_edition(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let parts = rubric::tree(&state.db, edition.id, &Filter::default()).await?;
+    Ok(Json(json!({ "edition": edition, "parts": parts })))
+}
+
+pub async fn organisations(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    let list = crate::orgs::list(&state.db, false).await?;
+    Ok(Json(json!({ "organisations": list })))
+}
+
+#[derive(Serialize)]
+struct PartFigure {
+    seq: i32,
+    title: String,
+    points: i32,
+    tasks: i64,
+    approved: i64,
+    weighted_percent: f64,
+}
+
+/// The campaign's progress: the figures of the office dashboard.
+pub async fn progress(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    let campaign = campaign(&state).await?;
+    let points = dashboard::by_point(&state.db, &campaign).await?;
+    let overall = dashboard::overall(&state.db, &campaign, &points).await?;
+    let parts: Vec<PartFigure> = dashboard::by_part(&points)
+        .into_iter()
+        .map(|p| PartFigure {
+            seq: p.seq,
+            title: format!("{}、{}", p.numeral, p.title),
+            points: p.points,
+            tasks: p.tasks,
+            approved: p.approved,
+            weighted_percent: round1(p.weighted_percent),
+        })
+        .collect();
+    let reports = dashboard::report_records(&state.db, &campaign).await?;
+    Ok(Json(json!({
+        "campaign": { "id": campaign.id, "name": campaign.name, "city": campaign.city_name, "today": campaign.today() },
+        "tasks": {
+            "total": overall.tasks, "approved": overall.approved, "submitted": overall.submitted,
+            "returned": overall.returned, "in_progress": overall.in_progress,
+            "not_started": overall.not_started, "overdue": overall.overdue,
+        },
+        "weighted_percent": round1(overall.weighted_percent),
+        "parts": parts,
+        "points": points,
+        "monthly_reports": reports,
+    })))
+}
+
+fn round1(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// Tasks with their status, 200 a page; the same filters as the task list.
+pub async fn tasks(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(query): Query<TasksQuery>,
+) -> AppResult<Json<Value>> {
+    let campaign = campaign(&state).await?;
+    let filter = query.filter(&user, campaign.today());
+    let page: i64 = query.page.trim().parse().unwrap_or(1).max(1);
+    let total = tasks::count(&state.db, campaign.id, &filter).await?;
+    let rows: Vec<TaskRow> = tasks::list(
+        &state.db,
+        campaign.id,
+        campaign.today(),
+        &filter,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    Ok(Json(json!({
+        "total": total,
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "tasks": rows,
+    })))
+}
+
+fn may_see_scores(role: Role) -> AppResult<()> {
+    if role == Role::Department {
+        Err(AppError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn rounds(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<Json<Value>> {
+    may_see_scores(user.role)?;
+    let campaign = campaign(&state).await?;
+    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+    let mut list = Vec::new();
+    for round in rounds::list(&state.db, campaign.id).await? {
+        let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
+        list.push(json!({
+            "id": round.id, "name": round.name, "kind": round.kind, "state": round.state,
+            "total": outcome.total, "max_total": outcome.max_total,
+            "passed": outcome.decision.passed(),
+        }));
+    }
+    Ok(Json(json!({ "rounds": list })))
+}
+
+/// One round's scores: per point, per part, the total, vetoes and the deciding rule.
+pub async fn round(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
+    may_see_scores(user.role)?;
+    let campaign = campaign(&state).await?;
+    let round = rounds::find(&state.db, id)
+        .await?
+        .filter(|r| r.campaign_id == campaign.id)
+        .ok_or(AppError::NotFound)?;
+    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+    let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
+    Ok(Json(json!({
+        "id": round.id, "name": round.name, "kind": round.kind, "state": round.state,
+        "locked_at": round.locked_at,
+        "passed": outcome.decision.passed(),
+        "outcome": outcome,
+    })))
+}
