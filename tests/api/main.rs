@@ -4,6 +4,7 @@
 mod access;
 mod admin;
 mod auth;
+mod bulletins;
 mod cli;
 mod dashboards;
 mod json_api;

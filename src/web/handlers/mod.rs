@@ -8,6 +8,7 @@ mod admin_rounds;
 mod admin_users;
 mod api;
 mod auth;
+mod bulletins;
 mod evidence;
 mod health;
 mod home;
@@ -93,6 +94,9 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
             "/admin/scoring",
             get(admin_rounds::scoring_settings).post(admin_rounds::save_scoring_settings),
         )
+        .route("/bulletins", get(bulletins::list).post(bulletins::create))
+        .route("/bulletins/{id}", get(bulletins::show))
+        .route("/bulletins/{id}/export.csv", get(bulletins::export))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_read))
         .route("/healthz", get(health::healthz))

@@ -474,3 +474,6 @@ pub use scoring::*;
 
 mod dashboard;
 pub use dashboard::*;
+
+mod bulletins;
+pub use bulletins::*;
