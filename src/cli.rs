@@ -40,6 +40,16 @@ enum Command {
         #[command(subcommand)]
         command: RubricCommand,
     },
+    /// Fill a fresh database with a realistic demo campaign.
+    Demo {
+        /// small (a few hundred files), city (~20,000 evidence records) or province
+        /// (20 campaigns of city size)
+        #[arg(long, value_enum, default_value = "small")]
+        scale: crate::demo::Scale,
+        /// Add demo data even though the database already holds users or evidence
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +147,19 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                     must_change,
                 )
                 .await
+            })
+            .await
+        }
+        Command::Demo { scale, force } => {
+            let config = Config::load()?;
+            let storage = crate::storage::Storage::new(config.files_dir()).with_context(|| {
+                format!("cannot use file folder {}", config.files_dir().display())
+            })?;
+            with_database(|pool| async move {
+                let started = std::time::Instant::now();
+                let report = crate::demo::fill(&pool, &storage, scale, force).await?;
+                print_demo_report(&report, started.elapsed());
+                Ok(())
             })
             .await
         }
@@ -273,6 +296,31 @@ async fn add_user(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+fn print_demo_report(report: &crate::demo::Report, took: std::time::Duration) {
+    println!(
+        "demo data ready in {:.0} s: {} campaign(s), {} users, {} tasks, {} evidence records \
+         ({} distinct files), {} monthly reports, {} audit events",
+        took.as_secs_f64(),
+        report.campaigns,
+        report.users,
+        report.tasks,
+        report.evidence,
+        report.files,
+        report.monthly_reports,
+        report.audit_events
+    );
+    println!("\nDemo sign-ins (shown once; change them before any real use):");
+    for (role, username) in &report.logins {
+        let password = crate::demo::PASSWORDS
+            .iter()
+            .find(|(r, _)| r == role)
+            .map(|(_, p)| *p)
+            .unwrap_or("");
+        println!("  {role:<10} {username:<28} {password}");
+    }
+    println!("\nClerks are clerk-<organisation id>-<1…5>; experts expert-<group>-<1…4>.");
 }
 
 fn read(path: &PathBuf) -> anyhow::Result<String> {

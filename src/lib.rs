@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod dashboard;
 pub mod db;
+pub mod demo;
 pub mod evidence;
 pub mod i18n;
 pub mod mail;

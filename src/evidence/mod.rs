@@ -141,8 +141,8 @@ pub async fn version(db: &PgPool, version_id: i64) -> sqlx::Result<Option<(Versi
     Ok(version.map(|v| (v, organisation_id, task_id)))
 }
 
-async fn insert_file(
-    tx: &mut Transaction<'_, Postgres>,
+pub async fn insert_file(
+    db: impl sqlx::PgExecutor<'_>,
     stored: &Stored,
     name: &str,
     user_id: i64,
@@ -157,7 +157,7 @@ async fn insert_file(
     .bind(stored.size as i64)
     .bind(&stored.sha256)
     .bind(user_id)
-    .fetch_one(&mut **tx)
+    .fetch_one(db)
     .await
 }
 
@@ -170,7 +170,7 @@ pub async fn create(
     original_name: &str,
     user_id: i64,
 ) -> sqlx::Result<i64> {
-    let file_id = insert_file(tx, stored, original_name, user_id).await?;
+    let file_id = insert_file(&mut **tx, stored, original_name, user_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO evidence (campaign_id, task_id, organisation_id, title, description, year, kind, created_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -202,7 +202,7 @@ pub async fn add_version(
     original_name: &str,
     user_id: i64,
 ) -> sqlx::Result<i32> {
-    let file_id = insert_file(tx, stored, original_name, user_id).await?;
+    let file_id = insert_file(&mut **tx, stored, original_name, user_id).await?;
     sqlx::query_scalar(
         "INSERT INTO evidence_versions (evidence_id, version, file_id, created_by) \
          SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM evidence_versions WHERE evidence_id = $1 \

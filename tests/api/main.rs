@@ -7,6 +7,7 @@ mod auth;
 mod bulletins;
 mod cli;
 mod dashboards;
+mod demo;
 mod json_api;
 mod reports;
 mod rubric;

@@ -1,0 +1,58 @@
+//! The demo campaign: a fresh database filled with every kind of record, backed by real
+//! files, and a database holding data left alone.
+
+use reqwest::StatusCode;
+use shian::demo::{self, Scale};
+use shian::storage::Storage;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
+    let app = TestApp::spawn().await;
+    let storage = Storage::new(app.data_dir.path().join("files")).unwrap();
+    let report = demo::fill(&app.pool, &storage, Scale::Small, false)
+        .await
+        .expect("demo fills a fresh database");
+    assert_eq!(report.campaigns, 1);
+    assert!(report.users > 100, "{report:?}");
+    assert!((200..1000).contains(&report.evidence), "{report:?}");
+
+    // Every evidence version points at a real file on disk with the recorded size.
+    let files: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT DISTINCT f.storage_key, f.size_bytes FROM evidence_versions v JOIN stored_files f ON f.id = v.file_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(!files.is_empty());
+    for (key, size) in &files {
+        let meta = std::fs::metadata(storage.path(key)).expect("stored file exists");
+        assert_eq!(meta.len() as i64, *size);
+    }
+    let (states, locked, open, bulletins, late): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(DISTINCT status) FROM tasks), \
+                (SELECT count(*) FROM assessment_rounds WHERE state = 'locked'), \
+                (SELECT count(*) FROM assessment_rounds WHERE state = 'open'), \
+                (SELECT count(*) FROM bulletins), \
+                (SELECT count(*) FROM monthly_reports WHERE late_days > 0)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(states, 5, "tasks in every state");
+    assert_eq!((locked, open, bulletins), (1, 1, 2));
+    assert!(late > 0, "some reports were late");
+
+    // Demo users sign in with the printed passwords.
+    let mut leader = app.browser();
+    assert_eq!(
+        leader.login("leader1", "Demo-Leader-2025").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(leader.get("/").await.status, StatusCode::OK);
+
+    let again = demo::fill(&app.pool, &storage, Scale::Small, false).await;
+    let message = format!("{:#}", again.expect_err("a used database is refused"));
+    assert!(message.contains("--force"), "{message}");
+}
