@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod evidence;
+pub mod exports;
 pub mod i18n;
 pub mod mail;
 pub mod notifications;
