@@ -485,3 +485,5 @@ impl AuditPage {
 
 mod scoring;
 pub use scoring::*;
+mod exports;
+pub use exports::*;
