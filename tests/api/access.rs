@@ -86,6 +86,7 @@ const MATRIX: &[(&str, [Expect; 6])] = {
         ("/rounds", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         ("/rounds/compare", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         ("/targets", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/exports", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         (
             "/admin/scoring",
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],

@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod auth;
 mod cli;
+mod exports;
 mod reports;
 mod rubric;
 mod scoring;
