@@ -41,8 +41,7 @@ pub fn sanitise(component: &str) -> String {
     let cleaned: String = component
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
-            {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
                 '_'
             } else {
                 c
@@ -137,7 +136,8 @@ fn write_entries<W: Write>(
         .collect();
     let index = index_workbook(&planned, tz).map_err(io::Error::other)?;
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    zip.start_file(INDEX_NAME, stored).map_err(io::Error::other)?;
+    zip.start_file(INDEX_NAME, stored)
+        .map_err(io::Error::other)?;
     zip.write_all(&index)?;
 
     let mut buffer = vec![0u8; CHUNK];

@@ -256,17 +256,21 @@ pub struct PartChoice {
 }
 
 pub async fn parts(db: &PgPool, edition_id: i64) -> sqlx::Result<Vec<PartChoice>> {
-    sqlx::query_as("SELECT seq, numeral, title FROM rubric_parts WHERE edition_id = $1 ORDER BY seq")
-        .bind(edition_id)
-        .fetch_all(db)
-        .await
+    sqlx::query_as(
+        "SELECT seq, numeral, title FROM rubric_parts WHERE edition_id = $1 ORDER BY seq",
+    )
+    .bind(edition_id)
+    .fetch_all(db)
+    .await
 }
 
 /// Whether the campaign's rubric has an indicator with this number.
 pub async fn indicator_exists(db: &PgPool, edition_id: i64, number: i32) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM indicators WHERE edition_id = $1 AND number = $2)")
-        .bind(edition_id)
-        .bind(number)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM indicators WHERE edition_id = $1 AND number = $2)",
+    )
+    .bind(edition_id)
+    .bind(number)
+    .fetch_one(db)
+    .await
 }

@@ -116,7 +116,11 @@ mod tests {
     fn builds_a_workbook() {
         let rows = [task(1, Some((1, "党政同责")), 1), task(6, None, 90)];
         assert_eq!(rows[0].point_label(), "1. 党政同责");
-        assert_eq!(rows[1].point_label(), "一、基础工作", "a veto row shows its part");
+        assert_eq!(
+            rows[1].point_label(),
+            "一、基础工作",
+            "a veto row shows its part"
+        );
         assert_eq!(rows[0].task_label(), "1. 收集佐证");
         let bytes = build(&rows).unwrap();
         assert_eq!(&bytes[..2], b"PK", "an xlsx file is a zip archive");

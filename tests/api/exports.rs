@@ -12,7 +12,10 @@ use shian::accounts::Role;
 use crate::support::{Browser, TestApp, file, pdf};
 
 /// A download's status, headers and raw bytes.
-async fn download(browser: &Browser, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+async fn download(
+    browser: &Browser,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let response = browser
         .client
         .get(format!("{}{path}", browser.base))
@@ -27,7 +30,9 @@ async fn download(browser: &Browser, path: &str) -> (StatusCode, reqwest::header
 
 /// The UTF-8 file name a download offers (`filename*=UTF-8''…`).
 fn file_name(headers: &reqwest::header::HeaderMap) -> String {
-    let value = headers["content-disposition"].to_str().expect("ASCII header");
+    let value = headers["content-disposition"]
+        .to_str()
+        .expect("ASCII header");
     let encoded = value
         .split_once("filename*=UTF-8''")
         .expect("a UTF-8 file name")
@@ -71,7 +76,10 @@ fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
 
 /// Records of a CSV export, after checking its byte order mark.
 fn csv_records(bytes: &[u8]) -> Vec<csv::StringRecord> {
-    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "CSV starts with a UTF-8 BOM");
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "CSV starts with a UTF-8 BOM"
+    );
     csv::Reader::from_reader(&bytes[3..])
         .records()
         .map(|r| r.expect("valid CSV record"))
@@ -135,7 +143,12 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
     .await;
     upload(&mut karuo, karuo_1, vec![("会议纪要.pdf", pdf(30_000, 4))]).await;
     upload(&mut karuo, karuo_90, vec![("领导批示.pdf", pdf(20_000, 5))]).await;
-    upload(&mut market, market_29, vec![("监管通报.pdf", pdf(700_000, 6))]).await;
+    upload(
+        &mut market,
+        market_29,
+        vec![("监管通报.pdf", pdf(700_000, 6))],
+    )
+    .await;
     let page = market
         .post(&format!("/tasks/{market_29}/submit"), &[("comment", "")])
         .await;
@@ -186,11 +199,25 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
     let rows = sheet_rows(&bytes);
     assert_eq!(
         rows[0],
-        ["评价要点", "评价内容", "评价方式", "责任部门", "基本任务", "责任单位", "状态", "截止日期", "佐证数"]
+        [
+            "评价要点",
+            "评价内容",
+            "评价方式",
+            "责任部门",
+            "基本任务",
+            "责任单位",
+            "状态",
+            "截止日期",
+            "佐证数"
+        ]
     );
     let task_rows: Vec<&Vec<String>> = rows[1..].iter().filter(|r| !r[5].is_empty()).collect();
     assert_eq!(task_rows.len() as i64, tasks_in_db);
-    assert_eq!(rows.len() - 1 - task_rows.len(), 6, "one heading row per part");
+    assert_eq!(
+        rows.len() - 1 - task_rows.len(),
+        6,
+        "one heading row per part"
+    );
     assert_eq!(rows[1][0], "一、基础工作");
     // The market regulator holds several tasks under 29; the one with evidence was submitted.
     let market_rows: Vec<_> = task_rows
@@ -212,7 +239,11 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
     let evidence = csv_records(&bytes);
     assert_eq!(evidence.len() as i64, evidence_in_db);
     assert!(evidence.iter().all(|r| &r[9] != "作废.pdf"));
-    assert!(evidence.iter().any(|r| &r[9] == "会议纪要（定稿）.pdf" && &r[12] == "2"));
+    assert!(
+        evidence
+            .iter()
+            .any(|r| &r[9] == "会议纪要（定稿）.pdf" && &r[12] == "2")
+    );
 
     // The whole campaign's archive: the index first, then every file under its folders.
     let (status, headers, bytes) = download(&office, "/exports/evidence.zip").await;
@@ -248,14 +279,26 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
     .await
     .unwrap();
     let expected = [
-        (format!("{part}/{point}/29/卡若区/{ledger_id}-抽检台账.pdf"), ledger.clone()),
-        (format!("{part}/{point}/29/卡若区/{report_id}-报告_终稿.pdf"), pdf(5_000, 2)),
-        (format!("{part}/{point}/29/市市场监管局/{market_id}-监管通报.pdf"), pdf(700_000, 6)),
+        (
+            format!("{part}/{point}/29/卡若区/{ledger_id}-抽检台账.pdf"),
+            ledger.clone(),
+        ),
+        (
+            format!("{part}/{point}/29/卡若区/{report_id}-报告_终稿.pdf"),
+            pdf(5_000, 2),
+        ),
+        (
+            format!("{part}/{point}/29/市市场监管局/{market_id}-监管通报.pdf"),
+            pdf(700_000, 6),
+        ),
         (
             format!("一、基础工作/1. 党政同责/1/卡若区/{minutes}-会议纪要（定稿）.pdf"),
             minutes_v2.clone(),
         ),
-        (format!("六、否决项/90/卡若区/{veto_id}-领导批示.pdf"), pdf(20_000, 5)),
+        (
+            format!("六、否决项/90/卡若区/{veto_id}-领导批示.pdf"),
+            pdf(20_000, 5),
+        ),
     ];
     for (path, bytes) in &expected {
         let got = files
@@ -277,11 +320,19 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
     let names: Vec<&str> = entries.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(
         names,
-        ["索引.xlsx".to_string(), format!("六、否决项/90/卡若区/{veto_id}-领导批示.pdf")]
+        [
+            "索引.xlsx".to_string(),
+            format!("六、否决项/90/卡若区/{veto_id}-领导批示.pdf")
+        ]
     );
 
     let audit = app.audit_actions().await;
-    for action in ["export.tasks_xlsx", "export.tasks_csv", "export.evidence_csv", "export.zip"] {
+    for action in [
+        "export.tasks_xlsx",
+        "export.tasks_csv",
+        "export.evidence_csv",
+        "export.zip",
+    ] {
         assert!(audit.iter().any(|a| a == action), "{action} audited");
     }
 }
@@ -296,7 +347,10 @@ async fn departments_cannot_export_and_bad_scopes_are_explained() {
         let page = clerk.get(path).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
     }
-    assert!(!clerk.get("/").await.contains("href=\"/exports\""), "no nav link");
+    assert!(
+        !clerk.get("/").await.contains("href=\"/exports\""),
+        "no nav link"
+    );
 
     let mut viewer = app.signed_in("viewer", Role::Viewer, None).await;
     assert!(viewer.get("/").await.contains("href=\"/exports\""));
@@ -306,7 +360,10 @@ async fn departments_cannot_export_and_bad_scopes_are_explained() {
         ("/exports?part=x", "没有这个部分"),
         ("/exports/evidence.zip?indicator=abc", "没有这个指标"),
         ("/exports/evidence.csv?indicator=999", "没有这个指标"),
-        ("/exports/evidence.zip?part=1&indicator=29", "只选择一个部分或一个指标"),
+        (
+            "/exports/evidence.zip?part=1&indicator=29",
+            "只选择一个部分或一个指标",
+        ),
     ] {
         let page = viewer.get(path).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{path}");

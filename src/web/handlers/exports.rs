@@ -37,7 +37,8 @@ async fn parse_scope(
     campaign: &Campaign,
     query: &ScopeQuery,
 ) -> AppResult<(Scope, Option<String>)> {
-    let part = parse_opt_i64(&query.part).map_err(|()| AppError::BadRequest("export-error-part"))?;
+    let part =
+        parse_opt_i64(&query.part).map_err(|()| AppError::BadRequest("export-error-part"))?;
     let indicator = parse_opt_i64(&query.indicator)
         .map_err(|()| AppError::BadRequest("export-error-indicator"))?;
     match (part, indicator) {
@@ -51,8 +52,8 @@ async fn parse_scope(
             Ok((Scope::Part(part.seq), Some(part.numeral)))
         }
         (None, Some(number)) => {
-            let number =
-                i32::try_from(number).map_err(|_| AppError::BadRequest("export-error-indicator"))?;
+            let number = i32::try_from(number)
+                .map_err(|_| AppError::BadRequest("export-error-indicator"))?;
             if !exports::indicator_exists(&state.db, campaign.edition_id, number).await? {
                 return Err(AppError::BadRequest("export-error-indicator"));
             }
@@ -123,7 +124,11 @@ pub async fn tasks_csv(State(state): State<AppState>, ctx: RequestContext) -> Ap
         json!({ "tasks": rows.len() }),
     )
     .await?;
-    Ok(download(bytes, CSV, &format!("{}-任务.csv", campaign.city_name)))
+    Ok(download(
+        bytes,
+        CSV,
+        &format!("{}-任务.csv", campaign.city_name),
+    ))
 }
 
 pub async fn evidence_csv(
@@ -134,7 +139,8 @@ pub async fn evidence_csv(
     let campaign = campaign(&state).await?;
     let (scope, numeral) = parse_scope(&state, &campaign, &query).await?;
     let rows = exports::evidence_rows(&state.db, campaign.id, scope).await?;
-    let bytes = csv_export::evidence(&rows, campaign.tz()).map_err(|e| AppError::Other(e.into()))?;
+    let bytes =
+        csv_export::evidence(&rows, campaign.tz()).map_err(|e| AppError::Other(e.into()))?;
     let tag = scope.tag(numeral.as_deref());
     ctx.audit(
         &state.db,
@@ -168,7 +174,11 @@ pub async fn evidence_zip(
     .await?;
     let body = archive::stream(state.storage.clone(), rows, campaign.tz());
     let mut response = body.into_response();
-    set_download_headers(&mut response, "application/zip", &format!("佐证资料-{tag}.zip"));
+    set_download_headers(
+        &mut response,
+        "application/zip",
+        &format!("佐证资料-{tag}.zip"),
+    );
     Ok(response)
 }
 

@@ -54,9 +54,10 @@ impl ExportsPage {
                 .find(|p| p.part.seq == seq)
                 .map(|p| format!("{}、{}", p.part.numeral, p.part.title))
                 .unwrap_or_default(),
-            Scope::Indicator(number) => self
-                .ctx
-                .t1("export-scope-indicator", "number", i64::from(number)),
+            Scope::Indicator(number) => {
+                self.ctx
+                    .t1("export-scope-indicator", "number", i64::from(number))
+            }
         }
     }
 }
