@@ -86,7 +86,6 @@ pub async fn page(
         chosen,
         whole,
         parts,
-        part_value: query.part.trim().to_string(),
         indicator_value: query.indicator.trim().to_string(),
     })?
     .into_response())

@@ -22,7 +22,6 @@ pub struct ExportsPage {
     pub chosen: Option<ScopeCounts>,
     pub whole: ScopeCounts,
     pub parts: Vec<ExportPart>,
-    pub part_value: String,
     pub indicator_value: String,
 }
 
