@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod evidence;
+pub mod exports;
 pub mod i18n;
 pub mod mail;
 pub mod notifications;

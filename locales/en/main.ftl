@@ -417,6 +417,40 @@ task-due-bulk-confirm = Set this due date for { $count } tasks?
 task-due-bulk-submit = Set for all
 task-due-bulk-saved = Due date set for { $count } tasks.
 
+# Exports
+nav-exports = Exports
+exports-title = Exports
+exports-intro = Download the task–responsibility table, lists of tasks and evidence, and the evidence itself as an archive organised by part, evaluation point, indicator and organisation. Only current tasks and evidence that has not been deleted count (each in its latest version).
+export-tables = Tables
+export-file = File
+export-contents = Contents
+export-download = Download
+export-table-name = Task–responsibility table (指标任务责任分解表)
+export-table-desc = Evaluation point, content, method, responsible departments and basic task, with each task's organisation, status, due date and evidence count.
+export-tasks-csv = Task list
+export-tasks-csv-desc = One row per task (CSV, opens in Excel).
+export-evidence-csv = Evidence list
+export-evidence-csv-desc = One row per piece of evidence: file name, size, SHA-256, version, upload time and task status.
+export-archive = Evidence archive
+export-archive-intro = Folders by part / evaluation point / indicator / organisation, with an index spreadsheet (索引.xlsx). Download everything, or one part or indicator. The archive is built while it downloads; with much material this takes a while.
+export-part = Part
+export-indicator = Indicator
+export-indicator-placeholder = e.g. 29
+export-count = Count
+export-scope-all = Everything
+export-scope-indicator = Indicator { $number }
+export-would-hold = { $files } files
+export-would-tasks = { $tasks } tasks
+export-tasks = Tasks
+export-files = Evidence files
+export-size = Size
+export-download-zip = Download archive
+export-download-list = Download list (CSV)
+export-empty = No material yet
+export-error-part = There is no such part: choose one of the rubric's parts from the list.
+export-error-indicator = There is no such indicator: enter an indicator number from the rubric.
+export-error-both = Choose either a part or an indicator, not both.
+
 # Online scoring
 nav-rounds = Scoring
 nav-scoring = Scoring settings

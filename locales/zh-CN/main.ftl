@@ -417,6 +417,40 @@ task-due-bulk-confirm = 确定为 { $count } 项任务设置这个截止日期�
 task-due-bulk-submit = 批量设置
 task-due-bulk-saved = 已为 { $count } 项任务设置截止日期。
 
+# 导出
+nav-exports = 导出
+exports-title = 数据导出
+exports-intro = 下载任务责任分解表、任务和佐证资料清单，以及按部分、评价要点、指标和单位整理的佐证资料压缩包。只统计有效任务和未删除的佐证资料（各取最新版本）。
+export-tables = 表格
+export-file = 文件
+export-contents = 内容
+export-download = 下载
+export-table-name = 指标任务责任分解表
+export-table-desc = 评价要点、评价内容、评价方式、责任部门、基本任务，以及每项任务的责任单位、状态、截止日期和佐证数。
+export-tasks-csv = 任务清单
+export-tasks-csv-desc = 每项任务一行（CSV，可用 Excel 打开）。
+export-evidence-csv = 佐证资料清单
+export-evidence-csv-desc = 每份佐证资料一行：文件名、大小、SHA-256、版本、上传时间和任务状态。
+export-archive = 佐证资料压缩包
+export-archive-intro = 按“部分/评价要点/指标/单位”分文件夹，附索引表（索引.xlsx）。可下载全部，或只下载一个部分或一个指标。压缩包边生成边下载，资料较多时需要一些时间。
+export-part = 部分
+export-indicator = 指标
+export-indicator-placeholder = 如 29
+export-count = 统计
+export-scope-all = 全部
+export-scope-indicator = 指标 { $number }
+export-would-hold = { $files } 个文件
+export-would-tasks = { $tasks } 项任务
+export-tasks = 任务
+export-files = 佐证文件
+export-size = 大小
+export-download-zip = 下载压缩包
+export-download-list = 下载清单（CSV）
+export-empty = 暂无资料
+export-error-part = 没有这个部分：请从列表中选择评价细则的一个部分。
+export-error-indicator = 没有这个指标：请填写评价细则中的指标编号（数字）。
+export-error-both = 请只选择一个部分或一个指标，不要同时选择。
+
 # 在线评分
 nav-rounds = 评分
 nav-scoring = 评分设置

@@ -54,6 +54,11 @@ pub const RULES: &[(&str, Access)] = &[
         "/rounds",
         Access::Roles(&[Role::Admin, Role::Office, Role::Assessor, Role::Viewer]),
     ),
+    // Exports gather every organisation's material; departments see only their own.
+    (
+        "/exports",
+        Access::Roles(&[Role::Admin, Role::Office, Role::Assessor, Role::Viewer]),
+    ),
 ];
 
 /// Paths a user who must change their password may still use.

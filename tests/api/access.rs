@@ -87,6 +87,7 @@ const MATRIX: &[(&str, [Expect; 6])] = {
         ("/rounds/compare", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         ("/targets", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/bulletins", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/exports", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         (
             "/admin/scoring",
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],

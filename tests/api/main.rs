@@ -8,6 +8,7 @@ mod bulletins;
 mod cli;
 mod dashboards;
 mod demo;
+mod exports;
 mod json_api;
 mod reports;
 mod rubric;

@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod bulletins;
 mod evidence;
+mod exports;
 mod health;
 mod home;
 mod notifications;
@@ -84,6 +85,11 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
         )
         .route("/rounds/{id}/evidence/{evidence}/mark", post(rounds::mark))
         .route("/targets", get(targets::page).post(targets::save))
+        .route("/exports", get(exports::page))
+        .route("/exports/tasks.xlsx", get(exports::tasks_xlsx))
+        .route("/exports/tasks.csv", get(exports::tasks_csv))
+        .route("/exports/evidence.csv", get(exports::evidence_csv))
+        .route("/exports/evidence.zip", get(exports::evidence_zip))
         .route("/admin/rounds", post(admin_rounds::create))
         .route("/admin/rounds/{id}/state", post(admin_rounds::set_state))
         .route(

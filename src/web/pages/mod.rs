@@ -477,3 +477,5 @@ pub use dashboard::*;
 
 mod bulletins;
 pub use bulletins::*;
+mod exports;
+pub use exports::*;

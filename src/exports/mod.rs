@@ -1,0 +1,276 @@
+//! Exports: the 指标任务责任分解表 as .xlsx ([`table`]), the evidence archive as a streamed
+//! ZIP ([`archive`]) and CSV files of tasks and evidence ([`csv_export`]).
+//!
+//! Every export reads the same rows, so the numbers agree with each other and with the
+//! rest of the application: withdrawn tasks (`removed_at`) and deleted evidence
+//! (`deleted_at`) are left out, each piece of evidence appears once with its latest
+//! version, and evidence filed under a withdrawn task is left out with the task.
+//!
+//! The files are official working papers of the campaign, so their headings and labels
+//! are always Chinese, whatever language the user reads the interface in.
+
+pub mod archive;
+pub mod csv_export;
+pub mod table;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{FromRow, PgPool};
+
+use crate::i18n::Lang;
+use crate::tasks::Status;
+
+/// Which part of the campaign an evidence export covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// The whole campaign.
+    #[default]
+    All,
+    /// One part (一 … 六), by its sequence number.
+    Part(i32),
+    /// One indicator, by its number.
+    Indicator(i32),
+}
+
+impl Scope {
+    fn part(self) -> Option<i32> {
+        match self {
+            Scope::Part(seq) => Some(seq),
+            _ => None,
+        }
+    }
+
+    fn indicator(self) -> Option<i32> {
+        match self {
+            Scope::Indicator(number) => Some(number),
+            _ => None,
+        }
+    }
+
+    /// A short tag for file names and the audit trail: 全部, 第一部分, 指标29.
+    pub fn tag(self, numeral: Option<&str>) -> String {
+        match self {
+            Scope::All => "全部".to_string(),
+            Scope::Part(seq) => match numeral {
+                Some(numeral) => format!("第{numeral}部分"),
+                None => format!("第{seq}部分"),
+            },
+            Scope::Indicator(number) => format!("指标{number}"),
+        }
+    }
+}
+
+/// One task of the responsibility table, with where it sits in the rubric.
+#[derive(Debug, Clone, FromRow)]
+pub struct TaskExportRow {
+    pub id: i64,
+    pub part_seq: i32,
+    pub part_numeral: String,
+    pub part_title: String,
+    pub point_seq: Option<i32>,
+    pub point_title: Option<String>,
+    pub indicator_number: i32,
+    pub indicator_content: String,
+    pub methods_text: String,
+    pub responsibility_text: String,
+    /// The number of the rubric's 基本任务 this task came from (None for the office's own).
+    pub task_seq: Option<i32>,
+    pub text: String,
+    pub organisation_name: String,
+    pub status: Status,
+    pub due_on: Option<NaiveDate>,
+    pub evidence_count: i64,
+}
+
+impl TaskExportRow {
+    /// 评价要点 as the table prints it; veto indicators have no point, only their part.
+    pub fn point_label(&self) -> String {
+        match (self.point_seq, &self.point_title) {
+            (Some(seq), Some(title)) => format!("{seq}. {title}"),
+            _ => part_label(&self.part_numeral, &self.part_title),
+        }
+    }
+
+    /// 基本任务 with its number from the rubric, as in the printed table.
+    pub fn task_label(&self) -> String {
+        match self.task_seq {
+            Some(seq) => format!("{seq}. {}", self.text),
+            None => self.text.clone(),
+        }
+    }
+}
+
+/// One piece of evidence (its latest version) with where it belongs.
+#[derive(Debug, Clone, FromRow)]
+pub struct EvidenceExportRow {
+    pub id: i64,
+    pub task_id: i64,
+    pub part_seq: i32,
+    pub part_numeral: String,
+    pub part_title: String,
+    pub point_seq: Option<i32>,
+    pub point_title: Option<String>,
+    pub indicator_number: i32,
+    pub organisation_name: String,
+    pub title: String,
+    pub kind: String,
+    pub year: Option<i32>,
+    pub original_name: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub version: i32,
+    pub uploaded_at: DateTime<Utc>,
+    pub task_status: Status,
+    pub storage_key: String,
+}
+
+impl EvidenceExportRow {
+    /// 评价要点, or the part for veto indicators (which have no point).
+    pub fn point_label(&self) -> String {
+        match (self.point_seq, &self.point_title) {
+            (Some(seq), Some(title)) => format!("{seq}. {title}"),
+            _ => part_label(&self.part_numeral, &self.part_title),
+        }
+    }
+}
+
+/// "一、基础工作"
+pub fn part_label(numeral: &str, title: &str) -> String {
+    format!("{numeral}、{title}")
+}
+
+/// The Chinese label of a task status (未开始, 进行中, 已提交, 已退回, 已通过).
+pub fn status_label(status: Status) -> String {
+    Lang::Zh.t(&format!("status-{}", status.as_str()))
+}
+
+/// The Chinese label of a kind of evidence (文件, 台账, …).
+pub fn kind_label(kind: &str) -> String {
+    Lang::Zh.t(&format!("evidence-kind-{kind}"))
+}
+
+/// Every current task of the campaign in rubric order: part, point, indicator, the
+/// rubric's task number, then departments before counties in their usual order.
+pub async fn task_rows(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<TaskExportRow>> {
+    sqlx::query_as(
+        "SELECT t.id, p.seq AS part_seq, p.numeral AS part_numeral, p.title AS part_title, \
+                pt.seq AS point_seq, pt.title AS point_title, \
+                i.number AS indicator_number, i.content AS indicator_content, i.methods_text, \
+                i.responsibility_text, it.seq AS task_seq, t.text, o.name AS organisation_name, \
+                t.status, t.due_on, \
+                (SELECT count(*) FROM evidence e WHERE e.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count \
+         FROM tasks t \
+         JOIN indicators i ON i.id = t.indicator_id \
+         JOIN rubric_parts p ON p.id = i.part_id \
+         LEFT JOIN rubric_points pt ON pt.id = i.point_id \
+         LEFT JOIN indicator_tasks it ON it.id = t.rubric_task_id \
+         JOIN organisations o ON o.id = t.organisation_id \
+         WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+         ORDER BY p.seq, pt.seq NULLS FIRST, i.number, it.seq NULLS LAST, \
+                  o.kind = 'county', o.sort_order, o.id, t.id",
+    )
+    .bind(campaign_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The FROM and WHERE shared by the evidence rows and their count ($1 campaign, $2 part
+/// seq, $3 indicator number): current evidence with its latest version's file.
+const EVIDENCE_FROM: &str = "FROM evidence e \
+     JOIN LATERAL (SELECT * FROM evidence_versions WHERE evidence_id = e.id \
+                   ORDER BY version DESC LIMIT 1) v ON true \
+     JOIN stored_files f ON f.id = v.file_id \
+     JOIN tasks t ON t.id = e.task_id \
+     JOIN indicators i ON i.id = t.indicator_id \
+     JOIN rubric_parts p ON p.id = i.part_id \
+     LEFT JOIN rubric_points pt ON pt.id = i.point_id \
+     JOIN organisations o ON o.id = e.organisation_id \
+     WHERE e.campaign_id = $1 AND e.deleted_at IS NULL AND t.removed_at IS NULL \
+       AND ($2::int IS NULL OR p.seq = $2) AND ($3::int IS NULL OR i.number = $3)";
+
+/// The current evidence within `scope`, each with its latest version, in archive order.
+pub async fn evidence_rows(
+    db: &PgPool,
+    campaign_id: i64,
+    scope: Scope,
+) -> sqlx::Result<Vec<EvidenceExportRow>> {
+    sqlx::query_as(&format!(
+        "SELECT e.id, e.task_id, p.seq AS part_seq, p.numeral AS part_numeral, p.title AS part_title, \
+                pt.seq AS point_seq, pt.title AS point_title, i.number AS indicator_number, \
+                o.name AS organisation_name, e.title, e.kind, e.year, f.original_name, f.size_bytes, \
+                f.sha256, v.version, v.created_at AS uploaded_at, t.status AS task_status, f.storage_key \
+         {EVIDENCE_FROM} \
+         ORDER BY p.seq, pt.seq NULLS FIRST, i.number, o.kind = 'county', o.sort_order, o.id, e.id"
+    ))
+    .bind(campaign_id)
+    .bind(scope.part())
+    .bind(scope.indicator())
+    .fetch_all(db)
+    .await
+}
+
+/// What an evidence archive for `scope` would hold: (tasks, evidence files, bytes).
+#[derive(Debug, Clone, Copy, Default, FromRow)]
+pub struct ScopeCounts {
+    pub tasks: i64,
+    pub files: i64,
+    pub bytes: i64,
+}
+
+pub async fn scope_counts(
+    db: &PgPool,
+    campaign_id: i64,
+    scope: Scope,
+) -> sqlx::Result<ScopeCounts> {
+    let tasks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
+         JOIN rubric_parts p ON p.id = i.part_id \
+         WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+           AND ($2::int IS NULL OR p.seq = $2) AND ($3::int IS NULL OR i.number = $3)",
+    )
+    .bind(campaign_id)
+    .bind(scope.part())
+    .bind(scope.indicator())
+    .fetch_one(db)
+    .await?;
+    let (files, bytes): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT count(*), coalesce(sum(f.size_bytes), 0)::bigint {EVIDENCE_FROM}"
+    ))
+    .bind(campaign_id)
+    .bind(scope.part())
+    .bind(scope.indicator())
+    .fetch_one(db)
+    .await?;
+    Ok(ScopeCounts {
+        tasks,
+        files,
+        bytes,
+    })
+}
+
+/// A part of the campaign's rubric, for choosing an archive's scope.
+#[derive(Debug, Clone, FromRow)]
+pub struct PartChoice {
+    pub seq: i32,
+    pub numeral: String,
+    pub title: String,
+}
+
+pub async fn parts(db: &PgPool, edition_id: i64) -> sqlx::Result<Vec<PartChoice>> {
+    sqlx::query_as(
+        "SELECT seq, numeral, title FROM rubric_parts WHERE edition_id = $1 ORDER BY seq",
+    )
+    .bind(edition_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether the campaign's rubric has an indicator with this number.
+pub async fn indicator_exists(db: &PgPool, edition_id: i64, number: i32) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM indicators WHERE edition_id = $1 AND number = $2)",
+    )
+    .bind(edition_id)
+    .bind(number)
+    .fetch_one(db)
+    .await
+}
