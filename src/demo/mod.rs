@@ -395,18 +395,21 @@ async fn fill_campaign(
 ) -> anyhow::Result<()> {
     let today = campaign.today();
     // Task states by a stable hash: 40% approved, 15% submitted, 8% returned, 22% in
-    // progress, 15% not started; due dates spread over the campaign, some past.
+    // progress, 15% not started. Finished work had its deadline in the past; open work
+    // mostly falls due in the coming months, a minority is overdue.
     sqlx::query(
         "UPDATE tasks t SET \
              status = CASE WHEN h < 40 THEN 'approved' WHEN h < 55 THEN 'submitted' WHEN h < 63 THEN 'returned' \
                            WHEN h < 85 THEN 'in_progress' ELSE 'not_started' END, \
-             due_on = $2::date + ((h * 7 + t.id) % greatest($3::int, 1))::int \
-         FROM (SELECT id, abs(hashtext(id::text || $4)) % 100 AS h FROM tasks WHERE campaign_id = $1) x \
+             due_on = CASE WHEN h < 55 THEN $2::date + ((h * 7 + t.id) % greatest($3::int, 1))::int \
+                           ELSE $4::date - 25 + ((h * 13 + t.id) % 150)::int END \
+         FROM (SELECT id, abs(hashtext(id::text || $5)) % 100 AS h FROM tasks WHERE campaign_id = $1) x \
          WHERE t.id = x.id",
     )
     .bind(campaign.id)
     .bind(campaign.starts_on + Duration::days(60))
-    .bind((today - campaign.starts_on).num_days() as i32 + 20)
+    .bind((today - campaign.starts_on).num_days() as i32 - 60)
+    .bind(today)
     .bind(seed.to_string())
     .execute(db)
     .await?;
