@@ -57,7 +57,7 @@ impl Scale {
             },
             Scale::City | Scale::Province => Plan {
                 campaigns: if self == Scale::Province { 20 } else { 1 },
-                clerks_per_org: 5,
+                clerks_per_org: 7,
                 evidence_per_task: 20,
                 evidence_task_share: 100,
                 audit_events: 200_000,

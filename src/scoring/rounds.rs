@@ -16,9 +16,11 @@ use crate::rubric::data::{RubricFile, Scoring, VerdictRule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum RoundKind {
     /// 自评: the city assesses itself.
     #[sqlx(rename = "self")]
+    #[serde(rename = "self")]
     SelfAssessment,
     /// 市级考评
     City,
@@ -52,6 +54,7 @@ impl RoundKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum RoundState {
     Draft,
     Open,

@@ -75,6 +75,20 @@ async fn tokens_read_the_same_figures_the_pages_show() {
     assert!(orgs["organisations"].as_array().unwrap().len() > 30);
     let (_, rounds) = api(&app, "/api/v1/rounds", Some(&secret)).await;
     assert_eq!(rounds["rounds"].as_array().unwrap().len(), 0);
+    sqlx::query(
+        "INSERT INTO assessment_rounds (campaign_id, kind, name, state) SELECT id, 'self', '自评', 'open' FROM campaigns",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let (_, rounds) = api(&app, "/api/v1/rounds", Some(&secret)).await;
+    assert_eq!(rounds["rounds"][0]["kind"], "self");
+    assert_eq!(rounds["rounds"][0]["state"], "open");
+    // Nothing deducted yet: parts 一–三 stand at their 60 points; nothing measured or awarded.
+    assert_eq!(
+        rounds["rounds"][0]["total"], "60",
+        "scores are decimal strings"
+    );
 
     // A clerk's token sees its own tasks only, and no scores.
     let mut clerk = app
