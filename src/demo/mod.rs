@@ -159,6 +159,9 @@ pub async fn fill(
         );
     }
     audit_trail(db, plan.audit_events * campaign_list.len() as i64).await?;
+    // Fresh statistics, so the first queries after a bulk load get good plans rather
+    // than waiting for autovacuum to notice.
+    sqlx::query("ANALYZE").execute(db).await?;
 
     report.campaigns = campaign_list.len();
     (report.users, report.tasks, report.evidence, report.monthly_reports, report.audit_events) =
