@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tower_sessions::Session;
 
-use super::rounds::Scope;
+use super::rounds::{Scope, assessor_accounts};
 use super::tasks::campaign;
 use crate::accounts::Role;
 use crate::orgs;
@@ -186,14 +186,7 @@ pub async fn assignments(
     let groups = assessor_groups(&state).await?;
     let members = group_members(&state).await?;
     let owners = scope.owners.clone();
-    let assessors = crate::accounts::list(
-        &state.db,
-        &crate::accounts::UserFilter {
-            role: Some(Role::Assessor),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let assessors = assessor_accounts(&state).await?;
     Ok(render(&AssignmentsPage {
         ctx,
         round: scope.round,
@@ -216,14 +209,7 @@ async fn assessor_groups(state: &AppState) -> AppResult<Vec<orgs::Organisation>>
 
 /// Active assessors by group id.
 async fn group_members(state: &AppState) -> AppResult<BTreeMap<i64, Vec<String>>> {
-    let users = crate::accounts::list(
-        &state.db,
-        &crate::accounts::UserFilter {
-            role: Some(Role::Assessor),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let users = assessor_accounts(state).await?;
     let mut members: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for user in users.into_iter().filter(|u| u.active) {
         if let Some(group) = user.organisation_id {

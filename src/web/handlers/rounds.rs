@@ -119,6 +119,59 @@ async fn refuse(
     .await
 }
 
+/// Parses an item key, loads its round and checks that the user may score the item.
+async fn scoring_scope(
+    state: &AppState,
+    ctx: &RequestContext,
+    user: &User,
+    round_id: i64,
+    key: &str,
+) -> AppResult<(ItemKey, Scope)> {
+    let key = ItemKey::parse(key).ok_or(AppError::NotFound)?;
+    let scope = Scope::load(state, round_id).await?;
+    guard(state, ctx, user, &scope, key).await?;
+    Ok((key, scope))
+}
+
+/// A refused scoring form: the item page again, with the messages and what was typed.
+async fn refused_form(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    scope: &Scope,
+    key: ItemKey,
+    form: &ScoreForm,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let values = form.values();
+    item_page(
+        state,
+        ctx,
+        user,
+        scope,
+        key,
+        Some(values),
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// A saved score change: audited, then back to the item with a notice.
+async fn saved(
+    state: &AppState,
+    ctx: &PageCtx,
+    session: &Session,
+    scope: &Scope,
+    key: ItemKey,
+    action: &str,
+    summary: serde_json::Value,
+) -> AppResult<Response> {
+    audit_score(state, &ctx.request, scope, action, summary).await?;
+    set_flash(session, FlashKind::Success, ctx.t("score-saved")).await?;
+    Ok(back_to_item(scope.round.id, key))
+}
+
 async fn audit_score(
     state: &AppState,
     ctx: &RequestContext,
@@ -165,14 +218,6 @@ pub async fn show(
     let rule = scope.rule(&state).await?;
     let groups = group_names(&state).await?;
     let reviews = rounds::reviews(&state.db, id).await?;
-    let assessors = crate::accounts::list(
-        &state.db,
-        &crate::accounts::UserFilter {
-            role: Some(Role::Assessor),
-            ..Default::default()
-        },
-    )
-    .await?;
     let verdict = verdict_text(ctx.lang(), &outcome, &rule);
     let lines = work_lines(&scope, &outcome, &groups, &reviews, &HashMap::new());
     let own_rule = rounds::has_own_rule(&state.db, scope.campaign.id).await?;
@@ -189,7 +234,6 @@ pub async fn show(
         problems,
         verdict,
         outcome,
-        assessors,
         own_rule,
     })?
     .into_response())
@@ -434,21 +478,14 @@ async fn item_page(
         })
         .collect();
     let entries = targets::entries(&state.db, scope.campaign.id, None).await?;
-    let target_lines: Vec<TargetLine> = scope
-        .rubric
-        .targets
-        .iter()
-        .filter(|t| item.indicators.contains(&t.indicator))
-        .map(|t| TargetLine {
-            target: t.clone(),
-            measured: entries
-                .iter()
-                .filter(|e| e.target_code == t.code)
-                .cloned()
-                .map(|e| targets::measure(t, e))
-                .collect(),
-        })
-        .collect();
+    let target_lines = TargetLine::for_targets(
+        scope
+            .rubric
+            .targets
+            .iter()
+            .filter(|t| item.indicators.contains(&t.indicator)),
+        &entries,
+    );
     let measure = scope
         .rubric
         .points()
@@ -592,9 +629,7 @@ pub async fn add_deduction(
     Path((id, key)): Path<(i64, String)>,
     Form(form): Form<ScoreForm>,
 ) -> AppResult<Response> {
-    let key = ItemKey::parse(&key).ok_or(AppError::NotFound)?;
-    let scope = Scope::load(&state, id).await?;
-    guard(&state, &ctx.request, &user, &scope, key).await?;
+    let (key, scope) = scoring_scope(&state, &ctx.request, &user, id, &key).await?;
     let item = scope.item(key)?;
     if item.scoring != Scoring::Deduction {
         return Err(AppError::BadRequest("error-bad-request"));
@@ -622,18 +657,7 @@ pub async fn add_deduction(
         errors.push(ctx.t("score-error-reason"));
     }
     let (Some(indicator), Some(points), true) = (indicator, points, errors.is_empty()) else {
-        let values = form.values();
-        return item_page(
-            &state,
-            ctx,
-            &user,
-            &scope,
-            key,
-            Some(values),
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
     };
     let indicator_id = *scope
         .ids
@@ -649,16 +673,7 @@ pub async fn add_deduction(
         user.id,
     )
     .await?;
-    audit_score(
-        &state,
-        &ctx.request,
-        &scope,
-        "score.deduct",
-        serde_json::json!({"item": key.to_string(), "indicator": indicator, "points": points, "reason": form.reason.trim(), "deduction": deduction_id}),
-    )
-    .await?;
-    set_flash(&session, FlashKind::Success, ctx.t("score-saved")).await?;
-    Ok(back_to_item(id, key))
+    saved(&state, &ctx, &session, &scope, key, "score.deduct", serde_json::json!({"item": key.to_string(), "indicator": indicator, "points": points, "reason": form.reason.trim(), "deduction": deduction_id})).await
 }
 
 pub async fn withdraw_deduction(
@@ -698,9 +713,7 @@ pub async fn measure(
     Path((id, key)): Path<(i64, String)>,
     Form(form): Form<ScoreForm>,
 ) -> AppResult<Response> {
-    let key = ItemKey::parse(&key).ok_or(AppError::NotFound)?;
-    let scope = Scope::load(&state, id).await?;
-    guard(&state, &ctx.request, &user, &scope, key).await?;
+    let (key, scope) = scoring_scope(&state, &ctx.request, &user, id, &key).await?;
     let measure = scope
         .rubric
         .points()
@@ -727,18 +740,7 @@ pub async fn measure(
         },
     };
     let (Some(value), true) = (value, errors.is_empty()) else {
-        let values = form.values();
-        return item_page(
-            &state,
-            ctx,
-            &user,
-            &scope,
-            key,
-            Some(values),
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
     };
     let indicator_id = *scope
         .ids
@@ -759,16 +761,7 @@ pub async fn measure(
         user.id,
     )
     .await?;
-    audit_score(
-        &state,
-        &ctx.request,
-        &scope,
-        "score.measure",
-        serde_json::json!({"item": key.to_string(), "indicator": measure.indicator, "value": value, "unit": unit, "source": form.source.trim()}),
-    )
-    .await?;
-    set_flash(&session, FlashKind::Success, ctx.t("score-saved")).await?;
-    Ok(back_to_item(id, key))
+    saved(&state, &ctx, &session, &scope, key, "score.measure", serde_json::json!({"item": key.to_string(), "indicator": measure.indicator, "value": value, "unit": unit, "source": form.source.trim()})).await
 }
 
 pub async fn award(
@@ -779,9 +772,7 @@ pub async fn award(
     Path((id, key)): Path<(i64, String)>,
     Form(form): Form<ScoreForm>,
 ) -> AppResult<Response> {
-    let key = ItemKey::parse(&key).ok_or(AppError::NotFound)?;
-    let scope = Scope::load(&state, id).await?;
-    guard(&state, &ctx.request, &user, &scope, key).await?;
+    let (key, scope) = scoring_scope(&state, &ctx.request, &user, id, &key).await?;
     let item = scope.item(key)?;
     let (ItemKey::Point(seq), Scoring::Awarded, Some(max)) = (key, item.scoring, item.max) else {
         return Err(AppError::BadRequest("error-bad-request"));
@@ -790,31 +781,11 @@ pub async fn award(
         parse_points(&form.points).filter(|p| *p >= Decimal::ZERO && *p <= Decimal::from(max));
     let Some(points) = points else {
         let errors = vec![ctx.t1("score-error-award", "max", max as i64)];
-        let values = form.values();
-        return item_page(
-            &state,
-            ctx,
-            &user,
-            &scope,
-            key,
-            Some(values),
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
     };
     let point_id = *scope.ids.points.get(&seq).ok_or(AppError::NotFound)?;
     rounds::set_award(&state.db, id, point_id, points, form.remark.trim(), user.id).await?;
-    audit_score(
-        &state,
-        &ctx.request,
-        &scope,
-        "score.award",
-        serde_json::json!({"item": key.to_string(), "points": points, "remark": form.remark.trim()}),
-    )
-    .await?;
-    set_flash(&session, FlashKind::Success, ctx.t("score-saved")).await?;
-    Ok(back_to_item(id, key))
+    saved(&state, &ctx, &session, &scope, key, "score.award", serde_json::json!({"item": key.to_string(), "points": points, "remark": form.remark.trim()})).await
 }
 
 pub async fn veto(
@@ -825,9 +796,7 @@ pub async fn veto(
     Path((id, key)): Path<(i64, String)>,
     Form(form): Form<ScoreForm>,
 ) -> AppResult<Response> {
-    let key = ItemKey::parse(&key).ok_or(AppError::NotFound)?;
-    let scope = Scope::load(&state, id).await?;
-    guard(&state, &ctx.request, &user, &scope, key).await?;
+    let (key, scope) = scoring_scope(&state, &ctx.request, &user, id, &key).await?;
     let ItemKey::Veto(number) = key else {
         return Err(AppError::BadRequest("error-bad-request"));
     };
@@ -836,34 +805,12 @@ pub async fn veto(
         "no" => false,
         _ => {
             let errors = vec![ctx.t("score-error-veto")];
-            let values = form.values();
-            return item_page(
-                &state,
-                ctx,
-                &user,
-                &scope,
-                key,
-                Some(values),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
         }
     };
     if triggered && form.note.trim().is_empty() {
         let errors = vec![ctx.t("score-error-veto-note")];
-        let values = form.values();
-        return item_page(
-            &state,
-            ctx,
-            &user,
-            &scope,
-            key,
-            Some(values),
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
     }
     let indicator_id = *scope
         .ids
@@ -879,16 +826,7 @@ pub async fn veto(
         user.id,
     )
     .await?;
-    audit_score(
-        &state,
-        &ctx.request,
-        &scope,
-        "score.veto",
-        serde_json::json!({"item": key.to_string(), "triggered": triggered, "note": form.note.trim()}),
-    )
-    .await?;
-    set_flash(&session, FlashKind::Success, ctx.t("score-saved")).await?;
-    Ok(back_to_item(id, key))
+    saved(&state, &ctx, &session, &scope, key, "score.veto", serde_json::json!({"item": key.to_string(), "triggered": triggered, "note": form.note.trim()})).await
 }
 
 /// The assessor's remark on an item and whether its scoring is finished.
@@ -900,9 +838,7 @@ pub async fn review_item(
     Path((id, key)): Path<(i64, String)>,
     Form(form): Form<ScoreForm>,
 ) -> AppResult<Response> {
-    let key = ItemKey::parse(&key).ok_or(AppError::NotFound)?;
-    let scope = Scope::load(&state, id).await?;
-    guard(&state, &ctx.request, &user, &scope, key).await?;
+    let (key, scope) = scoring_scope(&state, &ctx.request, &user, id, &key).await?;
     let ids = scope.ids.of(key).ok_or(AppError::NotFound)?;
     let done = !form.done.is_empty();
     rounds::set_review(&state.db, id, ids, form.remark.trim(), done, user.id).await?;
@@ -1221,20 +1157,25 @@ pub async fn compare(
     .into_response())
 }
 
-/// Assessor accounts of each group that scores something in the round.
-async fn assessors_by_group(
-    state: &AppState,
-    scope: &Scope,
-) -> AppResult<Vec<(String, Vec<String>)>> {
-    let groups = group_names(state).await?;
-    let users = crate::accounts::list(
+/// Every assessor account (active or not), for group listings and the lead's choice.
+pub async fn assessor_accounts(state: &AppState) -> AppResult<Vec<User>> {
+    Ok(crate::accounts::list(
         &state.db,
         &crate::accounts::UserFilter {
             role: Some(Role::Assessor),
             ..Default::default()
         },
     )
-    .await?;
+    .await?)
+}
+
+/// Assessor accounts of each group that scores something in the round.
+async fn assessors_by_group(
+    state: &AppState,
+    scope: &Scope,
+) -> AppResult<Vec<(String, Vec<String>)>> {
+    let groups = group_names(state).await?;
+    let users = assessor_accounts(state).await?;
     let mut used: Vec<i64> = scope.owners.values().copied().collect();
     used.sort_unstable();
     used.dedup();

@@ -65,19 +65,7 @@ async fn target_page(
         .then_some(user.organisation_id)
         .flatten();
     let entries = targets::entries(&state.db, campaign.id, own).await?;
-    let lines = rubric
-        .targets
-        .iter()
-        .map(|t| TargetLine {
-            target: t.clone(),
-            measured: entries
-                .iter()
-                .filter(|e| e.target_code == t.code)
-                .cloned()
-                .map(|e| targets::measure(t, e))
-                .collect(),
-        })
-        .collect();
+    let lines = TargetLine::for_targets(rubric.targets.iter(), &entries);
     let organisations = if Policy::can_review(user) {
         orgs::list(&state.db, false)
             .await?

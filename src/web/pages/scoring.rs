@@ -91,18 +91,10 @@ pub struct ResultPage {
     pub problems: Vec<String>,
     /// (passed, headline, the rule that decided)
     pub verdict: (bool, String, String),
-    pub assessors: Vec<User>,
     pub own_rule: bool,
 }
 
 impl ResultPage {
-    pub fn lines_of_part(&self, part: &usize) -> Vec<&WorkLine> {
-        let seq = *part as i32 + 1;
-        self.lines
-            .iter()
-            .filter(|l| l.item.part_seq == seq)
-            .collect()
-    }
     pub fn scored(&self) -> usize {
         self.lines.iter().filter(|l| l.done).count()
     }
@@ -166,6 +158,26 @@ pub struct ItemValues {
 pub struct TargetLine {
     pub target: TargetEntry,
     pub measured: Vec<Measured>,
+}
+
+impl TargetLine {
+    /// Each target with the entries reported for it, measured against it.
+    pub fn for_targets<'a>(
+        targets: impl Iterator<Item = &'a TargetEntry>,
+        entries: &[crate::targets::Entry],
+    ) -> Vec<TargetLine> {
+        targets
+            .map(|t| TargetLine {
+                target: t.clone(),
+                measured: entries
+                    .iter()
+                    .filter(|e| e.target_code == t.code)
+                    .cloned()
+                    .map(|e| crate::targets::measure(t, e))
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Template)]
