@@ -74,6 +74,7 @@ impl Application {
                 format!("cannot use file folder {}", config.files_dir().display())
             })?,
             rules: crate::rubric::RulesCache::default(),
+            derived: crate::derived::Derived::default(),
         };
         let router = web::router(state, sessions);
         let listener = TcpListener::bind(config.addr)

@@ -11,6 +11,7 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod derived;
 pub mod evidence;
 pub mod exports;
 pub mod i18n;

@@ -95,6 +95,26 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>
     .await
 }
 
+/// The user of a session and their unread notifications, in one round trip (every page
+/// needs both).
+pub async fn find_with_unread(db: &PgPool, id: i64) -> sqlx::Result<Option<(User, i64)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: User,
+        unread: i64,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS}, \
+                (SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread \
+         FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.user, r.unread)))
+}
+
 /// The user and its password hash, for checking a login.
 pub async fn find_for_login(db: &PgPool, username: &str) -> sqlx::Result<Option<(User, String)>> {
     let row: Option<(i64, String)> =

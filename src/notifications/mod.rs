@@ -58,13 +58,6 @@ pub async fn notify_organisation(
     .rows_affected())
 }
 
-pub async fn unread_count(db: &PgPool, user_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-        .bind(user_id)
-        .fetch_one(db)
-        .await
-}
-
 pub async fn recent(db: &PgPool, user_id: i64, limit: i64) -> sqlx::Result<Vec<Notification>> {
     sqlx::query_as(
         "SELECT id, kind, params, link, created_at, read_at FROM notifications WHERE user_id = $1 \

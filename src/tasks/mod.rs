@@ -414,9 +414,13 @@ pub async fn loop_counts(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Loop
                 count(*) FILTER (WHERE t.status = 'approved') AS approved, \
                 count(*) FILTER (WHERE t.status = 'submitted') AS submitted, \
                 count(*) FILTER (WHERE t.status = 'returned') AS returned_now, \
-                coalesce(sum((SELECT count(*) FROM task_events e WHERE e.task_id = t.id AND e.action = 'returned')), 0)::bigint AS times_returned, \
-                coalesce(sum((SELECT count(*) FROM task_events e WHERE e.task_id = t.id AND e.action = 'resubmitted')), 0)::bigint AS times_resubmitted \
+                coalesce(sum(r.returned), 0)::bigint AS times_returned, \
+                coalesce(sum(r.resubmitted), 0)::bigint AS times_resubmitted \
          FROM tasks t JOIN organisations o ON o.id = t.organisation_id \
+         LEFT JOIN (SELECT task_id, count(*) FILTER (WHERE action = 'returned') AS returned, \
+                           count(*) FILTER (WHERE action = 'resubmitted') AS resubmitted \
+                    FROM task_events WHERE action IN ('returned', 'resubmitted') GROUP BY task_id) r \
+                ON r.task_id = t.id \
          WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
          GROUP BY o.id ORDER BY times_returned DESC, o.kind, o.sort_order, o.id",
     )

@@ -259,9 +259,13 @@ async fn build_context(
     client_addr: Option<String>,
     path: String,
 ) -> Result<RequestContext, AppError> {
+    let mut unread = 0;
     let mut user = match session.get::<i64>(USER_ID_KEY).await? {
-        Some(id) => match accounts::find(&state.db, id).await? {
-            Some(user) if user.active => Some(user),
+        Some(id) => match accounts::find_with_unread(&state.db, id).await? {
+            Some((user, count)) if user.active => {
+                unread = count;
+                Some(user)
+            }
             // A disabled or deleted account loses its sessions at once.
             _ => {
                 session.flush().await?;
@@ -275,8 +279,11 @@ async fn build_context(
         && is_api(&path)
         && let Some(token) = bearer_token(headers)
         && let Some(id) = accounts::tokens::user_for(&state.db, token).await?
+        && let Some((found, count)) = accounts::find_with_unread(&state.db, id).await?
+        && found.active
     {
-        user = accounts::find(&state.db, id).await?.filter(|u| u.active);
+        unread = count;
+        user = Some(found);
     }
     if user.is_some() {
         let now = chrono::Utc::now().timestamp();
@@ -294,10 +301,6 @@ async fn build_context(
         }
     };
     let lang = choose_language(user.as_ref(), headers);
-    let unread = match &user {
-        Some(user) => crate::notifications::unread_count(&state.db, user.id).await?,
-        None => 0,
-    };
     Ok(RequestContext {
         user,
         lang,

@@ -209,7 +209,14 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let request = RequestContext::from_request_parts(parts, state).await?;
         let flash = match parts.extensions.get::<Session>() {
-            Some(session) => session.remove::<Flash>(FLASH_KEY).await?,
+            // Removing marks the session changed (a database write), so look first.
+            Some(session) => match session.get::<Flash>(FLASH_KEY).await? {
+                Some(flash) => {
+                    session.remove::<Flash>(FLASH_KEY).await?;
+                    Some(flash)
+                }
+                None => None,
+            },
             None => None,
         };
         Ok(PageCtx { request, flash })

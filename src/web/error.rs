@@ -34,6 +34,21 @@ pub enum AppError {
     Other(#[from] anyhow::Error),
 }
 
+/// A failure shared by every request that waited on the same derived figure
+/// ([`crate::derived::Derived`]): "not found" stays a 404, anything else is a 500.
+impl From<std::sync::Arc<AppError>> for AppError {
+    fn from(shared: std::sync::Arc<AppError>) -> Self {
+        match std::sync::Arc::try_unwrap(shared) {
+            Ok(own) => own,
+            Err(shared) => match *shared {
+                AppError::NotFound => AppError::NotFound,
+                AppError::Forbidden => AppError::Forbidden,
+                ref other => AppError::Other(anyhow::anyhow!("{other:#}")),
+            },
+        }
+    }
+}
+
 /// Left on an error response for the gate to render: status and message key.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorPage {

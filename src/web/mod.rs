@@ -38,6 +38,8 @@ pub struct AppState {
     pub storage: crate::storage::Storage,
     /// Scoring rules and targets of each rubric edition, parsed once.
     pub rules: crate::rubric::RulesCache,
+    /// Progress, scores and counts computed once per change of the data.
+    pub derived: crate::derived::Derived,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -81,6 +83,7 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
         .merge(static_files)
         .fallback(handlers::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), access::gate))
+        .layer(middleware::from_fn_with_state(state.clone(), note_changes))
         .layer(session_layer)
         .layer(
             ServiceBuilder::new()
@@ -96,6 +99,24 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// After any request that may have written (every method but GET, HEAD and OPTIONS;
+/// handlers commit before they answer), derived figures are out of date.
+async fn note_changes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let writes = !matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let response = next.run(request).await;
+    if writes {
+        state.derived.changed();
+    }
+    response
 }
 
 /// Headers every response carries: no MIME sniffing, no referrer leaks to other sites,

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 
 use super::tasks::{PAGE_SIZE, TasksQuery, campaign};
 use crate::accounts::Role;
-use crate::dashboard;
 use crate::rubric::{self, Filter};
 use crate::scoring::rounds;
 use crate::tasks::{self, TaskRow};
@@ -44,10 +43,11 @@ struct PartFigure {
 /// The campaign's progress: the figures of the office dashboard.
 pub async fn progress(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let campaign = campaign(&state).await?;
-    let points = dashboard::by_point(&state.db, &campaign).await?;
-    let overall = dashboard::overall(&state.db, &campaign, &points).await?;
-    let parts: Vec<PartFigure> = dashboard::by_part(&points)
-        .into_iter()
+    let summary = super::home::summary(&state, &campaign).await?;
+    let overall = &summary.overall;
+    let parts: Vec<PartFigure> = summary
+        .parts
+        .iter()
         .map(|p| PartFigure {
             seq: p.seq,
             title: format!("{}、{}", p.numeral, p.title),
@@ -57,7 +57,6 @@ pub async fn progress(State(state): State<AppState>) -> AppResult<Json<Value>> {
             weighted_percent: round1(p.weighted_percent),
         })
         .collect();
-    let reports = dashboard::report_records(&state.db, &campaign).await?;
     Ok(Json(json!({
         "campaign": { "id": campaign.id, "name": campaign.name, "city": campaign.city_name, "today": campaign.today() },
         "tasks": {
@@ -67,8 +66,8 @@ pub async fn progress(State(state): State<AppState>) -> AppResult<Json<Value>> {
         },
         "weighted_percent": round1(overall.weighted_percent),
         "parts": parts,
-        "points": points,
-        "monthly_reports": reports,
+        "points": summary.points,
+        "monthly_reports": summary.reports,
     })))
 }
 

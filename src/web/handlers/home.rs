@@ -2,6 +2,8 @@
 //! city office sees the whole campaign, a department or county its own work, an
 //! assessor its group's scoring, a leader a printable one-page summary.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
@@ -14,9 +16,10 @@ use crate::rubric::{self, Filter};
 use crate::scoring::rounds::{self, RoundState};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, PageCtx};
-use crate::web::error::AppResult;
+use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{
-    AssessorHome, AssessorRound, Bar, LatestRound, LeaderHome, OfficeHome, OrgHome, render,
+    AssessorHome, AssessorRound, Bar, LatestRound, LeaderHome, OfficeFigures, OfficeHome,
+    OrgFigures, OrgHome, render,
 };
 use crate::{orgs, reports, tasks};
 
@@ -47,31 +50,35 @@ pub struct Summary {
     pub reports: Vec<ReportRecord>,
 }
 
-pub async fn summary(
-    state: &AppState,
-    campaign: &Campaign,
-    lang: crate::i18n::Lang,
-) -> AppResult<Summary> {
-    let points = dashboard::by_point(&state.db, campaign).await?;
-    let overall = dashboard::overall(&state.db, campaign, &points).await?;
-    let parts = dashboard::by_part(&points);
-    let stages = campaigns::stages(&state.db, campaign.id).await?;
+/// The campaign's progress and latest result, computed once per change of the data.
+pub async fn summary(state: &AppState, campaign: &Campaign) -> AppResult<Arc<Summary>> {
+    Ok(state
+        .derived
+        .get("summary", campaign.id, || compute_summary(state, campaign))
+        .await?)
+}
+
+async fn compute_summary(state: &AppState, campaign: &Campaign) -> AppResult<Summary> {
+    let db = &state.db;
+    let (points, stages, latest, reports) = tokio::try_join!(
+        async { Ok::<_, AppError>(dashboard::by_point(db, campaign).await?) },
+        async { Ok(campaigns::stages(db, campaign.id).await?) },
+        latest_round(state, campaign),
+        async { Ok(dashboard::report_records(db, campaign).await?) },
+    )?;
+    let overall = dashboard::overall(db, campaign, &points).await?;
     Ok(Summary {
-        latest: latest_round(state, campaign, lang).await?,
+        latest,
         timeline: dashboard::timeline(stages, campaign.today()),
-        reports: dashboard::report_records(&state.db, campaign).await?,
+        reports,
         overall,
-        parts,
+        parts: dashboard::by_part(&points),
         points,
     })
 }
 
 /// The newest round that has been opened, with its (estimated or frozen) result.
-async fn latest_round(
-    state: &AppState,
-    campaign: &Campaign,
-    lang: crate::i18n::Lang,
-) -> AppResult<Option<LatestRound>> {
+async fn latest_round(state: &AppState, campaign: &Campaign) -> AppResult<Option<LatestRound>> {
     let Some(round) = rounds::list(&state.db, campaign.id)
         .await?
         .into_iter()
@@ -83,7 +90,6 @@ async fn latest_round(
     let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
     let outcome = rounds::outcome(&state.db, campaign, &rubric, &round).await?;
     let rule = rounds::verdict_rule(&state.db, campaign, &rubric).await?;
-    let verdict = super::rounds::verdict_text(lang, &outcome, &rule);
     let parts = rubric
         .parts
         .iter()
@@ -98,37 +104,50 @@ async fn latest_round(
         })
         .collect();
     Ok(Some(LatestRound {
-        passed: verdict.0,
-        reason: verdict.2,
         round,
         outcome,
+        rule,
         parts,
     }))
 }
 
 async fn office(state: &AppState, ctx: PageCtx, campaign: &Campaign) -> AppResult<Response> {
-    let summary = summary(state, campaign, ctx.lang()).await?;
-    let edition = rubric::current_edition(&state.db).await?;
-    let indicators: Vec<(i32, String)> = sqlx::query_as(
-        "SELECT number, content FROM indicators WHERE edition_id = $1 ORDER BY number",
-    )
-    .bind(edition.map(|e| e.id).unwrap_or(campaign.edition_id))
-    .fetch_all(&state.db)
-    .await?;
-    let cells = dashboard::matrix(&state.db, campaign).await?;
-    let organisations = orgs::list(&state.db, false)
-        .await?
-        .into_iter()
-        .filter(|o| cells.iter().any(|c| c.organisation_id == o.id))
-        .collect();
-    let overdue = dashboard::overdue(&state.db, campaign, None, OVERDUE_SHOWN).await?;
-    let loops = tasks::loop_counts(&state.db, campaign.id).await?;
+    let (summary, figures) = tokio::try_join!(summary(state, campaign), async {
+        Ok::<_, AppError>(
+            state
+                .derived
+                .get("office", campaign.id, || office_figures(state, campaign))
+                .await?,
+        )
+    },)?;
     let page = OfficeHome {
         ctx,
         campaign: campaign.clone(),
         summary,
+        figures,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn office_figures(state: &AppState, campaign: &Campaign) -> AppResult<OfficeFigures> {
+    let db = &state.db;
+    let (indicators, cells, organisations, overdue, loops) = tokio::try_join!(
+        sqlx::query_as::<_, (i32, String)>(
+            "SELECT number, content FROM indicators WHERE edition_id = $1 ORDER BY number",
+        )
+        .bind(campaign.edition_id)
+        .fetch_all(db),
+        dashboard::matrix(db, campaign),
+        orgs::list(db, false),
+        dashboard::overdue(db, campaign, None, OVERDUE_SHOWN),
+        tasks::loop_counts(db, campaign.id),
+    )?;
+    Ok(OfficeFigures {
         indicators,
-        organisations,
+        organisations: organisations
+            .into_iter()
+            .filter(|o| cells.iter().any(|c| c.organisation_id == o.id))
+            .collect(),
         cells: cells
             .into_iter()
             .map(|c| ((c.indicator_number, c.organisation_id), c))
@@ -139,8 +158,7 @@ async fn office(state: &AppState, ctx: PageCtx, campaign: &Campaign) -> AppResul
             .filter(|l| l.times_returned > 0)
             .take(10)
             .collect(),
-    };
-    Ok(render(&page)?.into_response())
+    })
 }
 
 async fn organisation(
@@ -152,29 +170,47 @@ async fn organisation(
     let Some(org_id) = user.organisation_id else {
         return leader(state, ctx, campaign).await;
     };
-    let organisation = orgs::find(&state.db, org_id).await?;
-    let counts = tasks::status_counts(&state.db, campaign.id, Some(org_id)).await?;
-    let overdue = dashboard::overdue(&state.db, campaign, Some(org_id), 50).await?;
-    let due = dashboard::due_this_month(&state.db, campaign, org_id).await?;
-    let returned = tasks::list(
-        &state.db,
-        campaign.id,
-        campaign.today(),
-        &tasks::TaskFilter {
-            organisation_id: Some(org_id),
-            status: Some(tasks::Status::Returned),
-            ..Default::default()
-        },
-        50,
-        0,
-    )
-    .await?;
-    let ranking = dashboard::org_completion(&state.db, campaign).await?;
+    let figures = state
+        .derived
+        .get("organisation", org_id, || {
+            org_figures(state, campaign, org_id)
+        })
+        .await?;
+    let page = OrgHome {
+        ctx,
+        campaign: campaign.clone(),
+        figures,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn org_figures(state: &AppState, campaign: &Campaign, org_id: i64) -> AppResult<OrgFigures> {
+    let db = &state.db;
+    let period = crate::campaigns::first_of_month(campaign.today());
+    let returned_filter = tasks::TaskFilter {
+        organisation_id: Some(org_id),
+        status: Some(tasks::Status::Returned),
+        ..Default::default()
+    };
+    let duties_filter = Filter {
+        organisation_id: Some(org_id),
+        ..Default::default()
+    };
+    let (organisation, counts, overdue, due, returned, ranking, mut records, reports, duties) = tokio::try_join!(
+        orgs::find(db, org_id),
+        tasks::status_counts(db, campaign.id, Some(org_id)),
+        dashboard::overdue(db, campaign, Some(org_id), 50),
+        dashboard::due_this_month(db, campaign, org_id),
+        tasks::list(db, campaign.id, campaign.today(), &returned_filter, 50, 0),
+        dashboard::org_completion(db, campaign),
+        dashboard::report_records(db, campaign),
+        reports::for_organisation(db, campaign.id, org_id),
+        rubric::tree(db, campaign.edition_id, &duties_filter),
+    )?;
     let completion_rank = ranking
         .iter()
         .position(|r| r.organisation_id == org_id)
         .map(|i| i + 1);
-    let mut records = dashboard::report_records(&state.db, campaign).await?;
     // Timeliness rank: most on-time share first, then fewest days late.
     records.sort_by(|a, b| {
         b.timeliness()
@@ -189,25 +225,7 @@ async fn organisation(
         .iter()
         .find(|r| r.organisation_id == org_id)
         .cloned();
-    let period = crate::campaigns::first_of_month(campaign.today());
-    let this_month = reports::for_organisation(&state.db, campaign.id, org_id)
-        .await?
-        .into_iter()
-        .find(|r| r.period == period);
-    let edition = rubric::current_edition(&state.db).await?;
-    let duties = match edition {
-        Some(e) => {
-            let filter = Filter {
-                organisation_id: Some(org_id),
-                ..Default::default()
-            };
-            rubric::tree(&state.db, e.id, &filter).await?
-        }
-        None => Vec::new(),
-    };
-    let page = OrgHome {
-        ctx,
-        campaign: campaign.clone(),
+    Ok(OrgFigures {
         organisation,
         counts,
         overdue,
@@ -219,10 +237,9 @@ async fn organisation(
         reporting: records.len(),
         record,
         report_due: campaign.report_due_at(period),
-        report_done: this_month.is_some(),
+        report_done: reports.iter().any(|r| r.period == period),
         duties,
-    };
-    Ok(render(&page)?.into_response())
+    })
 }
 
 async fn assessor(
@@ -265,9 +282,11 @@ async fn assessor(
 }
 
 async fn leader(state: &AppState, ctx: PageCtx, campaign: &Campaign) -> AppResult<Response> {
-    let summary = summary(state, campaign, ctx.lang()).await?;
-    let overdue = dashboard::overdue(&state.db, campaign, None, 10).await?;
-    let ranking = dashboard::org_completion(&state.db, campaign).await?;
+    let (summary, overdue, ranking) = tokio::try_join!(
+        summary(state, campaign),
+        async { Ok(dashboard::overdue(&state.db, campaign, None, 10).await?) },
+        async { Ok(dashboard::org_completion(&state.db, campaign).await?) },
+    )?;
     Ok(render(&LeaderHome {
         ctx,
         campaign: campaign.clone(),

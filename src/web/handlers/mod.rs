@@ -29,6 +29,7 @@ pub use admin_campaign::AuditQuery;
 pub use admin_users::ListQuery;
 pub use evidence::UploadValues;
 pub use home::Summary;
+pub use rounds::verdict_text;
 pub use rubric::TreeQuery;
 pub use tasks::{PAGE_SIZE, TasksQuery};
 

@@ -85,6 +85,89 @@ impl Scope {
     }
 }
 
+/// A round as its read pages show it, computed once per change of the data
+/// ([`crate::derived`]). Score changes load a fresh [`Scope`] instead, so the policy
+/// never decides on a cached round.
+pub struct RoundView {
+    pub scope: Scope,
+    pub outcome: Outcome,
+    pub rule: VerdictRule,
+    pub groups: HashMap<i64, String>,
+    pub reviews: HashMap<ItemKey, rounds::ItemReview>,
+    /// (evidence, marked) per indicator number.
+    pub evidence: HashMap<i32, (i64, i64)>,
+    pub deductions: Vec<rounds::DeductionRow>,
+    pub measurements: Vec<rounds::Measurement>,
+    pub awards: Vec<rounds::Award>,
+    pub vetoes: Vec<rounds::VetoMark>,
+    pub choices: crate::scoring::Choices,
+    pub target_entries: Vec<targets::Entry>,
+}
+
+impl RoundView {
+    pub async fn load(state: &AppState, round_id: i64) -> AppResult<Arc<RoundView>> {
+        Ok(state
+            .derived
+            .get("round", round_id, || Self::compute(state, round_id))
+            .await?)
+    }
+
+    async fn compute(state: &AppState, round_id: i64) -> AppResult<RoundView> {
+        let scope = Scope::load(state, round_id).await?;
+        let db = &state.db;
+        let (outcome, rule, groups, reviews, evidence, deductions, measurements, awards, vetoes) =
+            tokio::try_join!(
+                scope.outcome(state),
+                scope.rule(state),
+                group_names(state),
+                async { Ok(rounds::reviews(db, round_id).await?) },
+                async { Ok(rounds::evidence_counts(db, &scope.round).await?) },
+                async { Ok(rounds::deductions(db, round_id).await?) },
+                async { Ok(rounds::measurements(db, round_id).await?) },
+                async { Ok(rounds::awards(db, round_id).await?) },
+                async { Ok(rounds::vetoes(db, round_id).await?) },
+            )?;
+        let (choices, target_entries) = tokio::try_join!(
+            rounds::choices(db, scope.campaign.id),
+            targets::entries(db, scope.campaign.id, None),
+        )?;
+        Ok(RoundView {
+            scope,
+            outcome,
+            rule,
+            groups,
+            reviews,
+            evidence,
+            deductions,
+            measurements,
+            awards,
+            vetoes,
+            choices,
+            target_entries,
+        })
+    }
+
+    /// The evidence behind one item, with this round's marks.
+    async fn item_evidence(
+        &self,
+        state: &AppState,
+        item: &Item,
+    ) -> AppResult<Arc<Vec<rounds::EvidenceForReview>>> {
+        let item_id = match item.key {
+            ItemKey::Point(seq) => i64::from(seq),
+            ItemKey::Veto(number) => -i64::from(number),
+        };
+        Ok(state
+            .derived
+            .get_for("item-evidence", [self.scope.round.id, item_id], || async {
+                Ok::<_, AppError>(
+                    rounds::evidence_for(&state.db, &self.scope.round, &item.indicators).await?,
+                )
+            })
+            .await?)
+    }
+}
+
 /// Refuses (and records) a score change the policy does not allow.
 async fn guard(
     state: &AppState,
@@ -148,7 +231,7 @@ async fn refused_form(
         state,
         ctx,
         user,
-        scope,
+        scope.round.id,
         key,
         Some(values),
         errors,
@@ -195,8 +278,8 @@ pub async fn list(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
     let all = rounds::list(&state.db, campaign.id).await?;
     let mut lines = Vec::new();
     for round in all {
-        let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
-        lines.push((round, outcome.total, outcome.decision.passed()));
+        let view = RoundView::load(&state, round.id).await?;
+        lines.push((round, view.outcome.total, view.outcome.decision.passed()));
     }
     Ok(render(&RoundsPage {
         ctx,
@@ -213,13 +296,10 @@ pub async fn show(
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let scope = Scope::load(&state, id).await?;
-    let outcome = scope.outcome(&state).await?;
-    let rule = scope.rule(&state).await?;
-    let groups = group_names(&state).await?;
-    let reviews = rounds::reviews(&state.db, id).await?;
-    let verdict = verdict_text(ctx.lang(), &outcome, &rule);
-    let lines = work_lines(&scope, &outcome, &groups, &reviews, &HashMap::new());
+    let view = RoundView::load(&state, id).await?;
+    let (scope, outcome) = (&view.scope, &view.outcome);
+    let verdict = verdict_text(ctx.lang(), outcome, &view.rule);
+    let lines = work_lines(scope, outcome, &view.groups, &view.reviews, &HashMap::new());
     let own_rule = rounds::has_own_rule(&state.db, scope.campaign.id).await?;
     let problems = outcome
         .problems
@@ -228,12 +308,12 @@ pub async fn show(
         .collect();
     Ok(render(&ResultPage {
         ctx,
-        round: scope.round,
+        round: scope.round.clone(),
         lines,
-        parts: part_lines(&scope.rubric, &outcome),
+        parts: part_lines(&scope.rubric, outcome),
         problems,
         verdict,
-        outcome,
+        outcome: outcome.clone(),
         own_rule,
     })?
     .into_response())
@@ -355,15 +435,17 @@ pub async fn group_summary(
     round_id: i64,
     group: Option<i64>,
 ) -> AppResult<GroupSummary> {
-    let scope = Scope::load(state, round_id).await?;
-    let outcome = scope.outcome(state).await?;
-    let groups = group_names(state).await?;
-    let reviews = rounds::reviews(&state.db, round_id).await?;
-    let evidence = rounds::evidence_counts(&state.db, &scope.round).await?;
-    let lines: Vec<WorkLine> = work_lines(&scope, &outcome, &groups, &reviews, &evidence)
-        .into_iter()
-        .filter(|l| group.is_none() || l.group_id == group)
-        .collect();
+    let view = RoundView::load(state, round_id).await?;
+    let lines: Vec<WorkLine> = work_lines(
+        &view.scope,
+        &view.outcome,
+        &view.groups,
+        &view.reviews,
+        &view.evidence,
+    )
+    .into_iter()
+    .filter(|l| group.is_none() || l.group_id == group)
+    .collect();
     let counted = || lines.iter().filter(|l| l.counted);
     let running = counted().filter_map(|l| l.score).sum();
     let running_max = counted()
@@ -371,7 +453,7 @@ pub async fn group_summary(
         .map(Decimal::from)
         .sum();
     Ok(GroupSummary {
-        round: scope.round,
+        round: view.scope.round.clone(),
         lines,
         running,
         running_max,
@@ -406,12 +488,11 @@ pub async fn item(
     Path((id, key)): Path<(i64, String)>,
 ) -> AppResult<Response> {
     let key = ItemKey::parse(&key).ok_or(AppError::NotFound)?;
-    let scope = Scope::load(&state, id).await?;
     item_page(
         &state,
         ctx,
         &user,
-        &scope,
+        id,
         key,
         None,
         Vec::new(),
@@ -425,41 +506,42 @@ async fn item_page(
     state: &AppState,
     ctx: PageCtx,
     user: &User,
-    scope: &Scope,
+    round_id: i64,
     key: ItemKey,
     typed: Option<ItemValues>,
     errors: Vec<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let view = RoundView::load(state, round_id).await?;
+    let scope = &view.scope;
     let item = scope.item(key)?.clone();
-    let round_id = scope.round.id;
-    let outcome = scope.outcome(state).await?;
-    let deductions: Vec<rounds::DeductionRow> = rounds::deductions(&state.db, round_id)
-        .await?
-        .into_iter()
+    let outcome = &view.outcome;
+    let deductions: Vec<rounds::DeductionRow> = view
+        .deductions
+        .iter()
         .filter(|d| item.indicators.contains(&d.indicator_number))
+        .cloned()
         .collect();
-    let measurement = rounds::measurements(&state.db, round_id)
-        .await?
-        .into_iter()
-        .find(|m| item.indicators.contains(&m.indicator_number));
+    let measurement = view
+        .measurements
+        .iter()
+        .find(|m| item.indicators.contains(&m.indicator_number))
+        .cloned();
     let award = match key {
-        ItemKey::Point(seq) => rounds::awards(&state.db, round_id)
-            .await?
-            .into_iter()
-            .find(|a| a.point_seq == seq),
+        ItemKey::Point(seq) => view.awards.iter().find(|a| a.point_seq == seq).cloned(),
         ItemKey::Veto(_) => None,
     };
     let veto = match key {
-        ItemKey::Veto(n) => rounds::vetoes(&state.db, round_id)
-            .await?
-            .into_iter()
-            .find(|v| v.indicator_number == n),
+        ItemKey::Veto(n) => view
+            .vetoes
+            .iter()
+            .find(|v| v.indicator_number == n)
+            .cloned(),
         ItemKey::Point(_) => None,
     };
-    let review = rounds::reviews(&state.db, round_id).await?.remove(&key);
-    let evidence = rounds::evidence_for(&state.db, &scope.round, &item.indicators).await?;
-    let choices = rounds::choices(&state.db, scope.campaign.id).await?;
+    let review = view.reviews.get(&key).cloned();
+    let evidence = view.item_evidence(state, &item).await?;
+    let choices = &view.choices;
     let chooses = scope
         .rubric
         .points()
@@ -477,14 +559,14 @@ async fn item_page(
             chosen: chooses.map(|_| choices.chosen_items.contains(&i.number)),
         })
         .collect();
-    let entries = targets::entries(&state.db, scope.campaign.id, None).await?;
+    let entries = &view.target_entries;
     let target_lines = TargetLine::for_targets(
         scope
             .rubric
             .targets
             .iter()
             .filter(|t| item.indicators.contains(&t.indicator)),
-        &entries,
+        entries,
     );
     let measure = scope
         .rubric
@@ -528,7 +610,7 @@ async fn item_page(
             .unwrap_or_default(),
     });
     let owner = scope.owners.get(&key).copied();
-    let groups = group_names(state).await?;
+    let groups = &view.groups;
     let (prev, next) = neighbours(scope, user, key);
     let point_score = match key {
         ItemKey::Point(seq) => outcome.points.iter().find(|p| p.seq == seq).cloned(),
@@ -1201,14 +1283,42 @@ pub async fn score_sheet(
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let scope = Scope::load(&state, id).await?;
-    let outcome = scope.outcome(&state).await?;
-    let rule = scope.rule(&state).await?;
-    let groups = group_names(&state).await?;
-    let reviews = rounds::reviews(&state.db, id).await?;
-    let deductions = rounds::deductions(&state.db, id).await?;
-    let vetoes = rounds::vetoes(&state.db, id).await?;
+    let view = RoundView::load(&state, id).await?;
     let lang = ctx.lang();
+    // The workbook is the same for every reader of a language until the data changes.
+    let what = match lang {
+        Lang::Zh => "score-sheet-zh",
+        Lang::En => "score-sheet-en",
+    };
+    let bytes = state
+        .derived
+        .get(what, id, || build_score_sheet(&state, &view, lang))
+        .await?;
+    let scope = &view.scope;
+    let name = format!("{}-{}.xlsx", scope.campaign.city_name, scope.round.name);
+    let disposition = crate::storage::content_disposition("attachment", &name);
+    let mut response = bytes::Bytes::clone(&bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+async fn build_score_sheet(
+    state: &AppState,
+    view: &RoundView,
+    lang: Lang,
+) -> AppResult<bytes::Bytes> {
+    let (scope, outcome, groups, reviews) =
+        (&view.scope, &view.outcome, &view.groups, &view.reviews);
+    let (deductions, vetoes) = (&view.deductions, &view.vetoes);
     let t = |k: &str| lang.t(k);
     let points = scope
         .items
@@ -1265,7 +1375,7 @@ pub async fn score_sheet(
             })
         })
         .collect();
-    let (_, headline, reason) = verdict_text(lang, &outcome, &rule);
+    let (_, headline, reason) = verdict_text(lang, outcome, &view.rule);
     let data = sheet::Sheet {
         title: format!("{} {}", scope.campaign.city_name, scope.round.name),
         subtitle: format!(
@@ -1291,12 +1401,12 @@ pub async fn score_sheet(
             assessors: t("sheet-assessors"),
         },
         points,
-        parts: part_lines(&scope.rubric, &outcome),
+        parts: part_lines(&scope.rubric, outcome),
         total: outcome.total,
         max_total: outcome.max_total,
         vetoes,
         verdict: format!("{headline}：{reason}"),
-        assessors: assessors_by_group(&state, &scope)
+        assessors: assessors_by_group(state, scope)
             .await?
             .into_iter()
             .map(|(g, names)| (g, names.join("、")))
@@ -1306,20 +1416,7 @@ pub async fn score_sheet(
         .await
         .map_err(|e| AppError::Other(e.into()))?
         .map_err(|e| AppError::Other(anyhow::anyhow!("score sheet: {e}")))?;
-    let name = format!("{}-{}.xlsx", scope.campaign.city_name, scope.round.name);
-    let disposition = crate::storage::content_disposition("attachment", &name);
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(bytes::Bytes::from(bytes))
 }
 
 /// The printable evaluation report: statistics from the data, narrative by the lead.

@@ -2,6 +2,7 @@
 //! printable summary. Charts are SVG drawn by the templates from the figures here.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -71,9 +72,19 @@ pub fn one_decimal(value: impl AsF64) -> String {
 pub struct LatestRound {
     pub round: Round,
     pub outcome: Outcome,
-    pub passed: bool,
-    pub reason: String,
+    pub rule: crate::rubric::data::VerdictRule,
     pub parts: Vec<Bar>,
+}
+
+impl LatestRound {
+    pub fn passed(&self) -> bool {
+        self.outcome.decision.passed()
+    }
+
+    /// Why the round passes or not, in the reader's language.
+    pub fn reason(&self, lang: crate::i18n::Lang) -> String {
+        crate::web::handlers::verdict_text(lang, &self.outcome, &self.rule).2
+    }
 }
 
 impl Summary {
@@ -110,17 +121,23 @@ impl Summary {
 pub struct OfficeHome {
     pub ctx: PageCtx,
     pub campaign: Campaign,
-    pub summary: Summary,
+    pub summary: Arc<Summary>,
+    pub figures: Arc<OfficeFigures>,
+}
+
+/// The office dashboard's own figures (besides the summary), the same for every office
+/// user until the data changes.
+pub struct OfficeFigures {
     /// (number, content) of every indicator, in order.
     pub indicators: Vec<(i32, String)>,
-    /// Organisations with tasks (the matrix's columns).
+    /// Organisations with tasks (the matrix's rows).
     pub organisations: Vec<Organisation>,
     pub cells: HashMap<(i32, i64), crate::dashboard::Cell>,
     pub overdue: Vec<OverdueTask>,
     pub loops: Vec<crate::tasks::LoopCounts>,
 }
 
-impl OfficeHome {
+impl OfficeFigures {
     pub fn cell(&self, number: &i32, org: &i64) -> Option<&crate::dashboard::Cell> {
         self.cells.get(&(*number, *org))
     }
@@ -131,6 +148,19 @@ impl OfficeHome {
 pub struct OrgHome {
     pub ctx: PageCtx,
     pub campaign: Campaign,
+    pub figures: Arc<OrgFigures>,
+}
+
+/// Templates read the figures as if they were the page's own fields.
+impl std::ops::Deref for OrgHome {
+    type Target = OrgFigures;
+    fn deref(&self) -> &OrgFigures {
+        &self.figures
+    }
+}
+
+/// An organisation's dashboard figures, the same for all its clerks until data changes.
+pub struct OrgFigures {
     pub organisation: Option<Organisation>,
     pub counts: Vec<(Status, i64)>,
     pub overdue: Vec<OverdueTask>,
@@ -146,7 +176,7 @@ pub struct OrgHome {
     pub duties: Vec<PartNode>,
 }
 
-impl OrgHome {
+impl OrgFigures {
     pub fn count(&self, status: &str) -> i64 {
         self.counts
             .iter()
@@ -199,7 +229,7 @@ pub struct AssessorHome {
 pub struct LeaderHome {
     pub ctx: PageCtx,
     pub campaign: Campaign,
-    pub summary: Summary,
+    pub summary: Arc<Summary>,
     pub overdue: Vec<OverdueTask>,
     pub ranking: Vec<OrgCompletion>,
 }

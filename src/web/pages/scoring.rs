@@ -187,7 +187,7 @@ pub struct RoundItemPage {
     pub round: Round,
     pub item: Item,
     pub indicators: Vec<IndicatorBrief>,
-    pub evidence: Vec<EvidenceForReview>,
+    pub evidence: std::sync::Arc<Vec<EvidenceForReview>>,
     pub deductions: Vec<DeductionRow>,
     pub measurement: Option<Measurement>,
     pub measure: Option<Measure>,
