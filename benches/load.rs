@@ -61,7 +61,7 @@ fn main() -> anyhow::Result<()> {
     let city_results = runtime.block_on(measure_pages(&server, &options, true))?;
     results["city"] = city_results;
     results["storage"] = runtime.block_on(measure_storage(&server, &work, &options))?;
-    results["export"] = runtime.block_on(measure_export(&server))?;
+    results["export"] = runtime.block_on(measure_export(&server, &work))?;
     drop(server);
 
     // How cost grows with data: the dashboard and the indicator page at each scale.
@@ -215,6 +215,14 @@ fn http_ok(url: &str) -> bool {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     response.starts_with("HTTP/1.1 200")
+}
+
+fn fresh_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
 }
 
 /// A signed-in client (its own cookie jar, so its own session).
@@ -425,8 +433,10 @@ async fn run_load(
             let mut errors = 0u64;
             while Instant::now() < deadline {
                 let result = match who {
+                    // Each login is a new browser: a signed-in session would be
+                    // sent from the login page to the dashboard.
                     Who::Login => login(
-                        &client,
+                        &fresh_client(),
                         &base,
                         &format!("office{}", 1 + i % 10),
                         "Demo-Office-2025",
@@ -549,6 +559,8 @@ async fn measure_storage(server: &Server, work: &Path, options: &Options) -> any
         &format!("count={count}"),
         "conv=fsync",
     ])?;
+    // Reads are measured from the disk, not from the page cache the write just filled.
+    forget_cached(&disk_file);
     let disk_read = dd(&[
         &format!("if={}", disk_file.display()),
         "of=/dev/null",
@@ -618,6 +630,7 @@ async fn measure_storage(server: &Server, work: &Path, options: &Options) -> any
         .filter_map(|rest| rest.split('"').next()?.parse().ok())
         .next()
         .ok_or_else(|| anyhow::anyhow!("no download link after the upload"))?;
+    forget_cached(&server_files_dir(work));
     let begun = Instant::now();
     let mut stream = clerk
         .get(format!("{base}/files/{version}"))
@@ -643,11 +656,28 @@ async fn measure_storage(server: &Server, work: &Path, options: &Options) -> any
     }))
 }
 
+/// Drops a file's (or a folder's files') pages from the page cache, so the next read
+/// comes from the disk; POSIX_FADV_DONTNEED needs no privileges.
+fn forget_cached(path: &Path) {
+    use std::os::fd::AsRawFd;
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+            forget_cached(&entry.path());
+        }
+    } else if let Ok(file) = std::fs::File::open(path) {
+        // SAFETY: a valid open descriptor; the call only advises the kernel.
+        unsafe {
+            libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED);
+        }
+    }
+}
+
 fn server_files_dir(work: &Path) -> PathBuf {
     work.join("city").join("files")
 }
 
-async fn measure_export(server: &Server) -> anyhow::Result<Value> {
+async fn measure_export(server: &Server, work: &Path) -> anyhow::Result<Value> {
+    forget_cached(&server_files_dir(work));
     let base = &server.base;
     let office = signed_in(base, "office1", "Demo-Office-2025").await?;
     let (rss_before, _) = server.memory();

@@ -7,8 +7,23 @@ use rand::Rng;
 
 pub const MIN_LENGTH: usize = 8;
 
+/// Hashes computed at once. Each argon2id run holds 19 MiB; without a bound a burst of
+/// logins would hold that many times over (and the allocator keeps what it grew to),
+/// while more parallel runs than cores finish no sooner.
+const PARALLEL_HASHES: usize = 2;
+
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PARALLEL_HASHES);
+
+/// Runs `work` on the blocking pool once a hashing slot is free.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _slot = HASHING.acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
 pub async fn hash(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -20,7 +35,7 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 
 /// Checks `password` against a stored PHC hash; a malformed hash counts as a mismatch.
 pub async fn verify(password: String, stored_hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         PasswordHash::new(&stored_hash)
             .map(|parsed| {
                 Argon2::default()
