@@ -120,3 +120,43 @@ async fn each_role_lands_on_its_own_dashboard() {
     assert!(page.contains("评审工作台"));
     assert!(page.contains("尚未加入评审工作组"));
 }
+
+/// Dashboard figures are kept between requests; a change made through the application
+/// shows on the very next page view.
+#[tokio::test]
+async fn figures_follow_a_change_at_once() {
+    let app = TestApp::spawn().await;
+    let task: i64 = sqlx::query_scalar(
+        "UPDATE tasks SET status = 'submitted' WHERE id = (SELECT min(id) FROM tasks) RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut office = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    let progress = |page: crate::support::Page| -> serde_json::Value {
+        assert_eq!(page.status, StatusCode::OK);
+        serde_json::from_str(&page.body).unwrap()
+    };
+    let before = progress(office.get("/api/v1/progress").await);
+    assert_eq!(before["tasks"]["submitted"], 1);
+    // Read again: the kept figure is the same.
+    assert_eq!(progress(office.get("/api/v1/progress").await), before);
+    let page = office.get(&format!("/tasks/{task}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let page = office
+        .post(&format!("/tasks/{task}/review"), &[("decision", "approve")])
+        .await;
+    assert!(
+        page.status.is_redirection(),
+        "review answered {}",
+        page.status
+    );
+    let after = progress(office.get("/api/v1/progress").await);
+    assert_eq!(after["tasks"]["submitted"], 0);
+    assert_eq!(
+        after["tasks"]["approved"].as_i64().unwrap(),
+        before["tasks"]["approved"].as_i64().unwrap() + 1
+    );
+}
