@@ -7,7 +7,8 @@
 //! small to city to province scale. Results go to `benches/results/latest.{md,json}`.
 //!
 //! Options (after `--`): `--quick` (shorter runs, no province scale, 256 MB file),
-//! `--no-province`, `--seconds N` (per measurement, default 4).
+//! `--no-province`, `--seconds N` (per measurement, default 4), `--only NAME` (just the
+//! pages whose name contains NAME, beside the floor; nothing is saved).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ const CONCURRENCY: [usize; 3] = [1, 16, 64];
 
 struct Options {
     seconds: f64,
+    /// Measure only the pages whose name contains this (e.g. `--only login`).
+    only: Option<String>,
     province: bool,
     file_mb: u64,
 }
@@ -35,8 +38,14 @@ fn options() -> Options {
         .and_then(|i| args.get(i + 1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(if quick { 1.5 } else { 4.0 });
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     Options {
         seconds,
+        only,
         province: !quick && !args.iter().any(|a| a == "--no-province"),
         file_mb: if quick { 256 } else { 1024 },
     }
@@ -60,6 +69,10 @@ fn main() -> anyhow::Result<()> {
     let server = Server::start(&city, 18180)?;
     let city_results = runtime.block_on(measure_pages(&server, &options, true))?;
     results["city"] = city_results;
+    if options.only.is_some() {
+        // A look at a few pages: printed above, the saved results left as they are.
+        return Ok(());
+    }
     results["storage"] = runtime.block_on(measure_storage(&server, &work, &options))?;
     results["export"] = runtime.block_on(measure_export(&server, &work))?;
     drop(server);
@@ -79,6 +92,11 @@ fn main() -> anyhow::Result<()> {
         );
     }
     growth.insert("city".to_string(), results["city"].clone());
+    results["scales"] = json!({
+        "small": scale_summary(&work, "small"),
+        "city": scale_summary(&work, "city"),
+        "province": scale_summary(&work, "province"),
+    });
     results["growth"] = serde_json::to_value(growth)?;
     results["total_seconds"] = json!(started.elapsed().as_secs_f64().round());
 
@@ -108,16 +126,34 @@ fn prepare(work: &Path, scale: &str) -> anyhow::Result<PathBuf> {
     open_up(work)?;
     eprintln!("bench: generating {scale} demo data in {}", dir.display());
     let begun = Instant::now();
-    let status = Command::new(SHIAN)
+    let output = Command::new(SHIAN)
         .args(["demo", "--scale", scale])
         .env("SHIAN_DATA_DIR", &dir)
         .env("RUST_LOG", "warn")
         .env_remove("DATABASE_URL")
-        .stdout(Stdio::null())
-        .status()?;
-    anyhow::ensure!(status.success(), "shian demo --scale {scale} failed");
-    std::fs::write(&marker, format!("{:.0} s\n", begun.elapsed().as_secs_f64()))?;
+        .stderr(Stdio::inherit())
+        .output()?;
+    anyhow::ensure!(output.status.success(), "shian demo --scale {scale} failed");
+    // The marker keeps the demo's summary ("demo data ready in … s: … evidence records …").
+    let summary = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find(|l| l.starts_with("demo data ready"))
+        .unwrap_or_default()
+        .to_string();
+    eprintln!(
+        "bench: {scale} data made in {:.0} s",
+        begun.elapsed().as_secs_f64()
+    );
+    std::fs::write(&marker, summary)?;
     Ok(dir)
+}
+
+/// What a scale's demo data holds, as the demo command summed it up.
+fn scale_summary(work: &Path, scale: &str) -> String {
+    std::fs::read_to_string(work.join(scale).join("demo-done"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// The embedded cluster runs as the postgres account when we are root; it must be able
@@ -186,6 +222,15 @@ impl Server {
                 .unwrap_or(0)
         };
         (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// Starts a memory measurement: resets the process's peak RSS (VmHWM), so the next
+    /// [`Server::memory`] peak belongs to what runs in between and not to an earlier
+    /// load, and returns the RSS now (KiB).
+    fn memory_window(&self) -> u64 {
+        // Writing 5 to clear_refs resets the peak (Linux 4.0 on; needs the same user).
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5");
+        self.memory().0
     }
 }
 
@@ -372,6 +417,9 @@ async fn measure_pages(server: &Server, options: &Options, all: bool) -> anyhow:
             },
         ]);
     }
+    if let Some(only) = &options.only {
+        targets.retain(|t| t.name.contains(only.as_str()) || matches!(t.who, Who::Nobody));
+    }
     let mut out = serde_json::Map::new();
     for target in &targets {
         let mut by_clients = serde_json::Map::new();
@@ -431,6 +479,7 @@ async fn run_load(
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
+            let mut first_error = None;
             while Instant::now() < deadline {
                 let result = match who {
                     // Each login is a new browser: a signed-in session would be
@@ -442,7 +491,7 @@ async fn run_load(
                         "Demo-Office-2025",
                     )
                     .await
-                    .map_err(|_| ()),
+                    .map_err(|e| e.to_string()),
                     _ => {
                         let t = Instant::now();
                         match client.get(&url).send().await {
@@ -450,24 +499,36 @@ async fn run_load(
                                 let _ = r.bytes().await;
                                 Ok(t.elapsed())
                             }
-                            _ => Err(()),
+                            Ok(r) => Err(format!("{url} answered {}", r.status())),
+                            Err(e) => Err(e.to_string()),
                         }
                     }
                 };
                 match result {
                     Ok(d) => latencies.push(d.as_secs_f64() * 1000.0),
-                    Err(()) => errors += 1,
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
                 }
             }
-            (latencies, errors)
+            (latencies, errors, first_error)
         }));
     }
     let mut all = Vec::new();
     let mut errors = 0;
+    let mut first_error = None;
     for task in tasks {
-        let (l, e) = task.await?;
+        let (l, e, first) = task.await?;
         all.extend(l);
         errors += e;
+        first_error = first_error.or(first);
+    }
+    if let Some(e) = &first_error {
+        eprintln!(
+            "bench: {} c={clients}: {errors} errors, the first: {e}",
+            target.name
+        );
     }
     let elapsed = begun.elapsed().as_secs_f64();
     all.sort_by(f64::total_cmp);
@@ -479,7 +540,7 @@ async fn run_load(
         (all[i] * 100.0).round() / 100.0
     };
     Ok(json!({
-        "requests": all.len(), "errors": errors,
+        "requests": all.len(), "errors": errors, "first_error": first_error,
         "rps": ((all.len() as f64 / elapsed) * 10.0).round() / 10.0,
         "p50_ms": pct(50.0), "p95_ms": pct(95.0), "p99_ms": pct(99.0),
     }))
@@ -593,8 +654,8 @@ async fn measure_storage(server: &Server, work: &Path, options: &Options) -> any
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_default()
         .to_string();
-    let (rss_before, _) = server.memory();
     let size = std::fs::metadata(&file)?.len();
+    let rss_before_upload = server.memory_window();
     let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
         tokio::fs::File::open(&file).await?,
         256 * 1024,
@@ -631,6 +692,7 @@ async fn measure_storage(server: &Server, work: &Path, options: &Options) -> any
         .next()
         .ok_or_else(|| anyhow::anyhow!("no download link after the upload"))?;
     forget_cached(&server_files_dir(work));
+    let rss_before_download = server.memory_window();
     let begun = Instant::now();
     let mut stream = clerk
         .get(format!("{base}/files/{version}"))
@@ -650,9 +712,10 @@ async fn measure_storage(server: &Server, work: &Path, options: &Options) -> any
         "disk_write_mb_s": disk_write, "disk_read_mb_s": disk_read,
         "upload_mb_s": mbs(upload_secs), "download_mb_s": mbs(download_secs),
         "downloaded_bytes": received, "uploaded_bytes": size,
-        "server_rss_before_kib": rss_before,
-        "server_peak_after_upload_kib": peak_after_upload,
-        "server_peak_after_download_kib": peak_after_download,
+        "server_rss_before_upload_kib": rss_before_upload,
+        "server_peak_during_upload_kib": peak_after_upload,
+        "server_rss_before_download_kib": rss_before_download,
+        "server_peak_during_download_kib": peak_after_download,
     }))
 }
 
@@ -680,7 +743,7 @@ async fn measure_export(server: &Server, work: &Path) -> anyhow::Result<Value> {
     forget_cached(&server_files_dir(work));
     let base = &server.base;
     let office = signed_in(base, "office1", "Demo-Office-2025").await?;
-    let (rss_before, _) = server.memory();
+    let rss_before = server.memory_window();
     let begun = Instant::now();
     let response = office
         .get(format!("{base}/exports/evidence.zip"))
@@ -748,28 +811,110 @@ fn render_markdown(results: &Value) -> String {
         }
     }
     let st = &results["storage"];
+    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let share = |part: &Value, whole: &Value| 100.0 * f(part) / f(whole).max(0.001);
+    // Growth of the server's memory during one measurement, in MiB.
+    let growth = |peak: &Value, before: &Value| {
+        (peak.as_u64().unwrap_or(0) as f64 - before.as_u64().unwrap_or(0) as f64) / 1024.0
+    };
+    let upload_growth = growth(
+        &st["server_peak_during_upload_kib"],
+        &st["server_rss_before_upload_kib"],
+    );
+    let download_growth = growth(
+        &st["server_peak_during_download_kib"],
+        &st["server_rss_before_download_kib"],
+    );
     md.push_str(&format!(
-        "\n## Storage ({} MB file)\n\n| measure | MB/s | share of disk |\n|---|---:|---:|\n\
-         | disk write (dd, fsync) | {} | |\n| upload through Shian | {} | {:.0}% |\n\
-         | disk read (dd) | {} | |\n| download through Shian | {} | {:.0}% |\n\n\
-         Server memory: {} MiB before, peak {} MiB after the upload, peak {} MiB after the download.\n",
-        st["file_mb"], st["disk_write_mb_s"], st["upload_mb_s"],
-        100.0 * st["upload_mb_s"].as_f64().unwrap_or(0.0) / st["disk_write_mb_s"].as_f64().unwrap_or(1.0).max(0.001),
-        st["disk_read_mb_s"], st["download_mb_s"],
-        100.0 * st["download_mb_s"].as_f64().unwrap_or(0.0) / st["disk_read_mb_s"].as_f64().unwrap_or(1.0).max(0.001),
-        st["server_rss_before_kib"].as_u64().unwrap_or(0) / 1024,
-        st["server_peak_after_upload_kib"].as_u64().unwrap_or(0) / 1024,
-        st["server_peak_after_download_kib"].as_u64().unwrap_or(0) / 1024,
+        "\n## Storage ({} MB file)\n\nDisk figures are dd's in the same run: writes with fsync, reads after the file's pages \
+         were dropped from the page cache (the download's file too).\n\n\
+         | measure | MB/s | share of disk | server memory growth |\n|---|---:|---:|---:|\n\
+         | disk write (dd, fsync) | {} | | |\n| upload through Shian | {} | {:.0}% | {:.0} MiB |\n\
+         | disk read (dd) | {} | | |\n| download through Shian | {} | {:.0}% | {:.0} MiB |\n",
+        st["file_mb"],
+        st["disk_write_mb_s"],
+        st["upload_mb_s"],
+        share(&st["upload_mb_s"], &st["disk_write_mb_s"]),
+        upload_growth,
+        st["disk_read_mb_s"],
+        st["download_mb_s"],
+        share(&st["download_mb_s"], &st["disk_read_mb_s"]),
+        download_growth,
     ));
     let ex = &results["export"];
+    let export_growth = growth(&ex["server_peak_kib"], &ex["server_rss_before_kib"]);
     md.push_str(&format!(
-        "\n## Whole-campaign ZIP export\n\n{} MB in {} s = {} MB/s (disk read {} MB/s: {:.0}%); server memory {} MiB before, peak {} MiB.\n",
-        ex["bytes"].as_u64().unwrap_or(0) / 1_000_000, ex["seconds"], ex["mb_s"], st["disk_read_mb_s"],
-        100.0 * ex["mb_s"].as_f64().unwrap_or(0.0) / st["disk_read_mb_s"].as_f64().unwrap_or(1.0).max(0.001),
-        ex["server_rss_before_kib"].as_u64().unwrap_or(0) / 1024, ex["server_peak_kib"].as_u64().unwrap_or(0) / 1024,
+        "\n## Whole-campaign ZIP export\n\n{} MB in {} s = {} MB/s, {:.0}% of the disk's read throughput; \
+         server memory grew by {:.0} MiB (from {} MiB).\n",
+        ex["bytes"].as_u64().unwrap_or(0) / 1_000_000,
+        ex["seconds"],
+        ex["mb_s"],
+        share(&ex["mb_s"], &st["disk_read_mb_s"]),
+        export_growth,
+        ex["server_rss_before_kib"].as_u64().unwrap_or(0) / 1024,
     ));
-    md.push_str("\n## How latency grows with data (16 clients, p95 ms)\n\n| scale | city dashboard | indicator page | floor |\n|---|---:|---:|---:|\n");
+
+    // The issue's targets, judged from the figures above (16 clients, city scale).
+    let mut targets = Vec::new();
+    let floor = f(&city["/readyz (floor)"]["16"]["p95_ms"]).max(0.001);
+    if let Some(pages) = city.as_object() {
+        for (name, by) in pages {
+            if name == "server_memory_kib" || name.starts_with("/readyz") {
+                continue;
+            }
+            let p95 = f(&by["16"]["p95_ms"]);
+            targets.push((
+                format!("{name}: p95 within 5× the floor and under 50 ms"),
+                format!("{p95} ms, {:.1}×", p95 / floor),
+                p95 <= 5.0 * floor && p95 < 50.0,
+            ));
+        }
+    }
+    let dashboard_rps = f(&city["city dashboard"]["16"]["rps"]);
+    targets.push((
+        "city dashboard at ≥ 500 requests/s".into(),
+        format!("{dashboard_rps} req/s"),
+        dashboard_rps >= 500.0,
+    ));
+    for (what, part, whole, grew) in [
+        ("upload", "upload_mb_s", "disk_write_mb_s", upload_growth),
+        (
+            "download",
+            "download_mb_s",
+            "disk_read_mb_s",
+            download_growth,
+        ),
+    ] {
+        let pct = share(&st[part], &st[whole]);
+        targets.push((
+            format!("{what} at ≥ 70% of the disk, memory growth < 64 MiB"),
+            format!("{pct:.0}%, {grew:.0} MiB"),
+            pct >= 70.0 && grew < 64.0,
+        ));
+    }
+    let export_pct = share(&ex["mb_s"], &st["disk_read_mb_s"]);
+    targets.push((
+        "ZIP export at ≥ 50% of disk reads, bounded memory (< 64 MiB growth)".into(),
+        format!("{export_pct:.0}%, {export_growth:.0} MiB"),
+        export_pct >= 50.0 && export_growth < 64.0,
+    ));
+    md.push_str("\n## Targets\n\n| target | measured | held |\n|---|---|---|\n");
+    for (target, measured, held) in targets {
+        md.push_str(&format!(
+            "| {target} | {measured} | {} |\n",
+            if held { "yes" } else { "**no**" }
+        ));
+    }
+    md.push_str("\n## How latency grows with data (16 clients, p95 ms)\n\n");
+    let table_head = "| scale | city dashboard | indicator page | floor |\n|---|---:|---:|---:|\n";
     if let Some(growth) = results["growth"].as_object() {
+        for scale in ["small", "city", "province"] {
+            if let Some(summary) = results["scales"][scale].as_str().filter(|s| !s.is_empty()) {
+                md.push_str(&format!("- {scale}: {summary}\n"));
+            }
+        }
+        md.push('\n');
+        md.push_str(table_head);
         for scale in ["small", "city", "province"] {
             if let Some(g) = growth.get(scale) {
                 md.push_str(&format!(

@@ -1,5 +1,8 @@
 //! Password hashing with argon2id. Hashing takes tens of milliseconds on purpose, so it
-//! runs on the blocking pool and never stalls the async runtime.
+//! runs on threads of its own and never stalls the async runtime.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, password_hash::rand_core::OsRng};
@@ -7,19 +10,56 @@ use rand::Rng;
 
 pub const MIN_LENGTH: usize = 8;
 
-/// Hashes computed at once. Each argon2id run holds 19 MiB; without a bound a burst of
-/// logins would hold that many times over (and the allocator keeps what it grew to),
-/// while more parallel runs than cores finish no sooner.
-const PARALLEL_HASHES: usize = 2;
+/// Threads that hash. Each argon2id run holds 19 MiB, and the allocator keeps that much
+/// for every thread that ever ran one: on the blocking pool (hundreds of threads) a
+/// burst of logins left hundreds of megabytes behind. Two fixed threads bound it to two
+/// blocks, and more parallel runs than this machine's cores would finish no sooner.
+const HASHING_THREADS: usize = 2;
 
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PARALLEL_HASHES);
+type Job = Box<dyn FnOnce() + Send>;
 
-/// Runs `work` on the blocking pool once a hashing slot is free.
+/// The queue in front of the hashing threads, started on first use.
+fn hashing_queue() -> &'static mpsc::Sender<Job> {
+    static QUEUE: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for n in 0..HASHING_THREADS {
+            let receiver = Arc::clone(&receiver);
+            let started = std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match receiver.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = started {
+                tracing::error!("cannot start a password hashing thread: {e}");
+            }
+        }
+        sender
+    })
+}
+
+/// Runs `work` on a hashing thread once one is free.
 async fn hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> anyhow::Result<T> {
-    let _slot = HASHING.acquire().await?;
-    Ok(tokio::task::spawn_blocking(work).await?)
+    let (done, result) = tokio::sync::oneshot::channel();
+    hashing_queue()
+        .send(Box::new(move || {
+            let _ = done.send(work());
+        }))
+        .map_err(|_| anyhow::anyhow!("no password hashing thread is running"))?;
+    Ok(result.await?)
 }
 
 pub async fn hash(password: String) -> anyhow::Result<String> {

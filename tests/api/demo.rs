@@ -44,13 +44,33 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     assert_eq!((locked, open, bulletins), (1, 1, 2));
     assert!(late > 0, "some reports were late");
 
-    // Demo users sign in with the printed passwords.
-    let mut leader = app.browser();
-    assert_eq!(
-        leader.login("leader1", "Demo-Leader-2025").await.status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(leader.get("/").await.status, StatusCode::OK);
+    // Every printed sign-in works with its role's printed password: both ends of a
+    // range ("office1 … office10"), and each lands on a home page of its own.
+    let roles: Vec<&str> = report
+        .logins
+        .iter()
+        .map(|(role, _)| role.as_str())
+        .collect();
+    for role in ["admin", "office", "department", "assessor", "viewer"] {
+        assert!(
+            roles.contains(&role),
+            "no {role} sign-in printed: {roles:?}"
+        );
+    }
+    for (role, names) in &report.logins {
+        let password = demo::PASSWORDS
+            .iter()
+            .find(|(r, _)| r == role)
+            .map(|(_, p)| *p)
+            .expect("a password for every printed role");
+        for username in names.split(" … ") {
+            let mut browser = app.browser();
+            let login = browser.login(username, password).await;
+            assert_eq!(login.status, StatusCode::SEE_OTHER, "{role} {username}");
+            let home = browser.get("/").await;
+            assert_eq!(home.status, StatusCode::OK, "{role} {username}");
+        }
+    }
 
     let again = demo::fill(&app.pool, &storage, Scale::Small, false).await;
     let message = format!("{:#}", again.expect_err("a used database is refused"));
