@@ -65,7 +65,7 @@ impl Application {
                 }
             }
         });
-        let state = AppState {
+        let state = AppState::new(web::Shared {
             db: database.pool.clone(),
             config: Arc::new(config.clone()),
             dummy_hash: Arc::new(accounts::password::dummy_hash().await),
@@ -75,7 +75,7 @@ impl Application {
             })?,
             rules: crate::rubric::RulesCache::default(),
             derived: crate::derived::Derived::default(),
-        };
+        });
         let router = web::router(state, sessions);
         let listener = TcpListener::bind(config.addr)
             .await

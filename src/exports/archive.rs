@@ -134,7 +134,7 @@ fn write_entries<W: Write>(
             }
         })
         .collect();
-    let index = index_workbook(&planned, tz).map_err(io::Error::other)?;
+    let index = index_workbook(&planned, tz, storage).map_err(io::Error::other)?;
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
     zip.start_file(INDEX_NAME, stored)
         .map_err(io::Error::other)?;
@@ -173,7 +173,14 @@ fn zip_time(at: chrono::DateTime<chrono::Utc>, tz: Tz) -> zip::DateTime {
 }
 
 /// The index: one row per file, saying where it is in the archive and what it is.
-fn index_workbook(planned: &[Planned], tz: Tz) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// The index sheet, written row by row through a scratch file ("constant memory" mode):
+/// a campaign's index has tens of thousands of rows, which a sheet kept in memory would
+/// hold several times over while the archive streams.
+fn index_workbook(
+    planned: &[Planned],
+    tz: Tz,
+    storage: &Storage,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     const COLUMNS: [(&str, f64); 12] = [
         ("压缩包内路径", 60.0),
         ("标题", 30.0),
@@ -189,7 +196,8 @@ fn index_workbook(planned: &[Planned], tz: Tz) -> Result<Vec<u8>, rust_xlsxwrite
         ("任务状态", 9.0),
     ];
     let mut workbook = Workbook::new();
-    let ws = workbook.add_worksheet();
+    workbook.set_tempdir(storage.temp_dir())?;
+    let ws = workbook.add_worksheet_with_constant_memory()?;
     ws.set_name("索引")?;
     let head = Format::new()
         .set_bold()

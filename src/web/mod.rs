@@ -28,8 +28,12 @@ use tracing::Level;
 
 use crate::config::Config;
 
+/// What every request shares. Axum clones the state for each extractor of each request,
+/// so it is one reference-counted handle rather than a copy of every pool and cache handle.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub db: PgPool,
     pub config: Arc<Config>,
     /// Verified against when a login names an unknown user, so timing tells nothing.
@@ -40,6 +44,20 @@ pub struct AppState {
     pub rules: crate::rubric::RulesCache,
     /// Progress, scores and counts computed once per change of the data.
     pub derived: crate::derived::Derived,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -80,6 +80,35 @@ async fn the_office_dashboard_agrees_with_hand_counts() {
     assert!(page.contains("hm hm-done"));
     assert!(page.contains("hm hm-bad"));
     assert!(page.contains("/tasks?org="));
+    // Every cell sits in its indicator's column and its organisation's row.
+    let document = scraper::Html::parse_document(&page.body);
+    let select = |s: &str| scraper::Selector::parse(s).expect("selector");
+    let columns: Vec<String> = document
+        .select(&select("table.heatmap thead th a"))
+        .map(|a| a.text().collect())
+        .collect();
+    assert_eq!(columns.len(), 94, "a column per indicator");
+    let mut cells_seen = 0;
+    for row in document.select(&select("table.heatmap tbody tr")) {
+        let org_link = row
+            .select(&select("th a"))
+            .next()
+            .and_then(|a| a.value().attr("href"))
+            .expect("row heading links to the organisation's tasks")
+            .to_string();
+        for (column, td) in row.select(&select("td")).enumerate() {
+            if let Some(href) = td
+                .select(&select("a.hm"))
+                .next()
+                .and_then(|a| a.value().attr("href"))
+            {
+                let expected = format!("{org_link}&indicator={}", columns[column]);
+                assert_eq!(href, expected, "cell in column {column}");
+                cells_seen += 1;
+            }
+        }
+    }
+    assert!(cells_seen > 0, "the matrix has cells");
     // The task list agrees with the dashboard.
     let list = office.get("/tasks?overdue=1").await;
     assert!(list.contains("市农业农村局"));

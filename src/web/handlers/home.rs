@@ -18,8 +18,8 @@ use crate::web::AppState;
 use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{
-    AssessorHome, AssessorRound, Bar, LatestRound, LeaderHome, OfficeFigures, OfficeHome,
-    OrgFigures, OrgHome, render,
+    AssessorHome, AssessorRound, Bar, LatestRound, LeaderHome, MatrixRow, OfficeFigures,
+    OfficeHome, OrgFigures, OrgHome, render,
 };
 use crate::{orgs, reports, tasks};
 
@@ -143,15 +143,8 @@ async fn office_figures(state: &AppState, campaign: &Campaign) -> AppResult<Offi
         tasks::loop_counts(db, campaign.id),
     )?;
     Ok(OfficeFigures {
+        matrix: MatrixRow::layout(&indicators, organisations, cells),
         indicators,
-        organisations: organisations
-            .into_iter()
-            .filter(|o| cells.iter().any(|c| c.organisation_id == o.id))
-            .collect(),
-        cells: cells
-            .into_iter()
-            .map(|c| ((c.indicator_number, c.organisation_id), c))
-            .collect(),
         overdue,
         loops: loops
             .into_iter()

@@ -20,10 +20,17 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TaskPage, TasksPage, render};
 use crate::{evidence, notifications, orgs};
 
+/// The campaign every page works on. Nearly every request needs it and it changes only
+/// through the campaign settings, so it is kept with the derived figures (read again
+/// after any change) instead of being queried on each request.
 pub async fn campaign(state: &AppState) -> AppResult<Campaign> {
-    campaigns::current(&state.db)
-        .await?
-        .ok_or_else(|| AppError::Other(anyhow::anyhow!("no campaign set up")))
+    let current = state
+        .derived
+        .get("current campaign", 0, || async {
+            Ok::<_, AppError>(campaigns::current(&state.db).await?)
+        })
+        .await?;
+    Option::clone(&current).ok_or_else(|| AppError::Other(anyhow::anyhow!("no campaign set up")))
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]

@@ -130,16 +130,52 @@ pub struct OfficeHome {
 pub struct OfficeFigures {
     /// (number, content) of every indicator, in order.
     pub indicators: Vec<(i32, String)>,
-    /// Organisations with tasks (the matrix's rows).
-    pub organisations: Vec<Organisation>,
-    pub cells: HashMap<(i32, i64), crate::dashboard::Cell>,
+    /// The indicator × organisation matrix, one row per organisation with tasks.
+    pub matrix: Vec<MatrixRow>,
     pub overdue: Vec<OverdueTask>,
     pub loops: Vec<crate::tasks::LoopCounts>,
 }
 
-impl OfficeFigures {
-    pub fn cell(&self, number: &i32, org: &i64) -> Option<&crate::dashboard::Cell> {
-        self.cells.get(&(*number, *org))
+/// An organisation's row of the matrix: a cell per indicator, in the order of
+/// [`OfficeFigures::indicators`] (None where it has no task). Laid out once when the
+/// figures are computed, so each page view walks the grid instead of looking up its
+/// thousands of cells.
+pub struct MatrixRow {
+    pub organisation: Organisation,
+    pub cells: Vec<Option<crate::dashboard::Cell>>,
+}
+
+impl MatrixRow {
+    /// Rows for the organisations that have cells, with cells in `indicators` order.
+    pub fn layout(
+        indicators: &[(i32, String)],
+        organisations: Vec<Organisation>,
+        cells: Vec<crate::dashboard::Cell>,
+    ) -> Vec<MatrixRow> {
+        let column: HashMap<i32, usize> = indicators
+            .iter()
+            .enumerate()
+            .map(|(i, (number, _))| (*number, i))
+            .collect();
+        let mut by_org: HashMap<i64, Vec<Option<crate::dashboard::Cell>>> = HashMap::new();
+        for cell in cells {
+            if let Some(&i) = column.get(&cell.indicator_number) {
+                let row = by_org
+                    .entry(cell.organisation_id)
+                    .or_insert_with(|| vec![None; indicators.len()]);
+                row[i] = Some(cell);
+            }
+        }
+        organisations
+            .into_iter()
+            .filter_map(|organisation| {
+                let cells = by_org.remove(&organisation.id)?;
+                Some(MatrixRow {
+                    organisation,
+                    cells,
+                })
+            })
+            .collect()
     }
 }
 
