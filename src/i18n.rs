@@ -19,6 +19,31 @@ fluent_templates::static_loader! {
     };
 }
 
+/// The message files, for their list of keys (the loader above compiles the same files).
+const ZH_SOURCE: &str = include_str!("../locales/zh-CN/main.ftl");
+const EN_SOURCE: &str = include_str!("../locales/en/main.ftl");
+
+/// Every message of each language as [`Lang::t`] gives it, formatted once on first use.
+/// A page asks for the same labels hundreds of times (one per evidence row, say), and a
+/// Fluent lookup negotiates the language and formats the pattern on every call.
+static FORMATTED: LazyLock<(HashMap<&str, String>, HashMap<&str, String>)> = LazyLock::new(|| {
+    let format_all = |lang: &LanguageIdentifier, source: &'static str| {
+        message_keys(source)
+            .filter_map(|key| Some((key, LOCALES.try_lookup(lang, key)?)))
+            .collect()
+    };
+    (format_all(&ZH, ZH_SOURCE), format_all(&EN, EN_SOURCE))
+});
+
+/// The message ids of a Fluent file: `key = …` at the start of a line (continuations,
+/// attributes and comments are indented or start with `#`).
+fn message_keys(source: &str) -> impl Iterator<Item = &str> {
+    source
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(" =").map(|(key, _)| key.trim()))
+}
+
 static ZH: LazyLock<LanguageIdentifier> = LazyLock::new(|| "zh-CN".parse().expect("valid id"));
 static EN: LazyLock<LanguageIdentifier> = LazyLock::new(|| "en".parse().expect("valid id"));
 
@@ -86,9 +111,16 @@ impl Lang {
 
     /// The message for `key`; a missing key shows itself so it is noticed, never panics.
     pub fn t(self, key: &str) -> String {
-        LOCALES
-            .try_lookup(self.id(), key)
-            .unwrap_or_else(|| key.to_string())
+        let formatted = match self {
+            Lang::Zh => &FORMATTED.0,
+            Lang::En => &FORMATTED.1,
+        };
+        match formatted.get(key) {
+            Some(text) => text.clone(),
+            None => LOCALES
+                .try_lookup(self.id(), key)
+                .unwrap_or_else(|| key.to_string()),
+        }
     }
 
     /// The message for `key` with named arguments, e.g. `("count", 3.into())`.
@@ -179,22 +211,29 @@ mod tests {
         assert_eq!(Lang::from_accept_language("en;q=0"), None);
     }
 
-    fn keys(file: &str) -> BTreeSet<String> {
-        file.lines()
-            .filter(|l| !l.starts_with(' ') && !l.starts_with('#'))
-            .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_string()))
-            .collect()
-    }
-
     #[test]
     fn both_languages_have_the_same_messages() {
-        let zh = keys(include_str!("../locales/zh-CN/main.ftl"));
-        let en = keys(include_str!("../locales/en/main.ftl"));
+        let zh: BTreeSet<&str> = message_keys(ZH_SOURCE).collect();
+        let en: BTreeSet<&str> = message_keys(EN_SOURCE).collect();
         let missing_en: Vec<_> = zh.difference(&en).collect();
         let missing_zh: Vec<_> = en.difference(&zh).collect();
         assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");
         assert!(missing_zh.is_empty(), "missing in zh-CN: {missing_zh:?}");
         assert!(zh.len() > 50);
+    }
+
+    #[test]
+    fn formatted_messages_are_what_fluent_gives() {
+        for (lang, source) in [(Lang::Zh, ZH_SOURCE), (Lang::En, EN_SOURCE)] {
+            for key in message_keys(source) {
+                // A message that needs arguments has no plain form: the key shows.
+                let direct = LOCALES
+                    .try_lookup(lang.id(), key)
+                    .unwrap_or_else(|| key.to_string());
+                assert_eq!(lang.t(key), direct, "{key}");
+            }
+        }
+        assert!(FORMATTED.0.len() > 50, "plain messages are formatted ahead");
     }
 
     #[test]
