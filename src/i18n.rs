@@ -23,10 +23,13 @@ fluent_templates::static_loader! {
 const ZH_SOURCE: &str = include_str!("../locales/zh-CN/main.ftl");
 const EN_SOURCE: &str = include_str!("../locales/en/main.ftl");
 
+/// One language's messages by key.
+type Messages = HashMap<&'static str, String>;
+
 /// Every message of each language as [`Lang::t`] gives it, formatted once on first use.
 /// A page asks for the same labels hundreds of times (one per evidence row, say), and a
 /// Fluent lookup negotiates the language and formats the pattern on every call.
-static FORMATTED: LazyLock<(HashMap<&str, String>, HashMap<&str, String>)> = LazyLock::new(|| {
+static FORMATTED: LazyLock<(Messages, Messages)> = LazyLock::new(|| {
     let format_all = |lang: &LanguageIdentifier, source: &'static str| {
         message_keys(source)
             .filter_map(|key| Some((key, LOCALES.try_lookup(lang, key)?)))

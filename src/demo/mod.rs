@@ -76,7 +76,10 @@ pub const PASSWORDS: [(&str, &str); 5] = [
     ("viewer", "Demo-Leader-2025"),
 ];
 
-/// Other cities of the province, for the province scale.
+/// Names for the province scale's other campaigns: the rest of Tibet's prefecture-level
+/// cities (the seed city 昌都市 is one), then Sichuan's, whose provincial reports are among
+/// the seeds. They only label synthetic campaigns that add volume: organisations and
+/// accounts are instance-wide, and the pages work on the instance's first campaign.
 const CITIES: [&str; 19] = [
     "拉萨市",
     "日喀则市",
