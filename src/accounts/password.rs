@@ -36,7 +36,11 @@ fn hashing_queue() -> &'static mpsc::Sender<Job> {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            // A panicking job fails its own request (its answer is
+                            // dropped), not the thread.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
                             Err(_) => return,
                         }
                     }

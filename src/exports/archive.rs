@@ -172,10 +172,10 @@ fn zip_time(at: chrono::DateTime<chrono::Utc>, tz: Tz) -> zip::DateTime {
     .unwrap_or_default()
 }
 
-/// The index: one row per file, saying where it is in the archive and what it is.
-/// The index sheet, written row by row through a scratch file ("constant memory" mode):
-/// a campaign's index has tens of thousands of rows, which a sheet kept in memory would
-/// hold several times over while the archive streams.
+/// The index: one row per file, saying where it is in the archive and what it is. Written
+/// row by row through a scratch file ("constant memory" mode): a campaign's index has tens
+/// of thousands of rows, which a sheet kept in memory would hold several times over while
+/// the archive streams.
 fn index_workbook(
     planned: &[Planned],
     tz: Tz,

@@ -220,8 +220,6 @@ impl Storage {
     }
 }
 
-/// Why an uploaded file name is refused; None when it is fine. Browsers send only the
-/// base name, so anything with a path in it was crafted and is not silently rewritten.
 /// Bytes per read of a download, and how many reads may wait for the client.
 const DOWNLOAD_CHUNK: usize = 1 << 20;
 const DOWNLOAD_CHUNKS_AHEAD: usize = 4;
@@ -246,6 +244,8 @@ fn read_ahead(file: tokio::fs::File) -> axum::body::Body {
     }))
 }
 
+/// Why an uploaded file name is refused; None when it is fine. Browsers send only the
+/// base name, so anything with a path in it was crafted and is not silently rewritten.
 pub fn check_file_name(name: &str) -> Result<(), &'static str> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
