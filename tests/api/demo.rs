@@ -44,8 +44,8 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     assert_eq!((locked, open, bulletins), (1, 1, 2));
     assert!(late > 0, "some reports were late");
 
-    // Every printed sign-in works with its role's printed password: both ends of a
-    // range ("office1 … office10"), and each lands on a home page of its own.
+    // Every printed sign-in works with its role's printed password, at both ends of a
+    // range ("office1 … office10"), and then opens the home page.
     let roles: Vec<&str> = report
         .logins
         .iter()
