@@ -1,0 +1,236 @@
+//! Page latency: each page under 1, 16 and 64 concurrent clients.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::server::{Server, clerk_name, fresh_client, login, signed_in};
+use crate::{CONCURRENCY, Options};
+
+/// Ids the pages need: the open provincial round, a bulletin, an indicator item.
+pub async fn ids(client: &reqwest::Client, base: &str) -> anyhow::Result<(i64, i64)> {
+    let rounds: Value = client
+        .get(format!("{base}/api/v1/rounds"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let round = rounds["rounds"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["state"] == "open"))
+        .and_then(|r| r["id"].as_i64())
+        .ok_or_else(|| anyhow::anyhow!("no open round in the demo data"))?;
+    let page = client
+        .get(format!("{base}/bulletins"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let bulletin = page
+        .split("href=\"/bulletins/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no bulletin in the demo data"))?;
+    Ok((round, bulletin))
+}
+
+#[derive(Clone, Copy)]
+pub enum Who {
+    Nobody,
+    Office,
+    Clerk,
+    Assessor,
+    Login,
+}
+
+pub struct Target {
+    pub name: &'static str,
+    pub path: String,
+    pub who: Who,
+}
+
+/// Measures every page (or, with `all = false`, the dashboard and the indicator page).
+pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> anyhow::Result<Value> {
+    let base = server.base.clone();
+    let probe = signed_in(&base, "office1", "Demo-Office-2025").await?;
+    let (round, bulletin) = ids(&probe, &base).await?;
+    let mut targets = vec![
+        Target {
+            name: "/readyz (floor)",
+            path: "/readyz".into(),
+            who: Who::Nobody,
+        },
+        Target {
+            name: "city dashboard",
+            path: "/".into(),
+            who: Who::Office,
+        },
+        Target {
+            name: "indicator page with evidence",
+            path: format!("/rounds/{round}/items/p12"),
+            who: Who::Office,
+        },
+    ];
+    if all {
+        targets.extend([
+            Target {
+                name: "login",
+                path: "/login".into(),
+                who: Who::Login,
+            },
+            Target {
+                name: "organisation dashboard",
+                path: "/".into(),
+                who: Who::Clerk,
+            },
+            Target {
+                name: "assessor worklist",
+                path: format!("/rounds/{round}/work"),
+                who: Who::Assessor,
+            },
+            Target {
+                name: "score sheet (.xlsx)",
+                path: format!("/rounds/{round}/sheet.xlsx"),
+                who: Who::Office,
+            },
+            Target {
+                name: "bulletin",
+                path: format!("/bulletins/{bulletin}"),
+                who: Who::Office,
+            },
+            Target {
+                name: "JSON progress",
+                path: "/api/v1/progress".into(),
+                who: Who::Office,
+            },
+        ]);
+    }
+    if let Some(only) = &options.only {
+        targets.retain(|t| t.name.contains(only.as_str()) || matches!(t.who, Who::Nobody));
+    }
+    let mut out = serde_json::Map::new();
+    for target in &targets {
+        let mut by_clients = serde_json::Map::new();
+        for clients in CONCURRENCY {
+            let stats = run_load(&base, target, clients, options.seconds).await?;
+            eprintln!(
+                "bench: {:<30} c={clients:<3} p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  {:>8.1} req/s",
+                target.name,
+                stats["p50_ms"].as_f64().unwrap_or(0.0),
+                stats["p95_ms"].as_f64().unwrap_or(0.0),
+                stats["p99_ms"].as_f64().unwrap_or(0.0),
+                stats["rps"].as_f64().unwrap_or(0.0)
+            );
+            by_clients.insert(clients.to_string(), stats);
+        }
+        out.insert(target.name.to_string(), Value::Object(by_clients));
+    }
+    let (rss, peak) = server.memory();
+    out.insert(
+        "server_memory_kib".into(),
+        json!({ "rss": rss, "peak": peak }),
+    );
+    Ok(Value::Object(out))
+}
+
+pub async fn run_load(
+    base: &str,
+    target: &Target,
+    clients: usize,
+    seconds: f64,
+) -> anyhow::Result<Value> {
+    // Sessions are made before the clock starts (logins are measured on their own).
+    let mut sessions = Vec::new();
+    for i in 0..clients {
+        let client = match target.who {
+            Who::Nobody | Who::Login => reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
+            Who::Office => {
+                signed_in(base, &format!("office{}", 1 + i % 10), "Demo-Office-2025").await?
+            }
+            Who::Clerk => signed_in(base, &clerk_name(base, i).await?, "Demo-Clerk-2025").await?,
+            Who::Assessor => {
+                signed_in(base, &format!("expert-1-{}", 1 + i % 4), "Demo-Expert-2025").await?
+            }
+        };
+        sessions.push(client);
+    }
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let begun = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, client) in sessions.into_iter().enumerate() {
+        let url = format!("{base}{}", target.path);
+        let who = target.who;
+        let base = base.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let mut first_error = None;
+            while Instant::now() < deadline {
+                let result = match who {
+                    // Each login is a new browser: a signed-in session would be
+                    // sent from the login page to the dashboard.
+                    Who::Login => login(
+                        &fresh_client(),
+                        &base,
+                        &format!("office{}", 1 + i % 10),
+                        "Demo-Office-2025",
+                    )
+                    .await
+                    .map_err(|e| e.to_string()),
+                    _ => {
+                        let t = Instant::now();
+                        match client.get(&url).send().await {
+                            Ok(r) if r.status().is_success() => {
+                                let _ = r.bytes().await;
+                                Ok(t.elapsed())
+                            }
+                            Ok(r) => Err(format!("{url} answered {}", r.status())),
+                            Err(e) => Err(e.to_string()),
+                        }
+                    }
+                };
+                match result {
+                    Ok(d) => latencies.push(d.as_secs_f64() * 1000.0),
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            (latencies, errors, first_error)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    let mut first_error = None;
+    for task in tasks {
+        let (l, e, first) = task.await?;
+        all.extend(l);
+        errors += e;
+        first_error = first_error.or(first);
+    }
+    if let Some(e) = &first_error {
+        eprintln!(
+            "bench: {} c={clients}: {errors} errors, the first: {e}",
+            target.name
+        );
+    }
+    let elapsed = begun.elapsed().as_secs_f64();
+    all.sort_by(f64::total_cmp);
+    let pct = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let i = ((p / 100.0) * (all.len() - 1) as f64).round() as usize;
+        (all[i] * 100.0).round() / 100.0
+    };
+    Ok(json!({
+        "requests": all.len(), "errors": errors, "first_error": first_error,
+        "rps": ((all.len() as f64 / elapsed) * 10.0).round() / 10.0,
+        "p50_ms": pct(50.0), "p95_ms": pct(95.0), "p99_ms": pct(99.0),
+    }))
+}
