@@ -1,6 +1,6 @@
-//! Every refusal in the audit trail. The gate calls [`unrecorded`] and [`audit`] on each response it
-//! is about to render: a 403 (or, on the JSON API, a 401) leaves one `access.refused`
-//! event with who, what (method and path), why and from where.
+//! Every refusal in the audit trail. The gate calls [`unrecorded`] and [`audit`] on
+//! each response it is about to render: a 403 (or, on the JSON API, a 401) leaves one
+//! `access.refused` event with who, what (method and path), why and from where.
 //!
 //! Why here and not in each handler: refusals come from the path rules, the CSRF check
 //! and a dozen per-object policies; recording them in one place after the handler means
