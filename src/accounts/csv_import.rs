@@ -31,6 +31,9 @@ pub enum Problem {
     WeakPassword,
     BadEmail(String),
     Malformed(String),
+    /// A control character (NUL, escape, …) that no name or password contains; the
+    /// value is its code point, shown as U+XXXX.
+    ControlCharacter(u32),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +81,49 @@ pub fn decode(bytes: &[u8]) -> Result<String, LineProblem> {
     Ok(text.into_owned())
 }
 
+/// At most this many lines with control characters are listed; the rest are alike.
+const MAX_CONTROL_LINES: usize = 20;
+
+/// Refuses NUL and the other control characters (tab, CR and LF are layout), naming
+/// each line (as an editor counts them) that holds one. PostgreSQL cannot store NUL in
+/// text, and the others are invisible in the form and in every list of users.
+pub fn check_characters(text: &str) -> Result<(), Vec<LineProblem>> {
+    let problems: Vec<LineProblem> = text
+        .split('\n')
+        .enumerate()
+        .filter_map(|(index, line)| {
+            line.chars()
+                .find(|c| c.is_control() && !matches!(c, '\t' | '\r'))
+                .map(|c| LineProblem {
+                    line: index + 1,
+                    problem: Problem::ControlCharacter(c as u32),
+                })
+        })
+        .take(MAX_CONTROL_LINES)
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// The text with control characters shown as U+FFFD, to put back into the form: the
+/// admin keeps everything else and sees where the bad bytes were.
+pub fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\t' | '\r' | '\n') {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 pub fn parse(text: &str) -> Result<Vec<Row>, Vec<LineProblem>> {
+    check_characters(text)?;
     let whole = |problem| vec![LineProblem { line: 0, problem }];
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -275,6 +320,31 @@ pub async fn import(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_refused_with_their_line() {
+        let text =
+            "用户名,姓名,角色\nclerk1,张\u{0}三,部门\r\nclerk2,李四,部门\nclerk3,王\u{1b}五,部门\n";
+        let problems = parse(text).unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                LineProblem {
+                    line: 2,
+                    problem: Problem::ControlCharacter(0)
+                },
+                LineProblem {
+                    line: 4,
+                    problem: Problem::ControlCharacter(0x1b)
+                },
+            ]
+        );
+        assert_eq!(
+            visible(text),
+            "用户名,姓名,角色\nclerk1,张\u{fffd}三,部门\r\nclerk2,李四,部门\nclerk3,王\u{fffd}五,部门\n"
+        );
+        assert!(check_characters("a\tb\r\nc\n").is_ok());
+    }
 
     #[test]
     fn parses_chinese_headers_and_skips_blank_lines() {

@@ -95,6 +95,14 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>
     .await
 }
 
+/// The id of the account named `username` (any case), e.g. for the audit page's filter.
+pub async fn id_by_username(db: &PgPool, username: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
+        .bind(username.trim())
+        .fetch_optional(db)
+        .await
+}
+
 /// The user of a session and their unread notifications, in one round trip (every page
 /// needs both).
 pub async fn find_with_unread(db: &PgPool, id: i64) -> sqlx::Result<Option<(User, i64)>> {

@@ -280,17 +280,21 @@ pub fn csv(bulletin: &Bulletin, headers: [&str; 7]) -> Result<Vec<u8>, csv::Erro
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        writer.write_record(headers)?;
+        // Organisation names are typed by the admin: neutralised like every CSV cell.
+        crate::exports::csv_cell::write_record(&mut writer, headers)?;
         for line in &bulletin.figures.organisations {
-            writer.write_record([
-                line.organisation.clone(),
-                line.tasks.to_string(),
-                line.approved.to_string(),
-                format!("{:.1}", line.percent),
-                line.overdue.to_string(),
-                line.returned_in_period.to_string(),
-                line.approved_in_period.to_string(),
-            ])?;
+            crate::exports::csv_cell::write_record(
+                &mut writer,
+                [
+                    line.organisation.clone(),
+                    line.tasks.to_string(),
+                    line.approved.to_string(),
+                    format!("{:.1}", line.percent),
+                    line.overdue.to_string(),
+                    line.returned_in_period.to_string(),
+                    line.approved_in_period.to_string(),
+                ],
+            )?;
         }
         writer.flush()?;
     }

@@ -737,13 +737,16 @@ async fn bulletins(db: &PgPool, campaign: &Campaign) -> anyhow::Result<()> {
 /// A long audit trail: logins, uploads, reviews … spread over the campaign.
 async fn audit_trail(db: &PgPool, events: i64) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO audit_events (at, actor_id, action, object_type, object_id, summary, client_addr) \
-         SELECT now() - (n % 660) * interval '1 day' - (n % 86400) * interval '1 second', \
-                u.ids[1 + n % cardinality(u.ids)], \
-                (ARRAY['login', 'evidence.upload', 'task.submit', 'task.approve', 'task.return', 'report.submit', 'score.deduct'])[1 + n % 7], \
-                (ARRAY['user', 'evidence', 'task', 'task', 'task', 'report', 'round'])[1 + n % 7], \
-                (n % 5000)::text, '{}'::jsonb, '10.' || (n % 250) || '.' || (n % 200) || '.' || (1 + n % 250) \
-         FROM generate_series(1, $1) n, (SELECT array_agg(id ORDER BY id) AS ids FROM users) u",
+        // With the actor's organisation on each row, as `audit::record` writes it.
+        "INSERT INTO audit_events (at, actor_id, actor_org_id, action, object_type, object_id, summary, client_addr) \
+         SELECT e.at, e.actor_id, actor.organisation_id, e.action, e.object_type, e.object_id, '{}'::jsonb, e.client_addr \
+         FROM (SELECT now() - (n % 660) * interval '1 day' - (n % 86400) * interval '1 second' AS at, \
+                u.ids[1 + n % cardinality(u.ids)] AS actor_id, \
+                (ARRAY['login', 'evidence.upload', 'task.submit', 'task.approve', 'task.return', 'report.submit', 'score.deduct'])[1 + n % 7] AS action, \
+                (ARRAY['user', 'evidence', 'task', 'task', 'task', 'report', 'round'])[1 + n % 7] AS object_type, \
+                (n % 5000)::text AS object_id, '10.' || (n % 250) || '.' || (n % 200) || '.' || (1 + n % 250) AS client_addr \
+               FROM generate_series(1, $1) n, (SELECT array_agg(id ORDER BY id) AS ids FROM users) u) e \
+         LEFT JOIN users actor ON actor.id = e.actor_id",
     )
     .bind(events)
     .execute(db)

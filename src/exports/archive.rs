@@ -212,9 +212,11 @@ fn index_workbook(
     for (index, entry) in planned.iter().enumerate() {
         let row = index as u32 + 1;
         let e = entry.row;
-        ws.write(row, 0, &entry.path)?;
-        ws.write(row, 1, &e.title)?;
-        ws.write(row, 2, &e.organisation_name)?;
+        // Titles, file names and organisation names are typed by users: written as
+        // strings, so a title like `=HYPERLINK(…)` is shown, never evaluated.
+        ws.write_string(row, 0, &entry.path)?;
+        ws.write_string(row, 1, &e.title)?;
+        ws.write_string(row, 2, &e.organisation_name)?;
         ws.write(row, 3, e.indicator_number)?;
         ws.write(row, 4, e.point_label())?;
         ws.write(row, 5, kind_label(&e.kind))?;

@@ -4,6 +4,7 @@
 
 use chrono_tz::Tz;
 
+use super::csv_cell::write_record;
 use super::{EvidenceExportRow, TaskExportRow, kind_label, part_label, status_label};
 
 const BOM: &[u8] = "\u{feff}".as_bytes();
@@ -51,50 +52,56 @@ fn finish(writer: csv::Writer<Vec<u8>>) -> csv::Result<Vec<u8>> {
 
 pub fn tasks(rows: &[TaskExportRow]) -> csv::Result<Vec<u8>> {
     let mut out = writer();
-    out.write_record(TASK_HEADINGS)?;
+    write_record(&mut out, TASK_HEADINGS)?;
     for t in rows {
-        out.write_record([
-            t.id.to_string(),
-            part_label(&t.part_numeral, &t.part_title),
-            t.point_label(),
-            t.indicator_number.to_string(),
-            t.indicator_content.clone(),
-            t.methods_text.clone(),
-            t.responsibility_text.clone(),
-            t.task_label(),
-            t.organisation_name.clone(),
-            status_label(t.status),
-            t.due_on.map(|d| d.to_string()).unwrap_or_default(),
-            t.evidence_count.to_string(),
-        ])?;
+        write_record(
+            &mut out,
+            [
+                t.id.to_string(),
+                part_label(&t.part_numeral, &t.part_title),
+                t.point_label(),
+                t.indicator_number.to_string(),
+                t.indicator_content.clone(),
+                t.methods_text.clone(),
+                t.responsibility_text.clone(),
+                t.task_label(),
+                t.organisation_name.clone(),
+                status_label(t.status),
+                t.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                t.evidence_count.to_string(),
+            ],
+        )?;
     }
     finish(out)
 }
 
 pub fn evidence(rows: &[EvidenceExportRow], tz: Tz) -> csv::Result<Vec<u8>> {
     let mut out = writer();
-    out.write_record(EVIDENCE_HEADINGS)?;
+    write_record(&mut out, EVIDENCE_HEADINGS)?;
     for e in rows {
-        out.write_record([
-            e.id.to_string(),
-            e.task_id.to_string(),
-            part_label(&e.part_numeral, &e.part_title),
-            e.point_label(),
-            e.indicator_number.to_string(),
-            e.organisation_name.clone(),
-            e.title.clone(),
-            kind_label(&e.kind),
-            e.year.map(|y| y.to_string()).unwrap_or_default(),
-            e.original_name.clone(),
-            e.size_bytes.to_string(),
-            e.sha256.clone(),
-            e.version.to_string(),
-            e.uploaded_at
-                .with_timezone(&tz)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
-            status_label(e.task_status),
-        ])?;
+        write_record(
+            &mut out,
+            [
+                e.id.to_string(),
+                e.task_id.to_string(),
+                part_label(&e.part_numeral, &e.part_title),
+                e.point_label(),
+                e.indicator_number.to_string(),
+                e.organisation_name.clone(),
+                e.title.clone(),
+                kind_label(&e.kind),
+                e.year.map(|y| y.to_string()).unwrap_or_default(),
+                e.original_name.clone(),
+                e.size_bytes.to_string(),
+                e.sha256.clone(),
+                e.version.to_string(),
+                e.uploaded_at
+                    .with_timezone(&tz)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+                status_label(e.task_status),
+            ],
+        )?;
     }
     finish(out)
 }

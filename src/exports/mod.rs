@@ -10,6 +10,7 @@
 //! are always Chinese, whatever language the user reads the interface in.
 
 pub mod archive;
+pub mod csv_cell;
 pub mod csv_export;
 pub mod table;
 

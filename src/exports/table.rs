@@ -73,8 +73,9 @@ pub fn build(rows: &[TaskExportRow]) -> Result<Vec<u8>, XlsxError> {
         )?;
         ws.write_with_format(row, 2, &task.methods_text, &cell)?;
         ws.write_with_format(row, 3, &task.responsibility_text, &cell)?;
-        ws.write_with_format(row, 4, task.task_label(), &cell)?;
-        ws.write_with_format(row, 5, &task.organisation_name, &cell)?;
+        // The office's own task texts and organisation names are typed by users: strings.
+        ws.write_string_with_format(row, 4, task.task_label(), &cell)?;
+        ws.write_string_with_format(row, 5, &task.organisation_name, &cell)?;
         ws.write_with_format(row, 6, status_label(task.status), &cell)?;
         match &task.due_on {
             Some(due) => ws.write_with_format(row, 7, due, &date)?,

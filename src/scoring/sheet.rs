@@ -112,15 +112,16 @@ pub fn build(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
             (None, true) => ws.write_blank(row, 3, &cell)?,
         };
         ws.write_with_format(row, 4, &point.group, &cell)?;
-        ws.write_with_format(row, 5, &point.remark, &cell)?;
+        // Remarks, reasons, names and notes are typed by users: strings, never formulas.
+        ws.write_string_with_format(row, 5, &point.remark, &cell)?;
         row += 1;
         for (indicator, points, reason, who) in &point.deductions {
             ws.write_with_format(row, 0, "", &cell)?;
             ws.write_with_format(row, 1, format!("{} {indicator}", l.deduction), &cell)?;
             ws.write_blank(row, 2, &cell)?;
             ws.write_with_format(row, 3, num(*points), &minus)?;
-            ws.write_with_format(row, 4, who, &cell)?;
-            ws.write_with_format(row, 5, reason, &cell)?;
+            ws.write_string_with_format(row, 4, who, &cell)?;
+            ws.write_string_with_format(row, 5, reason, &cell)?;
             row += 1;
         }
     }
@@ -149,7 +150,7 @@ pub fn build(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
             None => "",
         };
         ws.write_with_format(row, 3, state, &cell)?;
-        ws.write_with_format(row, 5, &veto.note, &cell)?;
+        ws.write_string_with_format(row, 5, &veto.note, &cell)?;
         row += 1;
     }
     row += 1;
@@ -159,8 +160,8 @@ pub fn build(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
     ws.write_with_format(row, 0, &l.assessors, &bold)?;
     row += 1;
     for (group, names) in &sheet.assessors {
-        ws.write(row, 0, group)?;
-        ws.write(row, 1, names)?;
+        ws.write_string(row, 0, group)?;
+        ws.write_string(row, 1, names)?;
         row += 1;
     }
     workbook.save_to_buffer()

@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use super::context::RequestContext;
 use super::error::{AppError, ErrorPage};
-use super::{AppState, csrf, pages};
+use super::{AppState, csrf, pages, refusals};
 use crate::accounts::{self, Role, User};
 use crate::i18n::Lang;
 
@@ -188,6 +188,8 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
     let headers = request.headers().clone();
     let client_addr = client_address(&request, state.config.trust_proxy);
     let path = request.uri().path().to_string();
+    let method = request.method().clone();
+    let query = request.uri().query().map(str::to_string);
     let context = match build_context(&state, &session, &headers, client_addr, path).await {
         Ok(context) => context,
         Err(err) => return err.into_response(),
@@ -199,6 +201,9 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         Ok(response) => response,
         Err(err) => err.into_response(),
     };
+    if let Some(refusal) = refusals::unrecorded(&context, &response) {
+        refusals::audit(&state.db, &context, &method, query.as_deref(), refusal).await;
+    }
     render_error_page(&context, response)
 }
 
@@ -214,7 +219,10 @@ async fn admit(
     match (access, &context.user) {
         (Access::Bare | Access::Public, _) => {}
         (Access::SignedIn | Access::Roles(_), None) if is_api(&path) => {
-            return Err(AppError::Unauthorized);
+            return Ok(refusals::with_reason(
+                AppError::Unauthorized.into_response(),
+                "no_credentials",
+            ));
         }
         (Access::SignedIn | Access::Roles(_), None) => {
             return Ok(redirect_to_login(&request));
@@ -223,7 +231,10 @@ async fn admit(
         (Access::Roles(roles), Some(user)) => {
             if !roles.contains(&user.role) {
                 tracing::warn!(user = %user.username, role = user.role.as_str(), %path, "access refused");
-                return Err(AppError::Forbidden);
+                return Ok(refusals::with_reason(
+                    AppError::Forbidden.into_response(),
+                    "role",
+                ));
             }
         }
     }
@@ -239,12 +250,18 @@ async fn admit(
     if csrf::needs_check(request.method()) {
         if !csrf::origin_ok(request.headers()) {
             tracing::warn!(%path, "cross-origin form post refused");
-            return Err(AppError::Csrf);
+            return Ok(refusals::with_reason(
+                AppError::Csrf.into_response(),
+                "csrf_origin",
+            ));
         }
         let (checked, ok) = csrf::token_ok(request, &context.csrf_token).await;
         if !ok {
             tracing::warn!(%path, "form post without a valid CSRF token refused");
-            return Err(AppError::Csrf);
+            return Ok(refusals::with_reason(
+                AppError::Csrf.into_response(),
+                "csrf_token",
+            ));
         }
         request = checked;
     }

@@ -16,6 +16,10 @@ pub enum AppError {
     /// Forbidden, with a message key that says why.
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// Forbidden, with a message key, and already recorded in the audit trail by the
+    /// handler (with more detail than the gate's `access.refused` would have).
+    #[error("refused (audited): {0}")]
+    AuditedRefusal(&'static str),
     /// A request the user can fix; the value is a message key.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
@@ -60,7 +64,10 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Refused(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden
+            | AppError::Refused(_)
+            | AppError::AuditedRefusal(_)
+            | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -75,7 +82,9 @@ impl AppError {
         match self {
             AppError::NotFound => "error-not-found",
             AppError::Forbidden => "error-forbidden",
-            AppError::BadRequest(key) | AppError::Refused(key) => key,
+            AppError::BadRequest(key) | AppError::Refused(key) | AppError::AuditedRefusal(key) => {
+                key
+            }
             AppError::Csrf => "error-csrf",
             AppError::TooLarge => "error-too-large",
             AppError::Unauthorized => "error-unauthorized",
@@ -95,8 +104,14 @@ impl IntoResponse for AppError {
             status,
             message_key: self.message_key(),
         };
+        let audited = matches!(self, AppError::AuditedRefusal(_));
         let mut response = (status, page.message_key).into_response();
         response.extensions_mut().insert(page);
+        if audited {
+            response
+                .extensions_mut()
+                .insert(super::refusals::RefusalAudited);
+        }
         response
     }
 }

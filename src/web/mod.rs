@@ -7,6 +7,8 @@ pub mod csrf;
 pub mod error;
 mod handlers;
 pub mod pages;
+pub mod paging;
+pub mod refusals;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -72,6 +72,14 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             "/admin/audit?q=admin&action=login&from=2020-01-01&to=2100-01-01",
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
         ),
+        (
+            "/admin/audit?user=admin1&org=1&before=3",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        (
+            "/admin/audit/export.csv?action=login",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
         ("/reports", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/tasks", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         (
@@ -126,6 +134,29 @@ async fn every_role_sees_exactly_what_the_rules_allow() {
             }
         }
     }
+    // Every refusal above is in the audit trail, once, in order, with who, the path and
+    // the rule that refused it.
+    let names = ["admin1", "office1", "clerk1", "assessor1", "viewer1"];
+    let refused: Vec<(String, String, String)> = MATRIX
+        .iter()
+        .flat_map(|(path, expected)| {
+            let path = path.split('?').next().unwrap_or(path);
+            expected[1..]
+                .iter()
+                .zip(names)
+                .filter(|(e, _)| **e == Expect::Forbidden)
+                .map(move |(_, name)| (name.to_string(), path.to_string(), "role".to_string()))
+        })
+        .collect();
+    let audited: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT u.username, a.object_id, a.summary->>'reason' FROM audit_events a \
+         JOIN users u ON u.id = a.actor_id WHERE a.action = 'access.refused' ORDER BY a.id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(!refused.is_empty());
+    assert_eq!(audited, refused);
 }
 
 #[tokio::test]
@@ -167,6 +198,15 @@ async fn non_admins_cannot_change_accounts_or_organisations() {
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{name} POST {path}");
         }
     }
+    // Each of the 4 × 5 refused posts left one audit row.
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'access.refused' \
+         AND summary->>'method' = 'POST' AND summary->>'reason' = 'role'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 20);
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE username = 'sneaky'")
         .fetch_one(&app.pool)
         .await

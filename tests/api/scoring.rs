@@ -469,6 +469,24 @@ async fn scores_are_refused_outside_the_group_and_for_other_roles() {
         4,
         "each scoring refusal is audited"
     );
+    // Once: the gate does not add an `access.refused` row for a refusal the scoring
+    // handler recorded, but does record the refusals of the path rules (the clerk).
+    let doubled: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'access.refused' \
+         AND summary->>'message' LIKE 'score-refused-%'",
+    )
+    .fetch_one(&p.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(doubled, 0);
+    let by_rule: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'access.refused' \
+         AND summary->>'reason' = 'role'",
+    )
+    .fetch_one(&p.app.pool)
+    .await
+    .unwrap();
+    assert!(by_rule >= 2, "{by_rule}");
 }
 
 #[tokio::test]

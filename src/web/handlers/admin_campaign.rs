@@ -1,20 +1,19 @@
-//! The campaign's settings (city, dates, stages, report due day) and the audit log.
+//! The campaign's settings (city, dates, stages, report due day).
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::tasks::campaign;
 use crate::campaigns::{self, CampaignUpdate, STAGES};
+use crate::tasks;
 use crate::web::AppState;
 use crate::web::context::{FlashKind, PageCtx, set_flash};
 use crate::web::error::AppResult;
-use crate::web::pages::{AuditPage, CampaignPage, CampaignValues, render};
-use crate::{audit, tasks};
+use crate::web::pages::{CampaignPage, CampaignValues, render};
 
 pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     let campaign = campaign(&state).await?;
@@ -196,42 +195,4 @@ pub async fn generate(
     )
     .await?;
     Ok(Redirect::to("/admin/campaign").into_response())
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-pub struct AuditQuery {
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub action: String,
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub to: String,
-    #[serde(default)]
-    pub before: String,
-}
-
-pub async fn audit_log(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Query(query): Query<AuditQuery>,
-) -> AppResult<Response> {
-    let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-    let filter = audit::Filter {
-        text: Some(query.q.trim().to_string()).filter(|s| !s.is_empty()),
-        action: Some(query.action.trim().to_string()).filter(|s| !s.is_empty()),
-        from: parse(&query.from),
-        to: parse(&query.to),
-        before_id: query.before.trim().parse().ok(),
-    };
-    let rows = audit::search(&state.db, &filter, 100).await?;
-    let actions = audit::actions(&state.db).await?;
-    Ok(render(&AuditPage {
-        ctx,
-        rows,
-        actions,
-        query,
-    })?
-    .into_response())
 }

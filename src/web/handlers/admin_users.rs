@@ -478,7 +478,7 @@ fn import_failed(
         StatusCode::UNPROCESSABLE_ENTITY,
         render(&ImportPage {
             ctx: ctx.clone(),
-            text,
+            text: csv_import::visible(&text),
             problems,
         })?,
     )
@@ -508,6 +508,10 @@ fn describe_problem(ctx: &PageCtx, problem: &csv_import::LineProblem) -> String 
         WeakPassword => ctx.t1("password-too-weak", "min", password::MIN_LENGTH),
         BadEmail(e) => lang.t_args("import-bad-email", &[("email", e.clone().into())]),
         Malformed(detail) => lang.t_args("import-malformed", &[("detail", detail.clone().into())]),
+        ControlCharacter(code) => lang.t_args(
+            "import-control-character",
+            &[("code", format!("U+{code:04X}").into())],
+        ),
     };
     if problem.line == 0 {
         message

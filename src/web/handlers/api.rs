@@ -16,6 +16,7 @@ use crate::tasks::{self, TaskRow};
 use crate::web::AppState;
 use crate::web::context::CurrentUser;
 use crate::web::error::{AppError, AppResult};
+use crate::web::paging::Paging;
 
 pub async fn rubric(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let edition = rubric::current_edition(&state.db)
@@ -83,20 +84,20 @@ pub async fn tasks(
 ) -> AppResult<Json<Value>> {
     let campaign = campaign(&state).await?;
     let filter = query.filter(&user, campaign.today());
-    let page: i64 = query.page.trim().parse().unwrap_or(1).max(1);
+    let paging = Paging::parse(&query.page, PAGE_SIZE);
     let total = tasks::count(&state.db, campaign.id, &filter).await?;
     let rows: Vec<TaskRow> = tasks::list(
         &state.db,
         campaign.id,
         campaign.today(),
         &filter,
-        PAGE_SIZE,
-        (page - 1) * PAGE_SIZE,
+        paging.size,
+        paging.offset,
     )
     .await?;
     Ok(Json(json!({
         "total": total,
-        "page": page,
+        "page": paging.page,
         "page_size": PAGE_SIZE,
         "tasks": rows,
     })))

@@ -194,6 +194,15 @@ pub async fn export(
     let body = bulletins::csv(&bulletin, headers.each_ref().map(|s| s.as_str()))
         .map_err(|e| AppError::Other(e.into()))?;
     let name = format!("{}-第{}期.csv", campaign.city_name, bulletin.number);
+    ctx.request
+        .audit(
+            &state.db,
+            "export.bulletin_csv",
+            "bulletin",
+            Some(id.to_string()),
+            serde_json::json!({"number": bulletin.number}),
+        )
+        .await?;
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(

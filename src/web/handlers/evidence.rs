@@ -13,7 +13,7 @@ use crate::storage::{self, StorageError, Stored};
 use crate::tasks::{self, Status};
 use crate::web::AppState;
 use crate::web::access::Policy;
-use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
 use crate::web::error::{AppError, AppResult};
 
 /// At most this many files in one upload.
@@ -441,11 +441,12 @@ pub struct DownloadQuery {
 /// Streams a stored version; `?inline=1` shows PDFs and images in the browser.
 pub async fn download(
     State(state): State<AppState>,
+    ctx: RequestContext,
     CurrentUser(user): CurrentUser,
     Path(version_id): Path<i64>,
     Query(query): Query<DownloadQuery>,
 ) -> AppResult<Response> {
-    let (version, organisation_id, _task_id) = evidence::version(&state.db, version_id)
+    let (version, organisation_id, task_id) = evidence::version(&state.db, version_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if user.role == Role::Department && user.organisation_id != Some(organisation_id) {
@@ -473,5 +474,25 @@ pub async fn download(
     if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", version.sha256)) {
         response.headers_mut().insert(header::ETAG, value);
     }
+    // Who read which file is part of the trail, previews included; recorded once the
+    // file is known to be there, before any byte of it leaves.
+    ctx.audit(
+        &state.db,
+        if inline {
+            "file.preview"
+        } else {
+            "file.download"
+        },
+        "evidence_version",
+        Some(version_id.to_string()),
+        serde_json::json!({
+            "evidence": version.evidence_id,
+            "version": version.version,
+            "task": task_id,
+            "file": version.original_name,
+            "inline": inline,
+        }),
+    )
+    .await?;
     Ok(response)
 }

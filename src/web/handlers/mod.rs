@@ -2,6 +2,7 @@
 //! [`super::access::RULES`], not here.
 
 mod account;
+mod admin_audit;
 mod admin_campaign;
 mod admin_orgs;
 mod admin_rounds;
@@ -25,7 +26,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 
-pub use admin_campaign::AuditQuery;
+pub use admin_audit::AuditQuery;
 pub use admin_users::ListQuery;
 pub use evidence::UploadValues;
 pub use home::Summary;
@@ -150,7 +151,8 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
             get(admin_campaign::page).post(admin_campaign::save),
         )
         .route("/admin/campaign/generate", post(admin_campaign::generate))
-        .route("/admin/audit", get(admin_campaign::audit_log))
+        .route("/admin/audit", get(admin_audit::page))
+        .route("/admin/audit/export.csv", get(admin_audit::export))
         .route(
             "/admin/orgs",
             get(admin_orgs::list).post(admin_orgs::create),

@@ -16,7 +16,7 @@ use crate::accounts::Role;
 use crate::orgs::{self, OrgKind};
 use crate::reports::{self, Standing};
 use crate::web::AppState;
-use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{OrgReportsPage, ReportCell, ReportLine, ReportsMatrixPage, render};
 
@@ -250,6 +250,7 @@ pub async fn submit(
 
 pub async fn download(
     State(state): State<AppState>,
+    ctx: RequestContext,
     CurrentUser(user): CurrentUser,
     Path(file_id): Path<i64>,
 ) -> AppResult<Response> {
@@ -264,5 +265,13 @@ pub async fn download(
         .response(&key, &name, size as u64, "application/octet-stream", false)
         .await
         .map_err(|e| AppError::Other(anyhow::anyhow!("stored file {key} missing: {e}")))?;
+    ctx.audit(
+        &state.db,
+        "file.download",
+        "report_file",
+        Some(file_id.to_string()),
+        serde_json::json!({"file": name, "organisation": org_id, "inline": false}),
+    )
+    .await?;
     Ok(response)
 }

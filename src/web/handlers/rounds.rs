@@ -179,7 +179,7 @@ async fn guard(
     let owner = scope.owners.get(&key).copied();
     if let Err(refusal) = Policy::can_score(user, &scope.round, owner) {
         refuse(state, ctx, scope, key, refusal).await?;
-        return Err(AppError::Refused(refusal.message_key()));
+        return Err(AppError::AuditedRefusal(refusal.message_key()));
     }
     Ok(())
 }
@@ -1296,6 +1296,15 @@ pub async fn score_sheet(
         .await?;
     let scope = &view.scope;
     let name = format!("{}-{}.xlsx", scope.campaign.city_name, scope.round.name);
+    ctx.request
+        .audit(
+            &state.db,
+            "export.score_sheet",
+            "round",
+            Some(id.to_string()),
+            serde_json::json!({"round": scope.round.name}),
+        )
+        .await?;
     let disposition = crate::storage::content_disposition("attachment", &name);
     let mut response = bytes::Bytes::clone(&bytes).into_response();
     let headers = response.headers_mut();
@@ -1513,7 +1522,7 @@ pub async fn save_report(
                 serde_json::json!({}),
             )
             .await?;
-        return Err(AppError::Refused("report-refused"));
+        return Err(AppError::AuditedRefusal("report-refused"));
     }
     let too_long = [
         &form.organisation,

@@ -18,6 +18,7 @@ use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TaskPage, TasksPage, render};
+use crate::web::paging::Paging;
 use crate::{evidence, notifications, orgs};
 
 /// The campaign every page works on. Nearly every request needs it and it changes only
@@ -79,14 +80,15 @@ pub async fn list(
         .then_some(user.organisation_id)
         .flatten();
     let filter = query.filter(&user, today);
-    let page = query.page.trim().parse::<i64>().unwrap_or(1).max(1);
+    let paging = Paging::parse(&query.page, PAGE_SIZE);
+    let page = paging.page;
     let rows = tasks::list(
         &state.db,
         campaign.id,
         today,
         &filter,
-        PAGE_SIZE,
-        (page - 1) * PAGE_SIZE,
+        paging.size,
+        paging.offset,
     )
     .await?;
     let total = tasks::count(&state.db, campaign.id, &filter).await?;

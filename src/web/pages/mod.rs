@@ -5,7 +5,7 @@ use axum::response::Html;
 
 use super::context::{PageCtx, RequestContext};
 use super::error::{AppError, ErrorPage};
-use super::handlers::{AuditQuery, ListQuery, TasksQuery, TreeQuery, UploadValues};
+use super::handlers::{ListQuery, TasksQuery, TreeQuery, UploadValues};
 use crate::accounts::csv_import::Created;
 use crate::accounts::{Role, User};
 use crate::orgs::{OrgKind, Organisation, OrganisationSummary};
@@ -440,35 +440,6 @@ pub struct CampaignPage {
     pub errors: Vec<String>,
 }
 
-#[derive(Template)]
-#[template(path = "admin/audit.html")]
-pub struct AuditPage {
-    pub ctx: PageCtx,
-    pub rows: Vec<crate::audit::Row>,
-    pub actions: Vec<String>,
-    pub query: AuditQuery,
-}
-
-impl AuditPage {
-    /// The link to the next (older) page, keeping the filters.
-    pub fn older_link(&self) -> Option<String> {
-        let last = self.rows.last()?;
-        if self.rows.len() < 100 {
-            return None;
-        }
-        let q = &self.query;
-        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        Some(format!(
-            "/admin/audit?q={}&action={}&from={}&to={}&before={}",
-            enc(&q.q),
-            enc(&q.action),
-            enc(&q.from),
-            enc(&q.to),
-            last.id
-        ))
-    }
-}
-
 mod scoring;
 pub use scoring::*;
 
@@ -479,3 +450,5 @@ mod bulletins;
 pub use bulletins::*;
 mod exports;
 pub use exports::*;
+mod audit;
+pub use audit::*;
