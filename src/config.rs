@@ -180,18 +180,19 @@ impl Config {
         }
 
         // upload and shutdown hardening
-        let seconds = |key: &str, from_file: Option<u64>, default: u64| -> anyhow::Result<Duration> {
-            let secs = match env(key) {
-                Some(v) => v
-                    .parse::<u64>()
-                    .with_context(|| format!("{key} {v:?} is not a number of seconds"))?,
-                None => from_file.unwrap_or(default),
+        let seconds =
+            |key: &str, from_file: Option<u64>, default: u64| -> anyhow::Result<Duration> {
+                let secs = match env(key) {
+                    Some(v) => v
+                        .parse::<u64>()
+                        .with_context(|| format!("{key} {v:?} is not a number of seconds"))?,
+                    None => from_file.unwrap_or(default),
+                };
+                if secs == 0 {
+                    bail!("{key} must be at least 1 second");
+                }
+                Ok(Duration::from_secs(secs))
             };
-            if secs == 0 {
-                bail!("{key} must be at least 1 second");
-            }
-            Ok(Duration::from_secs(secs))
-        };
         let upload_idle = seconds("SHIAN_UPLOAD_IDLE_SECS", file.upload_idle_secs, 60)?;
         let request_timeout =
             seconds("SHIAN_REQUEST_TIMEOUT_SECS", file.request_timeout_secs, 120)?;

@@ -106,8 +106,8 @@ pub async fn run(
             Ok(Vec::new())
         }
     })
-        .await
-        .context("listing stored files")??;
+    .await
+    .context("listing stored files")??;
     let recorded: HashMap<&str, (i64, &str)> = rows
         .iter()
         .map(|(id, key, sha)| (key.as_str(), (*id, sha.as_str())))

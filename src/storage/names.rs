@@ -38,7 +38,6 @@ pub fn content_disposition(disposition: &str, name: &str) -> String {
     format!("{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
-
 /// Unicode format characters (category Cf): invisible, yet they change how a name reads.
 /// Bidi overrides make `报告\u{202E}fdp.exe` display as `报告exe.pdf`; zero-width ones
 /// make two names that look the same differ.

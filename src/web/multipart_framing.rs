@@ -103,28 +103,46 @@ mod tests {
     fn body(header: &str, data: &[u8]) -> Vec<u8> {
         let mut body = format!("--XB\r\n{header}\r\n\r\n").into_bytes();
         body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n--XB\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\nv\r\n--XB--\r\n");
+        body.extend_from_slice(
+            b"\r\n--XB\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\nv\r\n--XB--\r\n",
+        );
         body
     }
 
     #[test]
     fn ordinary_forms_pass_in_any_pieces() {
         let data = vec![b'x'; 100_000];
-        let whole = body("Content-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"", &data);
+        let whole = body(
+            "Content-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"",
+            &data,
+        );
         for size in [1, 3, 7, 4096, whole.len()] {
             let mut framing = Framing::new("XB");
-            assert!(whole.chunks(size).all(|p| framing.feed(p)), "pieces of {size}");
-            assert_eq!(framing.stage, Stage::Headers, "the closing delimiter was seen");
+            assert!(
+                whole.chunks(size).all(|p| framing.feed(p)),
+                "pieces of {size}"
+            );
+            assert_eq!(
+                framing.stage,
+                Stage::Headers,
+                "the closing delimiter was seen"
+            );
         }
     }
 
     #[test]
     fn endless_headers_and_preambles_are_cut_off() {
         let name = "n".repeat(MAX_FRAMING_BYTES * 2);
-        let long = body(&format!("Content-Disposition: form-data; name=\"{name}\""), b"v");
+        let long = body(
+            &format!("Content-Disposition: form-data; name=\"{name}\""),
+            b"v",
+        );
         for size in [1, 1000, long.len()] {
             let mut framing = Framing::new("XB");
-            assert!(!long.chunks(size).all(|p| framing.feed(p)), "pieces of {size}");
+            assert!(
+                !long.chunks(size).all(|p| framing.feed(p)),
+                "pieces of {size}"
+            );
         }
         let mut framing = Framing::new("XB");
         assert!(!framing.feed(&vec![b'p'; MAX_FRAMING_BYTES + 10]));

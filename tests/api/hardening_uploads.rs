@@ -92,7 +92,9 @@ const BOUNDARY: &str = "----shian-hardening-boundary";
 
 fn part_head(name: &str, file_name: Option<&str>) -> Vec<u8> {
     let disposition = match file_name {
-        Some(f) => format!("form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/pdf"),
+        Some(f) => {
+            format!("form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/pdf")
+        }
         None => format!("form-data; name=\"{name}\""),
     };
     format!("--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n\r\n").into_bytes()
@@ -190,7 +192,10 @@ async fn hardening_uploads_stalled_upload_is_refused_clearly_and_leaves_nothing(
                 serde_json::from_str(text.trim()).expect("a JSON message for the progress bar");
             assert_eq!(json["error"], "error-upload-stalled");
             assert!(
-                json["message"].as_str().unwrap().contains("长时间没有收到数据"),
+                json["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("长时间没有收到数据"),
                 "{json}"
             );
         } else {
@@ -208,8 +213,8 @@ async fn hardening_uploads_stalled_upload_is_refused_clearly_and_leaves_nothing(
 
 #[tokio::test]
 async fn hardening_uploads_half_sent_request_head_is_closed() {
-    let app = TestApp::spawn_with(|config| config.header_read_timeout = Duration::from_secs(1))
-        .await;
+    let app =
+        TestApp::spawn_with(|config| config.header_read_timeout = Duration::from_secs(1)).await;
     let addr = app.base.trim_start_matches("http://").to_string();
     let mut stream = TcpStream::connect(&addr).await.unwrap();
     stream
@@ -240,8 +245,15 @@ fn resident_bytes() -> u64 {
 
 /// Sends an upload of `start`, then `filler` bytes of `y`, then `end`, while sampling
 /// this process's memory; returns the answer and the peak growth of resident memory.
-async fn send_measuring(clerk: &mut Clerk, start: Vec<u8>, filler: usize, end: Vec<u8>) -> (String, u64) {
-    let head = clerk.upload_head(start.len() + filler + end.len(), "").await;
+async fn send_measuring(
+    clerk: &mut Clerk,
+    start: Vec<u8>,
+    filler: usize,
+    end: Vec<u8>,
+) -> (String, u64) {
+    let head = clerk
+        .upload_head(start.len() + filler + end.len(), "")
+        .await;
     let stream = TcpStream::connect(clerk.addr()).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
 
@@ -288,7 +300,10 @@ async fn hardening_uploads_oversize_text_field_is_refused_without_holding_it() {
         closing(),
     )
     .await;
-    println!("RSS growth while sending a 200 MB field: {} MB", growth >> 20);
+    println!(
+        "RSS growth while sending a 200 MB field: {} MB",
+        growth >> 20
+    );
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains("文字内容过长"), "{text}");
     assert!(
@@ -304,9 +319,17 @@ async fn hardening_uploads_endless_part_header_is_refused_without_holding_it() {
     let mut clerk = clerk(|_| {}).await;
     // A field name that never ends: multer would buffer the part's headers whole.
     let start = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"").into_bytes();
-    let (text, growth) =
-        send_measuring(&mut clerk, start, 100 * 1024 * 1024, b"\"\r\n\r\nv".to_vec()).await;
-    println!("RSS growth while sending a 100 MB field name: {} MB", growth >> 20);
+    let (text, growth) = send_measuring(
+        &mut clerk,
+        start,
+        100 * 1024 * 1024,
+        b"\"\r\n\r\nv".to_vec(),
+    )
+    .await;
+    println!(
+        "RSS growth while sending a 100 MB field name: {} MB",
+        growth >> 20
+    );
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains("提交的内容过大"), "{text}");
     assert!(
@@ -367,7 +390,9 @@ async fn hardening_uploads_full_disk_answers_507_and_tells_the_office_once() {
         .await;
     let files = clerk.app.data_dir.path().join("files");
     let Some(_disk) = TinyDisk::mount(&files) else {
-        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root); the full-disk test did not run");
+        eprintln!(
+            "SKIPPED: cannot mount a tmpfs here (needs root); the full-disk test did not run"
+        );
         return;
     };
     let form = Form::new()
@@ -378,7 +403,11 @@ async fn hardening_uploads_full_disk_answers_507_and_tells_the_office_once() {
         .post_multipart(&format!("/tasks/{}/evidence", clerk.task), form)
         .await;
     assert_eq!(page.status, reqwest::StatusCode::INSUFFICIENT_STORAGE);
-    assert!(page.contains("服务器存储空间已满，已通知管理员"), "{}", page.body);
+    assert!(
+        page.contains("服务器存储空间已满，已通知管理员"),
+        "{}",
+        page.body
+    );
 
     // Again from the progress bar: a JSON message, and no second notification.
     let token = clerk.browser.token().await;
@@ -420,7 +449,11 @@ async fn hardening_uploads_full_disk_answers_507_and_tells_the_office_once() {
         browser.login("office", "Passw0rd!").await;
         browser.get("/notifications").await
     };
-    assert!(office_page.contains("服务器存储空间已满"), "{}", office_page.body);
+    assert!(
+        office_page.contains("服务器存储空间已满"),
+        "{}",
+        office_page.body
+    );
 }
 
 #[tokio::test]
@@ -449,10 +482,11 @@ async fn hardening_uploads_shutdown_is_bounded_by_the_grace_period() {
         .post_multipart(&format!("/tasks/{}/evidence", clerk.task), form)
         .await;
     assert_eq!(page.status, reqwest::StatusCode::SEE_OTHER, "{}", page.body);
-    let version: i64 = sqlx::query_scalar("SELECT id FROM evidence_versions ORDER BY id DESC LIMIT 1")
-        .fetch_one(&clerk.app.pool)
-        .await
-        .unwrap();
+    let version: i64 =
+        sqlx::query_scalar("SELECT id FROM evidence_versions ORDER BY id DESC LIMIT 1")
+            .fetch_one(&clerk.app.pool)
+            .await
+            .unwrap();
 
     // A download whose client reads a little and then stops reading.
     let mut stream = TcpStream::connect(clerk.addr()).await.unwrap();
@@ -541,13 +575,31 @@ async fn hardening_uploads_storage_check_finds_orphans_missing_and_corrupt_files
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!output.status.success());
-    assert!(stdout.contains(&format!("orphan file (no row): {orphan}")), "{stdout}");
-    assert!(stdout.contains(&format!("missing file: {deleted}")), "{stdout}");
-    assert!(stdout.contains(&format!("checksum mismatch: {corrupted}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("orphan file (no row): {orphan}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("missing file: {deleted}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("checksum mismatch: {corrupted}")),
+        "{stdout}"
+    );
     assert!(!storage.path(orphan).exists(), "--repair moved the orphan");
-    assert!(quarantine.join(orphan).exists(), "into the quarantine folder");
-    assert!(storage.path(&healthy).exists(), "recorded files are never moved");
-    assert!(storage.path(&corrupted).exists(), "recorded files are never moved");
+    assert!(
+        quarantine.join(orphan).exists(),
+        "into the quarantine folder"
+    );
+    assert!(
+        storage.path(&healthy).exists(),
+        "recorded files are never moved"
+    );
+    assert!(
+        storage.path(&corrupted).exists(),
+        "recorded files are never moved"
+    );
 
     let report = check::run(&clerk.app.pool, &storage, &quarantine, false)
         .await
@@ -576,14 +628,9 @@ async fn hardening_uploads_crash_window_files_are_swept() {
     .await
     .unwrap();
 
-    let report = check::run(
-        &clerk.app.pool,
-        &storage,
-        &quarantine_of(&clerk.app),
-        false,
-    )
-    .await
-    .unwrap();
+    let report = check::run(&clerk.app.pool, &storage, &quarantine_of(&clerk.app), false)
+        .await
+        .unwrap();
     assert_eq!(report.orphans, vec![abandoned.to_string()]);
     assert_eq!(report.in_progress, vec![in_flight.to_string()]);
 
@@ -592,7 +639,10 @@ async fn hardening_uploads_crash_window_files_are_swept() {
         .unwrap();
     assert_eq!(removed, 1);
     assert!(!storage.path(abandoned).exists());
-    assert!(storage.path(in_flight).exists(), "a recent upload is left alone");
+    assert!(
+        storage.path(in_flight).exists(),
+        "a recent upload is left alone"
+    );
     let marks: Vec<String> = sqlx::query_scalar("SELECT storage_key FROM pending_files")
         .fetch_all(&clerk.app.pool)
         .await
@@ -603,7 +653,11 @@ async fn hardening_uploads_crash_window_files_are_swept() {
 #[tokio::test]
 async fn hardening_uploads_misleading_names_and_binary_text_are_refused() {
     let mut clerk = clerk(|_| {}).await;
-    for name in ["报告\u{202E}fdp.exe.pdf", "零宽\u{200B}字符.pdf", "\u{2066}隔离.pdf"] {
+    for name in [
+        "报告\u{202E}fdp.exe.pdf",
+        "零宽\u{200B}字符.pdf",
+        "\u{2066}隔离.pdf",
+    ] {
         let form = Form::new()
             .text("title", "我填写的标题")
             .part("files", file(name, pdf(20_000, 1)));
@@ -611,7 +665,11 @@ async fn hardening_uploads_misleading_names_and_binary_text_are_refused() {
             .browser
             .post_multipart(&format!("/tasks/{}/evidence", clerk.task), form)
             .await;
-        assert_eq!(page.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert_eq!(
+            page.status,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}"
+        );
         assert!(page.contains("不可见的控制字符"), "{name:?}: {}", page.body);
         assert_eq!(page.input_value("title").as_deref(), Some("我填写的标题"));
     }

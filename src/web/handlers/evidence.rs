@@ -157,8 +157,7 @@ pub async fn receive(
                 }
                 "" => {}
                 name => {
-                    if name.len() > MAX_OTHER_NAME_BYTES || values.other.len() >= MAX_OTHER_FIELDS
-                    {
+                    if name.len() > MAX_OTHER_NAME_BYTES || values.other.len() >= MAX_OTHER_FIELDS {
                         return Err(AppError::BadRequest("error-bad-upload"));
                     }
                     let name = name.to_string();

@@ -53,7 +53,10 @@ pub fn routes(config: &Config) -> Router<AppState> {
             "/tasks/{id}/evidence",
             post(evidence::upload).layer(upload(evidence::MAX_FILES)),
         )
-        .route("/reports", post(reports::submit).layer(upload(reports::MAX_FILES)))
+        .route(
+            "/reports",
+            post(reports::submit).layer(upload(reports::MAX_FILES)),
+        )
         .route(
             "/evidence/{id}/replace",
             post(evidence::replace).layer(upload(1)),
