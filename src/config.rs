@@ -337,6 +337,24 @@ mod tests {
     }
 
     #[test]
+    fn upload_and_shutdown_limits() {
+        let c = with_env(&[], FileConfig::default()).unwrap();
+        assert_eq!(c.upload_idle, Duration::from_secs(60));
+        assert_eq!(c.request_timeout, Duration::from_secs(120));
+        assert_eq!(c.header_read_timeout, Duration::from_secs(30));
+        assert_eq!(c.shutdown_grace, Duration::from_secs(20));
+        let file = FileConfig {
+            shutdown_grace_secs: Some(5),
+            ..Default::default()
+        };
+        let c = with_env(&[("SHIAN_UPLOAD_IDLE_SECS", "15")], file).unwrap();
+        assert_eq!(c.upload_idle, Duration::from_secs(15));
+        assert_eq!(c.shutdown_grace, Duration::from_secs(5));
+        let err = with_env(&[("SHIAN_UPLOAD_IDLE_SECS", "0")], FileConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("SHIAN_UPLOAD_IDLE_SECS"));
+    }
+
+    #[test]
     fn unknown_file_keys_are_rejected() {
         let err = toml::from_str::<FileConfig>("adress = \"x\"").unwrap_err();
         assert!(err.to_string().contains("adress"));
