@@ -17,6 +17,7 @@ use crate::{accounts, orgs};
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    serve_settings: web::serve::ServeSettings,
     database: Database,
     /// Periodic jobs (expired sessions, reminders), stopped at shutdown.
     background: Vec<tokio::task::JoinHandle<()>>,
@@ -65,14 +66,19 @@ impl Application {
                 }
             }
         });
+        let storage = crate::storage::Storage::new(config.files_dir())
+            .with_context(|| format!("cannot use file folder {}", config.files_dir().display()))?
+            .with_pending_marks(database.pool.clone());
+        background.push(tokio::spawn(sweep_abandoned_uploads(
+            database.pool.clone(),
+            storage.clone(),
+        )));
         let state = AppState::new(web::Shared {
             db: database.pool.clone(),
             config: Arc::new(config.clone()),
             dummy_hash: Arc::new(accounts::password::dummy_hash().await),
             login_throttle: Arc::default(),
-            storage: crate::storage::Storage::new(config.files_dir()).with_context(|| {
-                format!("cannot use file folder {}", config.files_dir().display())
-            })?,
+            storage,
             rules: crate::rubric::RulesCache::default(),
             derived: crate::derived::Derived::default(),
         });
@@ -83,6 +89,10 @@ impl Application {
         Ok(Application {
             listener,
             router,
+            serve_settings: web::serve::ServeSettings {
+                header_read_timeout: config.header_read_timeout,
+                shutdown_grace: config.shutdown_grace,
+            },
             database,
             background: {
                 background.push(session_cleanup);
@@ -101,23 +111,34 @@ impl Application {
         self.database.pool.clone()
     }
 
-    /// Serves until `shutdown` completes, lets requests in flight finish, then closes the
-    /// database (stopping the embedded cluster if this process started it).
+    /// Serves until `shutdown` completes, lets requests in flight finish for the grace
+    /// period (then closes what remains), and closes the database (stopping the embedded
+    /// cluster if this process started it).
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        web::serve::serve(self.listener, self.router, self.serve_settings, shutdown).await;
         for job in &self.background {
             job.abort();
         }
         self.database.close().await;
-        served.context("HTTP server failed")
+        Ok(())
+    }
+}
+
+/// Removes the files of uploads that were never recorded (the process died between
+/// moving the file into place and committing its row): at start, then daily.
+async fn sweep_abandoned_uploads(db: PgPool, storage: crate::storage::Storage) {
+    use crate::storage::pending;
+    let mut every = tokio::time::interval(pending::SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        match pending::sweep(&db, &storage, pending::ABANDONED_AFTER).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed files of abandoned uploads"),
+            Err(err) => tracing::warn!(error = %err, "sweeping abandoned uploads failed"),
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Command line: `shian [serve]`, `shian user add`, `shian rubric import|check`.
+//! Command line: `shian [serve]`, `shian user add`, `shian rubric import|check`,
+//! `shian storage check`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -49,6 +50,21 @@ enum Command {
         /// Add demo data even though the database already holds users or evidence
         #[arg(long)]
         force: bool,
+    },
+    /// Check the stored files against the database.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StorageCommand {
+    /// List files without rows, rows without files and checksum mismatches.
+    Check {
+        /// Move files without rows into the quarantine folder of the data folder
+        #[arg(long)]
+        repair: bool,
     },
 }
 
@@ -163,6 +179,9 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Storage {
+            command: StorageCommand::Check { repair },
+        } => check_storage(repair).await,
         Command::Rubric {
             command: RubricCommand::Check { file },
         } => {
@@ -206,6 +225,23 @@ async fn serve() -> anyhow::Result<()> {
     let application = Application::build(config).await?;
     tracing::info!("Shian listening on http://{}", application.local_addr());
     application.run_until(app::shutdown_signal()).await
+}
+
+/// `shian storage check`: prints every problem; fails while any remains unrepaired.
+async fn check_storage(repair: bool) -> anyhow::Result<()> {
+    let config = Config::load()?;
+    let storage = crate::storage::Storage::inspect(config.files_dir());
+    let quarantine = config.data_dir.join("quarantine");
+    with_database(|pool| async move {
+        let report = crate::storage::check::run(&pool, &storage, &quarantine, repair).await?;
+        println!("{report}");
+        let left = report.problems() - report.quarantined.len();
+        if left > 0 {
+            bail!("{left} storage problem(s) found");
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Opens the database (starting the embedded cluster if needed), prepares first-start

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -58,6 +59,18 @@ pub struct Config {
     pub mail_dir: Option<PathBuf>,
     /// Sender of notification e-mail (`SHIAN_MAIL_FROM`).
     pub mail_from: String,
+    // upload and shutdown hardening
+    /// An upload whose body sends nothing for this long is refused
+    /// (`SHIAN_UPLOAD_IDLE_SECS`); uploads have no total time limit, only this and size.
+    pub upload_idle: Duration,
+    /// Longest time any other request may take (`SHIAN_REQUEST_TIMEOUT_SECS`).
+    pub request_timeout: Duration,
+    /// A connection must send a complete request head within this time
+    /// (`SHIAN_HEADER_READ_TIMEOUT_SECS`), so half-open connections do not pile up.
+    pub header_read_timeout: Duration,
+    /// After a stop signal, requests in flight get this long to finish before their
+    /// connections are closed (`SHIAN_SHUTDOWN_GRACE_SECS`).
+    pub shutdown_grace: Duration,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -79,6 +92,11 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_dir: Option<PathBuf>,
     mail_from: Option<String>,
+    // upload and shutdown hardening
+    upload_idle_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
 }
 
 impl Config {
@@ -161,6 +179,30 @@ impl Config {
             bail!("SHIAN_MAX_UPLOAD_MB must be at least 1");
         }
 
+        // upload and shutdown hardening
+        let seconds =
+            |key: &str, from_file: Option<u64>, default: u64| -> anyhow::Result<Duration> {
+                let secs = match env(key) {
+                    Some(v) => v
+                        .parse::<u64>()
+                        .with_context(|| format!("{key} {v:?} is not a number of seconds"))?,
+                    None => from_file.unwrap_or(default),
+                };
+                if secs == 0 {
+                    bail!("{key} must be at least 1 second");
+                }
+                Ok(Duration::from_secs(secs))
+            };
+        let upload_idle = seconds("SHIAN_UPLOAD_IDLE_SECS", file.upload_idle_secs, 60)?;
+        let request_timeout =
+            seconds("SHIAN_REQUEST_TIMEOUT_SECS", file.request_timeout_secs, 120)?;
+        let header_read_timeout = seconds(
+            "SHIAN_HEADER_READ_TIMEOUT_SECS",
+            file.header_read_timeout_secs,
+            30,
+        )?;
+        let shutdown_grace = seconds("SHIAN_SHUTDOWN_GRACE_SECS", file.shutdown_grace_secs, 20)?;
+
         Ok(Config {
             addr,
             database_url: env("DATABASE_URL").or(file.database_url),
@@ -187,6 +229,11 @@ impl Config {
             mail_from: env("SHIAN_MAIL_FROM")
                 .or(file.mail_from)
                 .unwrap_or_else(|| "食安创建 <noreply@localhost>".to_string()),
+            // upload and shutdown hardening
+            upload_idle,
+            request_timeout,
+            header_read_timeout,
+            shutdown_grace,
         })
     }
 
@@ -287,6 +334,24 @@ mod tests {
         assert!(err.to_string().contains("SHIAN_ADDR"));
         let err = with_env(&[("SHIAN_COOKIE_SECURE", "maybe")], FileConfig::default()).unwrap_err();
         assert!(err.to_string().contains("true or false"));
+    }
+
+    #[test]
+    fn upload_and_shutdown_limits() {
+        let c = with_env(&[], FileConfig::default()).unwrap();
+        assert_eq!(c.upload_idle, Duration::from_secs(60));
+        assert_eq!(c.request_timeout, Duration::from_secs(120));
+        assert_eq!(c.header_read_timeout, Duration::from_secs(30));
+        assert_eq!(c.shutdown_grace, Duration::from_secs(20));
+        let file = FileConfig {
+            shutdown_grace_secs: Some(5),
+            ..Default::default()
+        };
+        let c = with_env(&[("SHIAN_UPLOAD_IDLE_SECS", "15")], file).unwrap();
+        assert_eq!(c.upload_idle, Duration::from_secs(15));
+        assert_eq!(c.shutdown_grace, Duration::from_secs(5));
+        let err = with_env(&[("SHIAN_UPLOAD_IDLE_SECS", "0")], FileConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("SHIAN_UPLOAD_IDLE_SECS"));
     }
 
     #[test]

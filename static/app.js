@@ -60,10 +60,21 @@
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var xhr = new XMLHttpRequest();
+      var button = form.querySelector('button[type="submit"]');
       xhr.open("POST", form.action);
+      // Tells the server to answer a refused upload (too large, stalled, storage full)
+      // with a JSON message instead of a page.
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
       bar.hidden = false;
       status.textContent = form.getAttribute("data-uploading") || "";
-      form.querySelector('button[type="submit"]').disabled = true;
+      button.disabled = true;
+      // Keeps the form (and what was typed) and says what went wrong.
+      var fail = function (message) {
+        button.disabled = false;
+        bar.hidden = true;
+        status.textContent = message || form.getAttribute("data-failed") || "";
+        status.setAttribute("role", "alert");
+      };
       xhr.upload.addEventListener("progress", function (ev) {
         if (ev.lengthComputable) {
           bar.value = Math.round((ev.loaded / ev.total) * 100);
@@ -72,20 +83,27 @@
       });
       xhr.addEventListener("load", function () {
         // Success ends in a redirect to the task page; a refusal returns the page with
-        // its messages and the typed fields, shown as it is.
+        // its messages and the typed fields, shown as it is; a refused request a JSON
+        // message. An empty answer is never written over the page.
         if (xhr.status < 400 && xhr.responseURL) {
           window.location.href = xhr.responseURL;
-        } else {
+          return;
+        }
+        var type = xhr.getResponseHeader("Content-Type") || "";
+        if (type.indexOf("application/json") === 0) {
+          var message = "";
+          try { message = JSON.parse(xhr.responseText).message || ""; } catch (err) { message = ""; }
+          fail(message);
+        } else if (type.indexOf("text/html") === 0 && xhr.responseText.trim()) {
           document.open();
           document.write(xhr.responseText);
           document.close();
+        } else {
+          fail("");
         }
       });
-      xhr.addEventListener("error", function () {
-        form.querySelector('button[type="submit"]').disabled = false;
-        bar.hidden = true;
-        status.textContent = "✕";
-      });
+      xhr.addEventListener("error", function () { fail(""); });
+      xhr.addEventListener("abort", function () { fail(""); });
       xhr.send(new FormData(form));
     });
   });

@@ -842,3 +842,12 @@ audit-action-token-revoke = Revoked an API token
 audit-action-org-create = Created an organisation
 audit-action-org-update = Changed an organisation
 import-control-character = Contains an invisible control character { $code } (a NUL byte, say); remove it and import again.
+## hardening: uploads
+error-upload-stalled = The upload stopped: nothing arrived for too long, so the file was not saved. Check the connection and upload again.
+error-timed-out = The request took too long. Please try again later.
+error-storage-full = The server's storage is full and the administrators have been told; the file was not saved. Please upload again later.
+error-field-too-large = A text field of the form is too long and was not saved. Title, description and the other fields take at most 10,000 bytes each.
+upload-error-invisible-name = The file name “{ $name }” contains invisible control characters (such as text-direction or zero-width characters) that can make its type look different; rename it and upload again.
+upload-error-not-text = “{ $name }” is named as a text file but contains binary data; it was not uploaded.
+upload-failed = The upload failed. Check the connection and try again.
+notice-storage_full = The server's storage is full and uploads can no longer be saved; free space or add storage soon.

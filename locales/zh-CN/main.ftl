@@ -842,3 +842,12 @@ audit-action-token-revoke = 吊销 API 令牌
 audit-action-org-create = 新建单位
 audit-action-org-update = 修改单位
 import-control-character = 含有不可见的控制字符 { $code }（例如空字节），请删除后重新导入。
+## hardening: uploads
+error-upload-stalled = 上传已中断：长时间没有收到数据，文件未保存。请检查网络后重新上传。
+error-timed-out = 请求处理超时，请稍后重试。
+error-storage-full = 服务器存储空间已满，已通知管理员，文件未保存。请稍后再上传。
+error-field-too-large = 表单中的文字内容过长，未保存。标题、说明等每项最多 10,000 字节。
+upload-error-invisible-name = 文件名“{ $name }”包含不可见的控制字符（如文字方向控制符、零宽字符），可能使文件类型显示有误，请重命名后再上传。
+upload-error-not-text = 文件“{ $name }”名为文本文件，但内容含有二进制数据，未上传。
+upload-failed = 上传失败，请检查网络后重试。
+notice-storage_full = 服务器存储空间已满，上传已无法保存，请尽快清理或扩容。

@@ -58,6 +58,32 @@ pub async fn notify_organisation(
     .rows_affected())
 }
 
+/// Notifies every active user of the given roles (e.g. `admin`, `office`), once per
+/// `dedupe_key`.
+pub async fn notify_roles(
+    db: &PgPool,
+    roles: &[&str],
+    kind: &str,
+    params: serde_json::Value,
+    link: &str,
+    dedupe_key: &str,
+) -> sqlx::Result<u64> {
+    let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+    Ok(sqlx::query(
+        "INSERT INTO notifications (user_id, kind, params, link, dedupe_key) \
+         SELECT id, $2, $3, $4, $5 FROM users WHERE role = ANY($1) AND active \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&roles)
+    .bind(kind)
+    .bind(params)
+    .bind(link)
+    .bind(dedupe_key)
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
 pub async fn recent(db: &PgPool, user_id: i64, limit: i64) -> sqlx::Result<Vec<Notification>> {
     sqlx::query_as(
         "SELECT id, kind, params, link, created_at, read_at FROM notifications WHERE user_id = $1 \

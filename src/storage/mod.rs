@@ -6,15 +6,23 @@
 //! type, a size over the limit, a broken or dropped connection — so nothing half-written
 //! is ever left behind or recorded.
 
+pub mod check;
+mod names;
+pub mod pending;
 pub mod sniff;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+pub use names::{check_file_name, content_disposition};
 pub use sniff::FileType;
 
 /// How many leading bytes decide the file type.
@@ -28,10 +36,31 @@ pub enum StorageError {
     Disallowed,
     #[error("empty file")]
     Empty,
+    /// A file named as text (txt, csv) with a NUL byte somewhere: a binary in disguise.
+    #[error("text file with binary content")]
+    NotText,
     #[error("upload interrupted: {0}")]
     Interrupted(String),
+    /// The disk (or the account's quota) is full: not the uploader's fault, and no retry
+    /// helps until someone makes room.
+    #[error("storage full: {0}")]
+    Full(std::io::Error),
+    /// The pending marker that protects the file against a crash could not be written.
+    #[error("cannot record the pending file: {0}")]
+    Unrecorded(#[from] sqlx::Error),
     #[error(transparent)]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for StorageError {
+    fn from(err: std::io::Error) -> Self {
+        match err.raw_os_error() {
+            Some(code) if code == nix::libc::ENOSPC || code == nix::libc::EDQUOT => {
+                StorageError::Full(err)
+            }
+            _ => StorageError::Io(err),
+        }
+    }
 }
 
 /// A file safely stored, with what was learnt while storing it.
@@ -46,6 +75,14 @@ pub struct Stored {
 #[derive(Debug, Clone)]
 pub struct Storage {
     root: PathBuf,
+    /// Where each stored key is marked pending until its row is committed
+    /// ([`pending`]); without it (tools that record files themselves) no marks are kept.
+    db: Option<sqlx::PgPool>,
+    /// Keys this process has stored but may not have recorded yet, and since when: the
+    /// periodic sweep leaves them alone while their upload may still be running.
+    in_flight: Arc<Mutex<HashMap<String, Instant>>>,
+    /// Set while the disk is full, so the office is told once per incident.
+    full: Arc<AtomicBool>,
 }
 
 /// Removes the temporary file unless it was moved into place — also when the future
@@ -65,10 +102,40 @@ impl Drop for TempFile {
 
 impl Storage {
     pub fn new(root: PathBuf) -> std::io::Result<Storage> {
-        let storage = Storage { root };
+        let storage = Storage::inspect(root);
         std::fs::create_dir_all(storage.temp_dir())?;
         storage.remove_leftovers();
         Ok(storage)
+    }
+
+    /// The storage of `root` for a tool that only reads it (`shian storage check`): the
+    /// temporary files of a server running at the same time are left alone.
+    pub fn inspect(root: PathBuf) -> Storage {
+        Storage {
+            root,
+            db: None,
+            in_flight: Arc::default(),
+            full: Arc::default(),
+        }
+    }
+
+    /// Marks every stored key pending in `db` before it is moved into place; the row
+    /// that records the file clears the mark in the same transaction (a trigger), so a
+    /// crash in between leaves a mark the sweep finds instead of an anonymous file.
+    pub fn with_pending_marks(mut self, db: sqlx::PgPool) -> Storage {
+        self.db = Some(db);
+        self
+    }
+
+    /// The folder holding every stored file.
+    pub fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
+    /// Records that a write failed for lack of space; true only for the first failure
+    /// of an incident (the disk has been full since), so the office is told once.
+    pub fn note_full(&self) -> bool {
+        !self.full.swap(true, Ordering::SeqCst)
     }
 
     /// Where files being written live until they are complete (uploads, and the scratch
@@ -120,12 +187,21 @@ impl Storage {
             if size > limit {
                 return Err(StorageError::TooLarge { limit });
             }
-            if file_type.is_none() {
-                let wanted = SNIFF_BYTES - head.len();
-                head.extend_from_slice(&chunk[..wanted.min(chunk.len())]);
-                if head.len() >= SNIFF_BYTES {
-                    file_type = Some(sniff::detect(&head, name).ok_or(StorageError::Disallowed)?);
+            match file_type {
+                None => {
+                    let wanted = SNIFF_BYTES - head.len();
+                    let (sniffed, rest) = chunk.split_at(wanted.min(chunk.len()));
+                    head.extend_from_slice(sniffed);
+                    if head.len() >= SNIFF_BYTES {
+                        let detected =
+                            sniff::detect(&head, name).ok_or(StorageError::Disallowed)?;
+                        refuse_binary_text(detected, rest)?;
+                        file_type = Some(detected);
+                    }
                 }
+                // Only the head decides the type; the rest of a text file must still be
+                // text, or a binary could pass with a harmless first page.
+                Some(detected) => refuse_binary_text(detected, &chunk)?,
             }
             hasher.update(&chunk);
             file.write_all(&chunk).await?;
@@ -145,8 +221,22 @@ impl Storage {
         if let Some(parent) = final_path.parent() {
             tokio::fs::create_dir_all(parent).await?;
         }
-        tokio::fs::rename(&temp.path, &final_path).await?;
+        if let Some(db) = &self.db {
+            self.in_flight
+                .lock()
+                .expect("in-flight lock")
+                .insert(key.clone(), Instant::now());
+            if let Err(err) = pending::mark(db, &key).await {
+                self.forget(&key);
+                return Err(err.into());
+            }
+        }
+        if let Err(err) = tokio::fs::rename(&temp.path, &final_path).await {
+            self.unmark(&key).await;
+            return Err(err.into());
+        }
         temp.keep = true;
+        self.full.store(false, Ordering::SeqCst);
         Ok(Stored {
             key,
             size,
@@ -168,6 +258,28 @@ impl Storage {
         if let Err(err) = tokio::fs::remove_file(self.path(key)).await {
             tracing::warn!(key, error = %err, "could not remove stored file");
         }
+        self.unmark(key).await;
+    }
+
+    /// Clears the pending mark of a key that will not be recorded.
+    async fn unmark(&self, key: &str) {
+        if let Some(db) = &self.db
+            && let Err(err) = pending::clear(db, key).await
+        {
+            tracing::warn!(key, error = %err, "could not clear a pending mark; the sweep will");
+        }
+        self.forget(key);
+    }
+
+    fn forget(&self, key: &str) {
+        self.in_flight.lock().expect("in-flight lock").remove(key);
+    }
+
+    /// Keys stored by this process within `window` (their upload may still be running).
+    fn recent_keys(&self, window: std::time::Duration) -> std::collections::HashSet<String> {
+        let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+        in_flight.retain(|_, since| since.elapsed() < window);
+        in_flight.keys().cloned().collect()
     }
 
     /// Deletes stored files of an upload that is not going to be recorded.
@@ -220,6 +332,14 @@ impl Storage {
     }
 }
 
+/// A text file (by its name and head) must not contain a NUL byte anywhere.
+fn refuse_binary_text(file_type: FileType, bytes: &[u8]) -> Result<(), StorageError> {
+    if matches!(file_type, FileType::Text | FileType::Csv) && bytes.contains(&0) {
+        return Err(StorageError::NotText);
+    }
+    Ok(())
+}
+
 /// Bytes per read of a download, and how many reads may wait for the client.
 const DOWNLOAD_CHUNK: usize = 1 << 20;
 const DOWNLOAD_CHUNKS_AHEAD: usize = 4;
@@ -242,41 +362,6 @@ fn read_ahead(file: tokio::fs::File) -> axum::body::Body {
     axum::body::Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))
     }))
-}
-
-/// Why an uploaded file name is refused; None when it is fine. Browsers send only the
-/// base name, so anything with a path in it was crafted and is not silently rewritten.
-pub fn check_file_name(name: &str) -> Result<(), &'static str> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
-        return Err("upload-error-no-name");
-    }
-    if trimmed.contains('/') || trimmed.contains('\\') || trimmed == "." || trimmed == ".." {
-        return Err("upload-error-path-in-name");
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err("upload-error-bad-name");
-    }
-    if trimmed.chars().count() > 200 {
-        return Err("upload-error-long-name");
-    }
-    Ok(())
-}
-
-/// `Content-Disposition` with the UTF-8 name (RFC 6266/5987) and an ASCII fallback.
-pub fn content_disposition(disposition: &str, name: &str) -> String {
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
-    format!("{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 #[cfg(test)]

@@ -28,6 +28,18 @@ pub enum AppError {
     Csrf,
     #[error("payload too large")]
     TooLarge,
+    /// A text field of a multipart form longer than its limit (reading stopped there).
+    #[error("form field too large")]
+    FieldTooLarge,
+    /// An upload that sent nothing for longer than the idle limit.
+    #[error("upload stalled")]
+    UploadStalled,
+    /// A request (not an upload) that took longer than the total time limit.
+    #[error("request timed out")]
+    TimedOut,
+    /// The disk holding uploads is full (the office has been told).
+    #[error("storage full")]
+    StorageFull,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -69,7 +81,9 @@ impl AppError {
             | AppError::AuditedRefusal(_)
             | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge | AppError::FieldTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UploadStalled | AppError::TimedOut => StatusCode::REQUEST_TIMEOUT,
+            AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Database(_)
             | AppError::Template(_)
@@ -87,6 +101,10 @@ impl AppError {
             }
             AppError::Csrf => "error-csrf",
             AppError::TooLarge => "error-too-large",
+            AppError::FieldTooLarge => "error-field-too-large",
+            AppError::UploadStalled => "error-upload-stalled",
+            AppError::TimedOut => "error-timed-out",
+            AppError::StorageFull => "error-storage-full",
             AppError::Unauthorized => "error-unauthorized",
             _ => "error-internal",
         }

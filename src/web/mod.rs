@@ -6,12 +6,14 @@ pub mod context;
 pub mod csrf;
 pub mod error;
 mod handlers;
+pub mod multipart_framing;
 pub mod pages;
 pub mod paging;
 pub mod refusals;
+pub mod serve;
+pub mod upload_guard;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::MatchedPath;
@@ -76,6 +78,10 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
 
     let static_files = Router::new()
         .nest_service("/static", ServeDir::new(&state.config.static_dir))
+        .layer(middleware::from_fn_with_state(
+            state.config.request_timeout,
+            upload_guard::deadline,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             // Asset URLs carry the build version (`?v=`), so a day is safe.
@@ -99,7 +105,7 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
         .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Millis));
 
     let [nosniff, referrer, csp] = security_headers();
-    handlers::routes(state.config.max_upload_bytes)
+    handlers::routes(&state.config)
         .merge(static_files)
         .fallback(handlers::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), access::gate))
@@ -112,11 +118,7 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(nosniff)
                 .layer(referrer)
-                .layer(csp)
-                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-                    axum::http::StatusCode::REQUEST_TIMEOUT,
-                    Duration::from_secs(120),
-                )),
+                .layer(csp),
         )
         .with_state(state)
 }

@@ -10,6 +10,7 @@ mod dashboards;
 mod demo;
 mod exports;
 mod hardening_audit;
+mod hardening_uploads;
 mod json_api;
 mod reports;
 mod rubric;

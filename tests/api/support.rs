@@ -75,7 +75,7 @@ fn database_url(admin_url: &str, database: &str) -> String {
 
 /// Builds (once per schema + rubric version) a database with migrations, the rubric and
 /// the default counties, and copies it for each test.
-async fn fresh_database() -> String {
+pub async fn fresh_database() -> String {
     let admin_url = admin_url().await;
     let admin = shian::db::connect(admin_url, 2)
         .await

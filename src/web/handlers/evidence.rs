@@ -30,16 +30,54 @@ pub struct UploadValues {
     pub other: std::collections::HashMap<String, String>,
 }
 
-/// Reads a small text field of a multipart form.
-async fn text_field(field: axum::extract::multipart::Field<'_>) -> AppResult<String> {
-    let text = field
-        .text()
+/// Longest text field of an upload form, in bytes.
+const MAX_FIELD_BYTES: usize = 10_000;
+/// A monthly report's text (20,000 characters, up to 4 bytes each).
+const MAX_REPORT_TEXT_BYTES: usize = 80_000;
+/// Field names the forms do not use are refused beyond this length and this count, so
+/// a crafted form cannot fill memory with names or fields nobody reads.
+const MAX_OTHER_NAME_BYTES: usize = 32;
+const MAX_OTHER_FIELDS: usize = 8;
+
+/// Reads a small text field of a multipart form, stopping at `limit` bytes: what lies
+/// beyond is never held in memory.
+async fn text_field(
+    mut field: axum::extract::multipart::Field<'_>,
+    limit: usize,
+) -> AppResult<String> {
+    let mut text = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
         .await
-        .map_err(|_| AppError::BadRequest("error-bad-upload"))?;
-    if text.len() > 10_000 {
-        return Err(AppError::TooLarge);
+        .map_err(|_| AppError::BadRequest("error-bad-upload"))?
+    {
+        if text.len() + chunk.len() > limit {
+            return Err(AppError::FieldTooLarge);
+        }
+        text.extend_from_slice(&chunk);
     }
-    Ok(text)
+    String::from_utf8(text).map_err(|_| AppError::BadRequest("error-bad-upload"))
+}
+
+/// A write failed for lack of space: logged at error level, and the administrators and
+/// the office are told once per incident (until a file is stored again).
+async fn storage_full(state: &AppState, error: &StorageError) {
+    tracing::error!(error = %error, "storage full: uploads cannot be saved");
+    if state.storage.note_full() {
+        let incident = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+        if let Err(err) = crate::notifications::notify_roles(
+            &state.db,
+            &["admin", "office"],
+            "storage_full",
+            serde_json::json!({}),
+            "/",
+            &format!("storage_full:{incident}"),
+        )
+        .await
+        {
+            tracing::error!(error = %err, "cannot notify the office that storage is full");
+        }
+    }
 }
 
 fn storage_message(ctx: &PageCtx, name: &str, error: &StorageError, limit: u64) -> String {
@@ -54,7 +92,11 @@ fn storage_message(ctx: &PageCtx, name: &str, error: &StorageError, limit: u64) 
         ),
         StorageError::Disallowed => lang.t_args("upload-error-type", &[("name", name.into())]),
         StorageError::Empty => lang.t_args("upload-error-empty", &[("name", name.into())]),
-        StorageError::Interrupted(_) | StorageError::Io(_) => {
+        StorageError::NotText => lang.t_args("upload-error-not-text", &[("name", name.into())]),
+        StorageError::Interrupted(_)
+        | StorageError::Io(_)
+        | StorageError::Full(_)
+        | StorageError::Unrecorded(_) => {
             lang.t_args("upload-error-interrupted", &[("name", name.into())])
         }
     }
@@ -80,10 +122,10 @@ pub async fn receive(
             .map_err(|_| AppError::BadRequest("error-bad-upload"))?
         {
             match field.name().unwrap_or("") {
-                "title" => values.title = text_field(field).await?,
-                "description" => values.description = text_field(field).await?,
-                "year" => values.year = text_field(field).await?,
-                "kind" => values.kind = text_field(field).await?,
+                "title" => values.title = text_field(field, MAX_FIELD_BYTES).await?,
+                "description" => values.description = text_field(field, MAX_FIELD_BYTES).await?,
+                "year" => values.year = text_field(field, MAX_FIELD_BYTES).await?,
+                "kind" => values.kind = text_field(field, MAX_FIELD_BYTES).await?,
                 "file" | "files" => {
                     let name = field.file_name().unwrap_or("").to_string();
                     if name.is_empty() {
@@ -99,6 +141,11 @@ pub async fn receive(
                     }
                     match state.storage.store(&name, field, limit).await {
                         Ok(file) => stored.push((file, name.trim().to_string())),
+                        Err(err @ StorageError::Full(_)) => {
+                            storage_full(state, &err).await;
+                            return Err(AppError::StorageFull);
+                        }
+                        Err(StorageError::Unrecorded(err)) => return Err(err.into()),
                         Err(err) => {
                             tracing::info!(file = %name, error = %err, "upload refused");
                             problems.push(storage_message(ctx, &name, &err, limit));
@@ -110,8 +157,16 @@ pub async fn receive(
                 }
                 "" => {}
                 name => {
+                    if name.len() > MAX_OTHER_NAME_BYTES || values.other.len() >= MAX_OTHER_FIELDS {
+                        return Err(AppError::BadRequest("error-bad-upload"));
+                    }
                     let name = name.to_string();
-                    let text = text_field(field).await?;
+                    let limit = if name == "body" {
+                        MAX_REPORT_TEXT_BYTES
+                    } else {
+                        MAX_FIELD_BYTES
+                    };
+                    let text = text_field(field, limit).await?;
                     values.other.insert(name, text);
                 }
             }

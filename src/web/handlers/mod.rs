@@ -23,8 +23,8 @@ mod tasks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::{get, post};
-use tower_http::limit::RequestBodyLimitLayer;
 
 pub use admin_audit::AuditQuery;
 pub use admin_users::ListQuery;
@@ -36,22 +36,34 @@ pub use tasks::{PAGE_SIZE, TasksQuery};
 
 use super::AppState;
 use super::error::AppError;
+use super::upload_guard::{self, UploadBounds};
+use crate::config::Config;
 
-pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
-    // Uploads stream to disk, so the usual small body limit is lifted for them; storage
-    // enforces the per-file limit, this layer the whole request's.
-    let total = max_upload_bytes
-        .saturating_mul(evidence::MAX_FILES as u64)
-        .saturating_add(1024 * 1024)
-        .min(usize::MAX as u64) as usize;
+pub fn routes(config: &Config) -> Router<AppState> {
+    // Uploads stream to disk, so the usual small body limit is lifted for them and they
+    // have no total time limit; each is bounded by idleness and by room for the files it
+    // may carry (storage enforces each file's own limit).
+    let upload = |files: usize| {
+        middleware::from_fn_with_state(
+            UploadBounds::for_files(config.upload_idle, files, config.max_upload_bytes),
+            upload_guard::guard_upload,
+        )
+    };
     let uploads = Router::new()
-        .route("/tasks/{id}/evidence", post(evidence::upload))
-        .route("/reports", post(reports::submit))
-        .route("/evidence/{id}/replace", post(evidence::replace))
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(total));
+        .route(
+            "/tasks/{id}/evidence",
+            post(evidence::upload).layer(upload(evidence::MAX_FILES)),
+        )
+        .route(
+            "/reports",
+            post(reports::submit).layer(upload(reports::MAX_FILES)),
+        )
+        .route(
+            "/evidence/{id}/replace",
+            post(evidence::replace).layer(upload(1)),
+        )
+        .layer(DefaultBodyLimit::disable());
     Router::new()
-        .merge(uploads)
         .route("/tasks", get(tasks::list).post(tasks::create))
         .route("/tasks/due", post(tasks::bulk_due))
         .route("/tasks/{id}", get(tasks::show))
@@ -161,6 +173,13 @@ pub fn routes(max_upload_bytes: u64) -> Router<AppState> {
             "/admin/orgs/{id}",
             get(admin_orgs::edit_form).post(admin_orgs::update),
         )
+        // Everything but the uploads has a total time limit (layered before the merge,
+        // so it wraps these routes only).
+        .layer(middleware::from_fn_with_state(
+            config.request_timeout,
+            upload_guard::deadline,
+        ))
+        .merge(uploads)
 }
 
 pub async fn not_found() -> AppError {

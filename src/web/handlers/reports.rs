@@ -20,6 +20,9 @@ use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_f
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{OrgReportsPage, ReportCell, ReportLine, ReportsMatrixPage, render};
 
+/// At most this many attachments to one monthly report.
+pub const MAX_FILES: usize = 10;
+
 /// Months shown side by side in the office's overview.
 const MATRIX_MONTHS: usize = 6;
 
@@ -180,7 +183,7 @@ pub async fn submit(
         return Err(AppError::Forbidden);
     };
     let mut values = UploadValues::default();
-    let files = match receive(&state, &ctx, &mut multipart, &mut values, 10, false).await? {
+    let files = match receive(&state, &ctx, &mut multipart, &mut values, MAX_FILES, false).await? {
         Ok(files) => files,
         Err(problems) => {
             return org_page(
