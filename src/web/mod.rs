@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod error;
 mod handlers;
 pub mod pages;
+pub mod sign_in;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +39,6 @@ pub struct Shared {
     pub config: Arc<Config>,
     /// Verified against when a login names an unknown user, so timing tells nothing.
     pub dummy_hash: Arc<String>,
-    pub login_throttle: Arc<crate::accounts::throttle::LoginThrottle>,
     pub storage: crate::storage::Storage,
     /// Scoring rules and targets of each rubric edition, parsed once.
     pub rules: crate::rubric::RulesCache,

@@ -169,6 +169,8 @@ pub struct UserFormPage {
     pub organisations: Vec<Organisation>,
     pub errors: Vec<String>,
     pub active: bool,
+    /// The account signs in with a second factor.
+    pub two_factor: bool,
 }
 
 impl UserFormPage {
@@ -479,3 +481,5 @@ mod bulletins;
 pub use bulletins::*;
 mod exports;
 pub use exports::*;
+mod two_factor;
+pub use two_factor::*;
