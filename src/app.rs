@@ -43,7 +43,19 @@ impl Application {
                 }
             }
         });
-        let mut background = vec![reminders];
+        let throttle_cleanup = tokio::spawn({
+            let pool = database.pool.clone();
+            async move {
+                let mut every = tokio::time::interval(tokio::time::Duration::from_secs(3600));
+                loop {
+                    every.tick().await;
+                    if let Err(err) = accounts::throttle::forget_stale(&pool).await {
+                        tracing::warn!(error = %err, "sign-in throttle cleanup failed");
+                    }
+                }
+            }
+        });
+        let mut background = vec![reminders, throttle_cleanup];
         if let Some(outbox) = crate::mail::Outbox::from_config(&config)? {
             let pool = database.pool.clone();
             background.push(tokio::spawn(async move {
@@ -77,7 +89,6 @@ impl Application {
             db: database.pool.clone(),
             config: Arc::new(config.clone()),
             dummy_hash: Arc::new(accounts::password::dummy_hash().await),
-            login_throttle: Arc::default(),
             storage,
             rules: crate::rubric::RulesCache::default(),
             derived: crate::derived::Derived::default(),

@@ -357,6 +357,10 @@ fn print_demo_report(report: &crate::demo::Report, took: std::time::Duration) {
         println!("  {role:<10} {username:<28} {password}");
     }
     println!("\nClerks are clerk-<organisation id>-<1…5>; experts expert-<group>-<1…4>.");
+    println!(
+        "The admin sets up two-step verification (an authenticator app such as Google or \
+         Microsoft Authenticator) at the first sign-in; SHIAN_TWO_FACTOR_ROLES says which roles must."
+    );
 }
 
 fn read(path: &PathBuf) -> anyhow::Result<String> {

@@ -71,6 +71,24 @@ pub struct Config {
     /// After a stop signal, requests in flight get this long to finish before their
     /// connections are closed (`SHIAN_SHUTDOWN_GRACE_SECS`).
     pub shutdown_grace: Duration,
+    // sign-in hardening
+    /// Failed sign-ins of one username from one address before attempts are spaced out
+    /// (`SHIAN_LOGIN_FREE_FAILURES`).
+    pub login_free_failures: u32,
+    /// The first wait after those, doubled on each further failure up to 15 minutes
+    /// (`SHIAN_LOGIN_FIRST_DELAY_SECS`).
+    pub login_first_delay_secs: u64,
+    /// Failed sign-ins per minute from one address before new usernames from it wait
+    /// (`SHIAN_LOGIN_ADDRESS_LIMIT`).
+    pub login_address_failures_per_minute: u32,
+    /// Failed sign-ins per minute in all before failing addresses wait
+    /// (`SHIAN_LOGIN_GLOBAL_LIMIT`).
+    pub login_global_failures_per_minute: u32,
+    /// Roles that must sign in with a second factor (`SHIAN_TWO_FACTOR_ROLES`, comma
+    /// separated, `none` for none).
+    pub two_factor_roles: Vec<crate::accounts::Role>,
+    /// Days a browser may skip the second step when the user asks (`SHIAN_TWO_FACTOR_REMEMBER_DAYS`; 0: never).
+    pub two_factor_remember_days: u32,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -97,6 +115,13 @@ struct FileConfig {
     request_timeout_secs: Option<u64>,
     header_read_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
+    // sign-in hardening
+    login_free_failures: Option<u32>,
+    login_first_delay_secs: Option<u64>,
+    login_address_limit: Option<u32>,
+    login_global_limit: Option<u32>,
+    two_factor_roles: Option<Vec<String>>,
+    two_factor_remember_days: Option<u32>,
 }
 
 impl Config {
@@ -202,6 +227,83 @@ impl Config {
             30,
         )?;
         let shutdown_grace = seconds("SHIAN_SHUTDOWN_GRACE_SECS", file.shutdown_grace_secs, 20)?;
+        // sign-in hardening
+        let number = |key: &str, from_file: Option<u64>, default: u64| -> anyhow::Result<u64> {
+            match env(key) {
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("{key} {v:?} is not a number")),
+                None => Ok(from_file.unwrap_or(default)),
+            }
+        };
+        let small = |value: u64, key: &str| -> anyhow::Result<u32> {
+            u32::try_from(value).with_context(|| format!("{key} {value} is too large"))
+        };
+        let login_free_failures = small(
+            number(
+                "SHIAN_LOGIN_FREE_FAILURES",
+                file.login_free_failures.map(u64::from),
+                5,
+            )?,
+            "SHIAN_LOGIN_FREE_FAILURES",
+        )?;
+        let login_first_delay_secs = number(
+            "SHIAN_LOGIN_FIRST_DELAY_SECS",
+            file.login_first_delay_secs,
+            1,
+        )?;
+        let login_address_failures_per_minute = small(
+            number(
+                "SHIAN_LOGIN_ADDRESS_LIMIT",
+                file.login_address_limit.map(u64::from),
+                30,
+            )?,
+            "SHIAN_LOGIN_ADDRESS_LIMIT",
+        )?;
+        let login_global_failures_per_minute = small(
+            number(
+                "SHIAN_LOGIN_GLOBAL_LIMIT",
+                file.login_global_limit.map(u64::from),
+                300,
+            )?,
+            "SHIAN_LOGIN_GLOBAL_LIMIT",
+        )?;
+        if login_free_failures == 0
+            || login_address_failures_per_minute == 0
+            || login_global_failures_per_minute == 0
+        {
+            bail!(
+                "SHIAN_LOGIN_FREE_FAILURES, SHIAN_LOGIN_ADDRESS_LIMIT and SHIAN_LOGIN_GLOBAL_LIMIT must be at least 1"
+            );
+        }
+        let role_names: Vec<String> = match env("SHIAN_TWO_FACTOR_ROLES") {
+            Some(v) => v.split([',', '，']).map(|s| s.trim().to_string()).collect(),
+            None => file
+                .two_factor_roles
+                .unwrap_or_else(|| vec!["admin".to_string()]),
+        };
+        let mut two_factor_roles = Vec::new();
+        for name in role_names
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case("none"))
+        {
+            let role = crate::accounts::Role::parse(name).with_context(|| {
+                format!("SHIAN_TWO_FACTOR_ROLES: {name:?} is not a role (admin, office, department, assessor, viewer)")
+            })?;
+            if !two_factor_roles.contains(&role) {
+                two_factor_roles.push(role);
+            }
+        }
+        let two_factor_remember_days = small(
+            number(
+                "SHIAN_TWO_FACTOR_REMEMBER_DAYS",
+                file.two_factor_remember_days.map(u64::from),
+                30,
+            )?,
+            "SHIAN_TWO_FACTOR_REMEMBER_DAYS",
+        )?;
 
         Ok(Config {
             addr,
@@ -234,6 +336,13 @@ impl Config {
             request_timeout,
             header_read_timeout,
             shutdown_grace,
+            // sign-in hardening
+            login_free_failures,
+            login_first_delay_secs,
+            login_address_failures_per_minute,
+            login_global_failures_per_minute,
+            two_factor_roles,
+            two_factor_remember_days,
         })
     }
 
@@ -352,6 +461,35 @@ mod tests {
         assert_eq!(c.shutdown_grace, Duration::from_secs(5));
         let err = with_env(&[("SHIAN_UPLOAD_IDLE_SECS", "0")], FileConfig::default()).unwrap_err();
         assert!(err.to_string().contains("SHIAN_UPLOAD_IDLE_SECS"));
+    }
+
+    #[test]
+    fn sign_in_settings() {
+        let c = with_env(&[], FileConfig::default()).unwrap();
+        assert_eq!(c.two_factor_roles, vec![crate::accounts::Role::Admin]);
+        assert_eq!(c.two_factor_remember_days, 30);
+        assert_eq!(
+            (
+                c.login_free_failures,
+                c.login_address_failures_per_minute,
+                c.login_global_failures_per_minute
+            ),
+            (5, 30, 300)
+        );
+        let c = with_env(
+            &[("SHIAN_TWO_FACTOR_ROLES", "admin, Office，assessor")],
+            FileConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(c.two_factor_roles.len(), 3);
+        let c = with_env(&[("SHIAN_TWO_FACTOR_ROLES", "none")], FileConfig::default()).unwrap();
+        assert!(c.two_factor_roles.is_empty());
+        let err =
+            with_env(&[("SHIAN_TWO_FACTOR_ROLES", "root")], FileConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("root"));
+        let err =
+            with_env(&[("SHIAN_LOGIN_GLOBAL_LIMIT", "0")], FileConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("at least 1"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod csv_import;
 pub mod password;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgExecutor, PgPool};
@@ -80,10 +81,15 @@ pub struct User {
     pub locale: Option<String>,
     pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
     pub email: Option<String>,
+    /// Sessions that began before this are over (see [`end_sessions`]).
+    pub sessions_valid_from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Signs in with a second factor (TOTP).
+    pub two_factor_enabled: bool,
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.organisation_id, \
-     o.name AS organisation_name, u.must_change_password, u.active, u.locale, u.last_login_at, u.email";
+     o.name AS organisation_name, u.must_change_password, u.active, u.locale, u.last_login_at, u.email, \
+     u.sessions_valid_from, (u.totp_enabled_at IS NOT NULL) AS two_factor_enabled";
 
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!(
@@ -227,21 +233,43 @@ pub async fn set_active(db: impl PgExecutor<'_>, id: i64, active: bool) -> sqlx:
 
 /// Stores a new password hash; `must_change` forces a change at the next login
 /// (after an administrator's reset), and is cleared when the user picks their own.
+/// Every session of the user ends and remembered devices are forgotten (whoever knew
+/// the old password is out); the caller re-stamps its own session with the returned
+/// moment when it should stay signed in.
 pub async fn set_password(
-    db: impl PgExecutor<'_>,
+    db: &PgPool,
     id: i64,
     password_hash: &str,
     must_change: bool,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<chrono::DateTime<chrono::Utc>> {
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE users SET password_hash = $2, must_change_password = $3, updated_at = now() WHERE id = $1",
     )
     .bind(id)
     .bind(password_hash)
     .bind(must_change)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    two_factor::forget_devices(&mut *tx, id).await?;
+    let cut_off = end_sessions(&mut *tx, id).await?;
+    tx.commit().await?;
+    Ok(cut_off)
+}
+
+/// Ends every session of the user that began before now; returns that moment. One
+/// mechanism for a password change, an administrator's reset and a second-factor
+/// reset: the access gate compares it with the sign-in time kept in each session.
+pub async fn end_sessions(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> sqlx::Result<chrono::DateTime<chrono::Utc>> {
+    sqlx::query_scalar(
+        "UPDATE users SET sessions_valid_from = clock_timestamp() WHERE id = $1 RETURNING sessions_valid_from",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await
 }
 
 pub async fn set_locale(db: &PgPool, id: i64, locale: &str) -> sqlx::Result<()> {
@@ -253,12 +281,15 @@ pub async fn set_locale(db: &PgPool, id: i64, locale: &str) -> sqlx::Result<()> 
     Ok(())
 }
 
-pub async fn record_login(db: &PgPool, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(())
+/// Notes a sign-in; returns its moment (the database's clock, the same one
+/// [`end_sessions`] uses), which the session keeps.
+pub async fn record_login(db: &PgPool, id: i64) -> sqlx::Result<chrono::DateTime<chrono::Utc>> {
+    sqlx::query_scalar(
+        "UPDATE users SET last_login_at = clock_timestamp() WHERE id = $1 RETURNING last_login_at",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await
 }
 
 /// Active administrators other than `except`; the last one may not be disabled or demoted.

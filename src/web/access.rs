@@ -63,6 +63,8 @@ pub const RULES: &[(&str, Access)] = &[
 
 /// Paths a user who must change their password may still use.
 const ALLOWED_BEFORE_PASSWORD_CHANGE: &[&str] = &["/account/password", "/logout", "/lang"];
+/// Paths a user whose role requires a second factor may use before enrolling one.
+const ALLOWED_BEFORE_TWO_FACTOR: &[&str] = &["/account/2fa", "/logout", "/lang"];
 
 pub fn rule_for(path: &str) -> Access {
     RULES
@@ -247,6 +249,20 @@ async fn admit(
     {
         return Ok(Redirect::to("/account/password").into_response());
     }
+    // Like the forced password change: a role that requires a second factor may use
+    // nothing else until one is enrolled. API tokens are unaffected (they are made by
+    // a signed-in user and stand for that user on their own).
+    if let Some(user) = &context.user
+        && !user.two_factor_enabled
+        && !context.by_token
+        && context.two_factor_roles.contains(&user.role)
+        && !ALLOWED_BEFORE_TWO_FACTOR
+            .iter()
+            .any(|p| path_under(&path, p))
+        && access != Access::Public
+    {
+        return Ok(Redirect::to("/account/2fa").into_response());
+    }
     if csrf::needs_check(request.method()) {
         if !csrf::origin_ok(request.headers()) {
             tracing::warn!(%path, "cross-origin form post refused");
@@ -279,11 +295,12 @@ async fn build_context(
     let mut unread = 0;
     let mut user = match session.get::<i64>(USER_ID_KEY).await? {
         Some(id) => match accounts::find_with_unread(&state.db, id).await? {
-            Some((user, count)) if user.active => {
+            Some((user, count)) if user.active && session_still_valid(session, &user).await? => {
                 unread = count;
                 Some(user)
             }
-            // A disabled or deleted account loses its sessions at once.
+            // A disabled or deleted account loses its sessions at once, and so does a
+            // session begun before a password change or reset.
             _ => {
                 session.flush().await?;
                 None
@@ -292,6 +309,7 @@ async fn build_context(
         None => None,
     };
     // The JSON API also accepts a personal token instead of a session.
+    let mut by_token = false;
     if user.is_none()
         && is_api(&path)
         && let Some(token) = bearer_token(headers)
@@ -301,6 +319,7 @@ async fn build_context(
     {
         unread = count;
         user = Some(found);
+        by_token = true;
     }
     if user.is_some() {
         let now = chrono::Utc::now().timestamp();
@@ -325,7 +344,22 @@ async fn build_context(
         client_addr,
         path,
         unread,
+        by_token,
+        two_factor_roles: state.config.two_factor_roles.clone(),
     })
+}
+
+/// Did this session begin after the user's last cut-off (password change or reset)?
+/// Sessions from before this check existed carry no sign-in time and count as old.
+async fn session_still_valid(session: &Session, user: &User) -> Result<bool, AppError> {
+    let Some(cut_off) = user.sessions_valid_from else {
+        return Ok(true);
+    };
+    let since = session
+        .get::<i64>(super::sign_in::SIGNED_IN_AT_KEY)
+        .await?
+        .unwrap_or(i64::MIN);
+    Ok(since >= cut_off.timestamp_micros())
 }
 
 /// The peer's address, or behind a trusted proxy the last address it appended to
@@ -365,7 +399,7 @@ pub fn choose_language(user: Option<&User>, headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -425,6 +459,13 @@ mod tests {
         assert_eq!(rule_for("/administrivia"), Access::SignedIn);
         assert_eq!(rule_for("/static/app.css"), Access::Bare);
         assert_eq!(rule_for("/login"), Access::Public);
+        // The second step of signing in is for sessions that are not signed in yet.
+        assert_eq!(rule_for("/login/2fa"), Access::Public);
+        assert_eq!(rule_for("/account/2fa"), Access::SignedIn);
+        assert_eq!(
+            rule_for("/admin/users/3/2fa/reset"),
+            Access::Roles(&[Role::Admin])
+        );
         assert_eq!(rule_for("/rubric"), Access::SignedIn);
         assert_eq!(rule_for("/"), Access::SignedIn);
         assert_eq!(rule_for("/no/such/page"), Access::SignedIn);

@@ -23,6 +23,10 @@ pub struct RequestContext {
     pub path: String,
     /// Unread notifications of the signed-in user (shown in the header).
     pub unread: i64,
+    /// The user came with an API token, not a session.
+    pub by_token: bool,
+    /// Roles that must sign in with a second factor (from the configuration).
+    pub two_factor_roles: Vec<Role>,
 }
 
 impl RequestContext {

@@ -12,6 +12,7 @@ pub mod paging;
 pub mod refusals;
 pub mod serve;
 pub mod upload_guard;
+pub mod sign_in;
 
 use std::sync::Arc;
 
@@ -42,7 +43,6 @@ pub struct Shared {
     pub config: Arc<Config>,
     /// Verified against when a login names an unknown user, so timing tells nothing.
     pub dummy_hash: Arc<String>,
-    pub login_throttle: Arc<crate::accounts::throttle::LoginThrottle>,
     pub storage: crate::storage::Storage,
     /// Scoring rules and targets of each rubric edition, parsed once.
     pub rules: crate::rubric::RulesCache,

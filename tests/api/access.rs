@@ -36,6 +36,7 @@ const MATRIX: &[(&str, [Expect; 6])] = {
         ("/rubric/indicators/46", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/account", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/account/password", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/account/2fa", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         (
             "/admin/users",
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
@@ -101,6 +102,8 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
         ),
         ("/login", [Ok, Ok, Ok, Ok, Ok, Ok]),
+        // The second step needs a correct password first; signed-in users are sent home.
+        ("/login/2fa", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
     ]
 };
 
@@ -123,7 +126,7 @@ async fn every_role_sees_exactly_what_the_rules_allow() {
         assert_eq!(got, expected[0], "anonymous GET {path}");
         for (index, browser) in browsers.iter_mut().enumerate() {
             let page = browser.get(path).await;
-            let got = if *path == "/login" && page.status == StatusCode::SEE_OTHER {
+            let got = if path.starts_with("/login") && page.status == StatusCode::SEE_OTHER {
                 Expect::Ok
             } else {
                 outcome(&page)
@@ -187,6 +190,7 @@ async fn non_admins_cannot_change_accounts_or_organisations() {
                 vec![("active", "false")],
             ),
             (&*format!("/admin/users/{target}/password"), vec![]),
+            (&*format!("/admin/users/{target}/2fa/reset"), vec![]),
             (
                 &*format!("/admin/users/{target}"),
                 vec![("display_name", "changed"), ("role", "admin")],

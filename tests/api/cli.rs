@@ -57,8 +57,10 @@ async fn user_add_makes_an_admin_who_can_sign_in() {
     let mut browser = app.browser();
     assert_eq!(
         browser.login("root.admin", "Str0ng-Pass").await.location(),
-        Some("/")
+        Some("/account/2fa"),
+        "an administrator enrols a second factor first"
     );
+    browser.enrol_two_factor().await;
     assert_eq!(browser.get("/admin/users").await.status, StatusCode::OK);
 }
 

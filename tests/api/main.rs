@@ -11,6 +11,7 @@ mod demo;
 mod exports;
 mod hardening_audit;
 mod hardening_uploads;
+mod hardening_auth;
 mod json_api;
 mod reports;
 mod rubric;

@@ -150,7 +150,16 @@ impl TestApp {
 
     /// Spawns with settings changed by `adjust` (e.g. a small upload limit).
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        let database_url = fresh_database().await;
+        TestApp::spawn_on(fresh_database().await, adjust).await
+    }
+
+    /// A second server process of the same installation: the same database, its own
+    /// port and data folder (as two instances behind one load balancer).
+    pub async fn spawn_sibling(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::spawn_on(self.database_url.clone(), adjust).await
+    }
+
+    async fn spawn_on(database_url: String, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("data folder");
         let mut config = Config::for_tests(database_url.clone(), data_dir.path().to_path_buf());
         adjust(&mut config);
@@ -248,7 +257,25 @@ impl TestApp {
         }
     }
 
-    /// A browser signed in as a new user of `role` (password `Passw0rd!`).
+    /// A browser whose requests come from `address` (as a trusted proxy reports it in
+    /// `X-Forwarded-For`; the server must run with `trust_proxy`).
+    pub fn browser_from(&self, address: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", address.parse().expect("address"));
+        Browser {
+            base: self.base.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
+                .build()
+                .expect("client"),
+            csrf: None,
+        }
+    }
+
+    /// A browser signed in as a new user of `role` (password `Passw0rd!`). A role that
+    /// must use a second factor enrols one on the way, through the real pages.
     pub async fn signed_in(&self, username: &str, role: Role, org: Option<&str>) -> Browser {
         self.create_user(username, role, org, "Passw0rd!").await;
         let mut browser = self.browser();
@@ -258,7 +285,32 @@ impl TestApp {
             StatusCode::SEE_OTHER,
             "{username} signs in"
         );
+        if response.location() == Some("/account/2fa") {
+            browser.enrol_two_factor().await;
+        }
         browser
+    }
+
+    /// A current code of `username`'s authenticator, computed with totp-rs from the
+    /// stored secret: the earliest step the server still accepts and has not seen used
+    /// (waiting for the next step when the window is used up).
+    pub async fn totp_code(&self, username: &str) -> String {
+        let (secret, last_step): (String, Option<i64>) = sqlx::query_as(
+            "SELECT totp_secret, totp_last_step FROM users WHERE username = $1 AND totp_secret IS NOT NULL",
+        )
+        .bind(username)
+        .fetch_one(&self.pool)
+        .await
+        .expect("user with a second factor");
+        loop {
+            let now = unix_now();
+            let current = (now / 30) as i64;
+            let step = (current - 1).max(last_step.map_or(i64::MIN, |s| s + 1));
+            if step <= current + 1 {
+                return totp_at(&secret, step as u64 * 30);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(30 - now % 30)).await;
+        }
     }
 
     pub async fn audit_actions(&self) -> Vec<String> {
@@ -392,11 +444,55 @@ impl Browser {
         self.read(response).await
     }
 
+    /// Enrols a second factor on the enrolment page (the secret read from the page, the
+    /// code computed from it); returns the secret and the recovery codes shown once.
+    pub async fn enrol_two_factor(&mut self) -> (String, Vec<String>) {
+        let page = self.get("/account/2fa").await;
+        assert_eq!(page.status, StatusCode::OK, "enrolment page");
+        let secret: String = page
+            .texts("#totp-secret")
+            .pop()
+            .expect("the secret in text")
+            .split_whitespace()
+            .collect();
+        let done = self
+            .post("/account/2fa", &[("code", &current_code(&secret))])
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "enrolment confirmed");
+        let codes = done.texts(".recovery-codes code");
+        assert_eq!(codes.len(), 10, "ten recovery codes");
+        (secret, codes)
+    }
+
     pub async fn login(&mut self, username: &str, password: &str) -> Page {
         self.get("/login").await;
         self.post("/login", &[("username", username), ("password", password)])
             .await
     }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+/// The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret at unix time `time`.
+pub fn totp_at(secret: &str, time: u64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).expect("base32 secret");
+    totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .expect("totp")
+        .generate(time)
+        .to_string()
+}
+
+/// A code for `secret` that the server accepts now (one step back leaves the current
+/// and next step for later sign-ins of the same user).
+pub fn current_code(secret: &str) -> String {
+    totp_at(secret, unix_now() - 30)
 }
 
 /// A PDF-looking file of `size` bytes whose content depends on `seed`.

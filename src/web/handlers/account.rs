@@ -8,10 +8,10 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::accounts::{self, password, tokens};
-use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::error::AppResult;
 use crate::web::pages::{AccountPage, PasswordPage, render};
+use crate::web::{AppState, sign_in};
 
 pub async fn page(
     State(state): State<AppState>,
@@ -145,18 +145,24 @@ pub async fn change_password(
             .into_response());
     }
     let hash = password::hash(form.new).await?;
-    accounts::set_password(&state.db, user.id, &hash, false).await?;
+    // Every session of the user ends at this moment; this one is re-stamped and stays.
+    let cut_off = accounts::set_password(&state.db, user.id, &hash, false).await?;
+    sign_in::restamp(&session, cut_off).await?;
     ctx.request
         .audit(
             &state.db,
             "user.password.change",
             "user",
             Some(user.id.to_string()),
-            serde_json::json!({}),
+            serde_json::json!({"other_sessions_ended": true}),
         )
         .await?;
-    session.cycle_id().await?;
-    set_flash(&session, FlashKind::Success, ctx.t("password-changed")).await?;
+    set_flash(
+        &session,
+        FlashKind::Success,
+        ctx.t("password-changed-sessions-ended"),
+    )
+    .await?;
     Ok(Redirect::to("/").into_response())
 }
 

@@ -66,6 +66,7 @@ pub async fn new_form(State(state): State<AppState>, ctx: PageCtx) -> AppResult<
         organisations,
         errors: Vec::new(),
         active: true,
+        two_factor: false,
     })?
     .into_response())
 }
@@ -164,6 +165,7 @@ pub async fn create(
                 organisations,
                 errors,
                 active: true,
+                two_factor: false,
             })?,
         )
             .into_response())
@@ -233,6 +235,7 @@ pub async fn edit_form(
         ctx,
         user_id: Some(user.id),
         active: user.active,
+        two_factor: user.two_factor_enabled,
         values: UserFormValues {
             username: user.username.clone(),
             display_name: user.display_name.clone(),
@@ -284,6 +287,7 @@ pub async fn update(
                 ctx,
                 user_id: Some(user.id),
                 active: user.active,
+                two_factor: user.two_factor_enabled,
                 values,
                 organisations,
                 errors,

@@ -7,15 +7,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::accounts::{self, password};
+use crate::accounts::{self, password, throttle, two_factor};
 use crate::audit;
 use crate::i18n::Lang;
-use crate::web::AppState;
-use crate::web::access::{LANG_COOKIE, USER_ID_KEY};
+use crate::web::access::LANG_COOKIE;
 use crate::web::context::{PageCtx, RequestContext};
-use crate::web::csrf;
 use crate::web::error::AppResult;
 use crate::web::pages::{LoginPage, render};
+use crate::web::{AppState, sign_in};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct LoginQuery {
@@ -50,41 +49,61 @@ pub async fn login(
     State(state): State<AppState>,
     ctx: PageCtx,
     session: Session,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let refuse = |ctx: PageCtx, key: &str, status: StatusCode| -> AppResult<Response> {
-        let error = Some(ctx.t(key));
+    let refuse = |ctx: PageCtx,
+                  error: String,
+                  status: StatusCode,
+                  extra: HeaderMap|
+     -> AppResult<Response> {
         Ok((
             status,
+            extra,
             render(&LoginPage {
                 ctx,
                 username: form.username.clone(),
                 next: safe_next(&form.next),
-                error,
+                error: Some(error),
             })?,
         )
             .into_response())
     };
     if form.username.trim().is_empty() || form.password.is_empty() {
-        return refuse(ctx, "login-missing", StatusCode::UNPROCESSABLE_ENTITY);
+        let error = ctx.t("login-missing");
+        return refuse(
+            ctx,
+            error,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            HeaderMap::new(),
+        );
     }
     let client = ctx.request.client_addr.clone();
-    if let Some(wait) = state
-        .login_throttle
-        .blocked_for(&form.username, client.as_deref())
-    {
-        let minutes = wait.as_secs().div_ceil(60).max(1) as i64;
-        let error = Some(ctx.t1("login-throttled", "minutes", minutes));
-        return Ok((
-            StatusCode::TOO_MANY_REQUESTS,
-            render(&LoginPage {
-                ctx,
-                username: form.username.clone(),
-                next: safe_next(&form.next),
-                error,
-            })?,
+    // Counted before the slow check, so a burst cannot check more than the limit.
+    let attempt = throttle::Attempt::password(&form.username, client.as_deref());
+    let limits = throttle::Limits::from_config(&state.config);
+    if let Err(throttled) = throttle::reserve(&state.db, limits, &attempt).await? {
+        tracing::warn!(username = %form.username, reason = throttled.reason.as_str(), "sign-in throttled");
+        sign_in::audit_throttled(
+            &state,
+            "login.throttled",
+            &form.username,
+            None,
+            client.as_deref(),
+            &throttled,
         )
-            .into_response());
+        .await?;
+        let error = ctx.t1(
+            "login-throttled-wait",
+            "wait",
+            sign_in::wait_text(ctx.lang(), &throttled),
+        );
+        return refuse(
+            ctx,
+            error,
+            StatusCode::TOO_MANY_REQUESTS,
+            sign_in::retry_after(&throttled),
+        );
     }
     let found = accounts::find_for_login(&state.db, &form.username).await?;
     let (user, verified) = match found {
@@ -100,9 +119,6 @@ pub async fn login(
     };
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!(username = %form.username, "failed login");
-        state
-            .login_throttle
-            .record_failure(&form.username, client.as_deref());
         audit::record(
             &state.db,
             audit::Event {
@@ -115,34 +131,52 @@ pub async fn login(
             },
         )
         .await?;
-        return refuse(ctx, "login-failed", StatusCode::UNAUTHORIZED);
+        let error = ctx.t("login-failed");
+        return refuse(ctx, error, StatusCode::UNAUTHORIZED, HeaderMap::new());
     };
+    throttle::release(&state.db, &attempt).await?;
     if !user.active {
-        return refuse(ctx, "login-disabled", StatusCode::FORBIDDEN);
+        let error = ctx.t("login-disabled");
+        return refuse(ctx, error, StatusCode::FORBIDDEN, HeaderMap::new());
     }
-
-    state.login_throttle.record_success(&form.username);
-    // A fresh session id on sign-in defeats session fixation; a fresh CSRF token too.
-    session.cycle_id().await?;
-    session.insert(USER_ID_KEY, user.id).await?;
-    session.insert(csrf::SESSION_KEY, csrf::new_token()).await?;
-    accounts::record_login(&state.db, user.id).await?;
-    audit::record(
-        &state.db,
-        audit::Event {
-            actor_id: Some(user.id),
-            action: "login",
-            object_type: "user",
-            object_id: Some(user.id.to_string()),
-            summary: serde_json::json!({}),
-            client_addr: client.as_deref(),
-        },
-    )
-    .await?;
+    let next = safe_next(&form.next);
+    if user.two_factor_enabled {
+        let remembered = match sign_in::device_token(&headers) {
+            Some(token) => two_factor::device_remembered(&state.db, user.id, &token).await?,
+            None => false,
+        };
+        if !remembered {
+            // The password is right, but the session stays signed out until the code.
+            session.cycle_id().await?;
+            session
+                .insert(
+                    sign_in::PENDING_KEY,
+                    sign_in::PendingSecondFactor {
+                        user_id: user.id,
+                        next,
+                        at: chrono::Utc::now().timestamp(),
+                    },
+                )
+                .await?;
+            return Ok(Redirect::to("/login/2fa").into_response());
+        }
+        sign_in::start_session(
+            &state,
+            &session,
+            &user,
+            client.as_deref(),
+            Some("remembered_device"),
+        )
+        .await?;
+    } else {
+        sign_in::start_session(&state, &session, &user, client.as_deref(), None).await?;
+    }
     let target = if user.must_change_password {
         "/account/password".to_string()
+    } else if !user.two_factor_enabled && sign_in::two_factor_required(&state, &user) {
+        "/account/2fa".to_string()
     } else {
-        safe_next(&form.next)
+        next
     };
     Ok(Redirect::to(&target).into_response())
 }

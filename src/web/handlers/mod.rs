@@ -20,6 +20,7 @@ mod rounds;
 mod rubric;
 mod targets;
 mod tasks;
+mod two_factor;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -122,6 +123,16 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/login", get(auth::login_page).post(auth::login))
+        .route(
+            "/login/2fa",
+            get(two_factor::second_step_page).post(two_factor::second_step),
+        )
+        .route(
+            "/account/2fa",
+            get(two_factor::page).post(two_factor::confirm),
+        )
+        .route("/account/2fa/disable", post(two_factor::disable))
+        .route("/admin/users/{id}/2fa/reset", post(two_factor::admin_reset))
         .route("/logout", post(auth::logout))
         .route("/lang", post(auth::set_language))
         .route("/", get(home::home))

@@ -169,6 +169,8 @@ pub struct UserFormPage {
     pub organisations: Vec<Organisation>,
     pub errors: Vec<String>,
     pub active: bool,
+    /// The account signs in with a second factor.
+    pub two_factor: bool,
 }
 
 impl UserFormPage {
@@ -452,3 +454,5 @@ mod exports;
 pub use exports::*;
 mod audit;
 pub use audit::*;
+mod two_factor;
+pub use two_factor::*;
