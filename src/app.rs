@@ -43,6 +43,7 @@ impl Application {
             }
         });
         let mut background = vec![reminders];
+        background.extend(database.watchdog());
         if let Some(outbox) = crate::mail::Outbox::from_config(&config)? {
             let pool = database.pool.clone();
             background.push(tokio::spawn(async move {
@@ -75,6 +76,7 @@ impl Application {
             })?,
             rules: crate::rubric::RulesCache::default(),
             derived: crate::derived::Derived::default(),
+            db_health: Arc::default(),
         });
         let router = web::router(state, sessions);
         let listener = TcpListener::bind(config.addr)

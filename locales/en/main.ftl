@@ -768,3 +768,7 @@ bulletin-none-approved = No task was approved in the period.
 bulletin-evidence-count = { $count } evidence files
 bulletin-deadlines = Deadlines ahead
 bulletin-no-deadlines = Nothing falls due in the next 30 days.
+
+## hardening: ops
+error-title-unavailable = Temporarily unavailable
+error-database-unavailable = The database cannot be reached at the moment. Please try again shortly.

@@ -768,3 +768,7 @@ bulletin-none-approved = 期内没有新通过审核的任务。
 bulletin-evidence-count = 佐证资料 { $count } 份
 bulletin-deadlines = 近期到期任务
 bulletin-no-deadlines = 近30天内没有到期任务。
+
+## hardening: ops
+error-title-unavailable = 暂时无法服务
+error-database-unavailable = 暂时无法连接数据库，请稍后再试。

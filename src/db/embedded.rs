@@ -167,6 +167,20 @@ impl EmbeddedPostgres {
         )
     }
 
+    /// True while the postmaster recorded in `postmaster.pid` is alive. Cheap (no
+    /// subprocess), for the watchdog's frequent checks.
+    pub fn postmaster_alive(&self) -> bool {
+        let Ok(text) = std::fs::read_to_string(self.data_dir().join("postmaster.pid")) else {
+            return false;
+        };
+        let Some(pid) = text.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else {
+            return false;
+        };
+        // Signal 0 checks that the process exists; a zombie would still count, but the
+        // postmaster is not our child (pg_ctl starts it detached).
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+    }
+
     pub async fn is_running(&self) -> bool {
         let args = vec![
             "-D".into(),

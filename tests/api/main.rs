@@ -9,6 +9,7 @@ mod cli;
 mod dashboards;
 mod demo;
 mod exports;
+mod hardening_ops;
 mod json_api;
 mod reports;
 mod rubric;
