@@ -58,6 +58,10 @@ pub struct Config {
     pub mail_dir: Option<PathBuf>,
     /// Sender of notification e-mail (`SHIAN_MAIL_FROM`).
     pub mail_from: String,
+    // operations hardening
+    /// Where the embedded cluster goes when Shian runs as root and the `postgres` account
+    /// cannot enter the data folder (`SHIAN_PG_FALLBACK_DIR`).
+    pub embedded_pg_fallback_dir: PathBuf,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -79,6 +83,8 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_dir: Option<PathBuf>,
     mail_from: Option<String>,
+    // operations hardening
+    pg_fallback_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -187,6 +193,11 @@ impl Config {
             mail_from: env("SHIAN_MAIL_FROM")
                 .or(file.mail_from)
                 .unwrap_or_else(|| "食安创建 <noreply@localhost>".to_string()),
+            // operations hardening
+            embedded_pg_fallback_dir: env("SHIAN_PG_FALLBACK_DIR")
+                .map(PathBuf::from)
+                .or(file.pg_fallback_dir)
+                .unwrap_or_else(|| PathBuf::from(crate::db::embedded::DEFAULT_FALLBACK_BASE)),
         })
     }
 

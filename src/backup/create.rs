@@ -63,10 +63,9 @@ async fn run(config: &Config, database: &Database, to: &Path) -> anyhow::Result<
     let snapshot_id: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
         .fetch_one(&mut *snapshot)
         .await?;
-    let listed: Vec<Listed> =
-        sqlx::query_as("SELECT storage_key FROM stored_files ORDER BY id")
-            .fetch_all(&mut *snapshot)
-            .await?;
+    let listed: Vec<Listed> = sqlx::query_as("SELECT storage_key FROM stored_files ORDER BY id")
+        .fetch_all(&mut *snapshot)
+        .await?;
 
     let dump_path = to.join(DUMP_FILE);
     let pg_dump = tools::tool("pg_dump")?;
@@ -93,7 +92,10 @@ async fn run(config: &Config, database: &Database, to: &Path) -> anyhow::Result<
     let mut file_bytes = 0;
     for row in listed {
         if !manifest::is_safe_key(&row.storage_key) {
-            bail!("stored file key {:?} is not a plain relative path", row.storage_key);
+            bail!(
+                "stored file key {:?} is not a plain relative path",
+                row.storage_key
+            );
         }
         let from = source.join(&row.storage_key);
         let into = to.join(FILES_DIR).join(&row.storage_key);

@@ -36,9 +36,12 @@ impl Manifest {
     pub async fn read(dir: &Path) -> anyhow::Result<Manifest> {
         use anyhow::Context;
         let path = dir.join(MANIFEST_FILE);
-        let text = tokio::fs::read_to_string(&path)
-            .await
-            .with_context(|| format!("{} is not a Shian backup (no readable {MANIFEST_FILE})", dir.display()))?;
+        let text = tokio::fs::read_to_string(&path).await.with_context(|| {
+            format!(
+                "{} is not a Shian backup (no readable {MANIFEST_FILE})",
+                dir.display()
+            )
+        })?;
         let manifest: Manifest = serde_json::from_str(&text)
             .with_context(|| format!("{} is damaged", path.display()))?;
         if manifest.format != FORMAT {

@@ -44,7 +44,10 @@ async fn verify(from: &Path, manifest: &Manifest) -> anyhow::Result<()> {
     );
     for (path, entry) in pieces {
         if !manifest::is_safe_key(&entry.path) {
-            bail!("the manifest names {:?}, which is not a plain relative path", entry.path);
+            bail!(
+                "the manifest names {:?}, which is not a plain relative path",
+                entry.path
+            );
         }
         match manifest::checksum(&path).await {
             Ok((sha256, size)) if sha256 == entry.sha256 && size == entry.size => {}

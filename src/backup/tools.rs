@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+
 use tokio::process::Command;
 
 use crate::db::embedded::locate_binaries;
@@ -11,13 +12,21 @@ use crate::db::embedded::locate_binaries;
 pub fn tool(name: &str) -> anyhow::Result<PathBuf> {
     let dir = locate_binaries().context(
         "PostgreSQL's binaries were not found on PATH or under /usr/lib/postgresql/*/bin \
-         (Debian/Ubuntu: apt-get install postgresql-client)",
+         (Debian/Ubuntu: apt-get install postgresql)",
     )?;
-    let path = dir.join(name);
-    if !path.is_file() {
-        bail!("{} is missing beside initdb in {}", name, dir.display());
-    }
-    Ok(path)
+    // `initdb` on PATH may be a symbolic link into the real folder (Debian's
+    // /usr/lib/postgresql/<version>/bin), where the client tools of the same version sit.
+    let real_dir = dir
+        .join("initdb")
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    [Some(dir.clone()), real_dir]
+        .into_iter()
+        .flatten()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .with_context(|| format!("{name} is missing beside initdb in {}", dir.display()))
 }
 
 /// Runs a client tool against `url` (a libpq URL: the normalised `DATABASE_URL`, which

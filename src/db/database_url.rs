@@ -86,9 +86,7 @@ pub fn normalise(url: &str) -> Result<String, UrlError> {
             query
                 .split('&')
                 .filter(|pair| !pair.is_empty())
-                .filter(|pair| {
-                    !(socket_from_host && pair.split('=').next() == Some("host"))
-                })
+                .filter(|pair| !(socket_from_host && pair.split('=').next() == Some("host")))
                 .map(str::to_string),
         );
     }
@@ -146,9 +144,7 @@ mod tests {
     }
 
     fn socket(url: &str) -> Option<String> {
-        options(url)
-            .get_socket()
-            .map(|p| p.display().to_string())
+        options(url).get_socket().map(|p| p.display().to_string())
     }
 
     #[test]

@@ -58,7 +58,11 @@ impl Database {
     }
 
     async fn open_embedded(config: &Config, run_migrations: bool) -> anyhow::Result<Database> {
-        let mut cluster = EmbeddedPostgres::new(&config.embedded_pg_dir(), Durability::Durable)?;
+        let mut cluster = EmbeddedPostgres::new_with_fallback(
+            &config.embedded_pg_dir(),
+            Durability::Durable,
+            &config.embedded_pg_fallback_dir,
+        )?;
         cluster.ensure_running().await?;
         let url = cluster.url(EMBEDDED_DATABASE);
         let opened = async {

@@ -188,8 +188,14 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
     let headers = request.headers().clone();
     let client_addr = client_address(&request, state.config.trust_proxy);
     let path = request.uri().path().to_string();
-    let context = match build_context(&state, &session, &headers, client_addr.clone(), path.clone())
-        .await
+    let context = match build_context(
+        &state,
+        &session,
+        &headers,
+        client_addr.clone(),
+        path.clone(),
+    )
+    .await
     {
         Ok(context) => context,
         Err(err) => {

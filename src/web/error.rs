@@ -134,7 +134,9 @@ impl IntoResponse for AppError {
         let mut response = (status, page.message_key).into_response();
         response.extensions_mut().insert(page);
         if let Some(detail) = unavailable {
-            response.extensions_mut().insert(DatabaseUnavailable(detail));
+            response
+                .extensions_mut()
+                .insert(DatabaseUnavailable(detail));
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(RETRY_AFTER_SECS),

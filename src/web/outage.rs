@@ -59,8 +59,7 @@ pub fn finish(
     response: Response,
     render: impl FnOnce(&RequestContext, Response) -> Response,
 ) -> Response {
-    if let Some(DatabaseUnavailable(detail)) = response.extensions().get::<DatabaseUnavailable>()
-    {
+    if let Some(DatabaseUnavailable(detail)) = response.extensions().get::<DatabaseUnavailable>() {
         state.db_health.outage(detail, &state.db);
     }
     let mut response = render(context, response);
