@@ -56,6 +56,7 @@ impl Application {
             }
         });
         let mut background = vec![reminders, throttle_cleanup];
+        background.extend(database.watchdog());
         if let Some(outbox) = crate::mail::Outbox::from_config(&config)? {
             let pool = database.pool.clone();
             background.push(tokio::spawn(async move {
@@ -92,6 +93,7 @@ impl Application {
             storage,
             rules: crate::rubric::RulesCache::default(),
             derived: crate::derived::Derived::default(),
+            db_health: Arc::default(),
         });
         let router = web::router(state, sessions);
         let listener = TcpListener::bind(config.addr)

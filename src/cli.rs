@@ -1,5 +1,5 @@
 //! Command line: `shian [serve]`, `shian user add`, `shian rubric import|check`,
-//! `shian storage check`.
+//! `shian storage check`, `shian backup|restore`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -50,6 +50,16 @@ enum Command {
         /// Add demo data even though the database already holds users or evidence
         #[arg(long)]
         force: bool,
+    },
+    /// Copy the database and every file it references into a new, empty folder.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty data folder or empty database.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
     },
     /// Check the stored files against the database.
     Storage {
@@ -182,6 +192,34 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Storage {
             command: StorageCommand::Check { repair },
         } => check_storage(repair).await,
+        Command::Backup { to } => {
+            let report = crate::backup::backup(&Config::load()?, &to).await?;
+            println!(
+                "backup written to {}: database dump {} bytes, {} files ({} bytes)",
+                to.display(),
+                report.dump_bytes,
+                report.files,
+                report.file_bytes
+            );
+            if !report.missing.is_empty() {
+                println!(
+                    "warning: {} files the database lists were already missing from disk: {}",
+                    report.missing.len(),
+                    report.missing.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let report = crate::backup::restore(&Config::load()?, &from).await?;
+            println!(
+                "restored {}: database and {} files ({} bytes), every checksum verified",
+                from.display(),
+                report.files,
+                report.file_bytes
+            );
+            Ok(())
+        }
         Command::Rubric {
             command: RubricCommand::Check { file },
         } => {

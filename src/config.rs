@@ -89,6 +89,10 @@ pub struct Config {
     pub two_factor_roles: Vec<crate::accounts::Role>,
     /// Days a browser may skip the second step when the user asks (`SHIAN_TWO_FACTOR_REMEMBER_DAYS`; 0: never).
     pub two_factor_remember_days: u32,
+    // operations hardening
+    /// Where the embedded cluster goes when Shian runs as root and the `postgres` account
+    /// cannot enter the data folder (`SHIAN_PG_FALLBACK_DIR`).
+    pub embedded_pg_fallback_dir: PathBuf,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -122,6 +126,8 @@ struct FileConfig {
     login_global_limit: Option<u32>,
     two_factor_roles: Option<Vec<String>>,
     two_factor_remember_days: Option<u32>,
+    // operations hardening
+    pg_fallback_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -343,6 +349,11 @@ impl Config {
             login_global_failures_per_minute,
             two_factor_roles,
             two_factor_remember_days,
+            // operations hardening
+            embedded_pg_fallback_dir: env("SHIAN_PG_FALLBACK_DIR")
+                .map(PathBuf::from)
+                .or(file.pg_fallback_dir)
+                .unwrap_or_else(|| PathBuf::from(crate::db::embedded::DEFAULT_FALLBACK_BASE)),
         })
     }
 

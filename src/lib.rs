@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod app;
 pub mod audit;
+pub mod backup;
 pub mod bulletins;
 pub mod campaigns;
 pub mod cli;

@@ -885,3 +885,6 @@ two-factor-disabled = Two-step verification is off.
 two-factor-reset = Reset two-step verification
 two-factor-reset-confirm = Reset this user's two-step verification? They are signed out everywhere and set it up again at their next sign-in.
 two-factor-reset-done = Two-step verification of this user was reset; they have been signed out everywhere.
+## hardening: ops
+error-title-unavailable = Temporarily unavailable
+error-database-unavailable = The database cannot be reached at the moment. Please try again shortly.

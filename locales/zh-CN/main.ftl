@@ -885,3 +885,6 @@ two-factor-disabled = 两步验证已关闭。
 two-factor-reset = 重置两步验证
 two-factor-reset-confirm = 确定重置该用户的两步验证吗？其所有登录将退出，下次登录需重新设置。
 two-factor-reset-done = 已重置该用户的两步验证，其所有登录已退出。
+## hardening: ops
+error-title-unavailable = 暂时无法服务
+error-database-unavailable = 暂时无法连接数据库，请稍后再试。

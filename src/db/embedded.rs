@@ -12,9 +12,14 @@ use std::process::Output;
 use thiserror::Error;
 use tokio::process::Command;
 
+#[path = "placement.rs"]
+mod placement;
+
 /// Unix sockets are limited to about 107 bytes of path; PostgreSQL appends `/.s.PGSQL.5432`.
 const MAX_SOCKET_DIR_LEN: usize = 90;
 const OS_USER_WHEN_ROOT: &str = "postgres";
+/// Where clusters go when the data folder is out of the postgres account's reach.
+pub const DEFAULT_FALLBACK_BASE: &str = "/var/lib/shian";
 
 #[derive(Debug, Error)]
 pub enum EmbeddedError {
@@ -29,6 +34,11 @@ pub enum EmbeddedError {
          run the database as does not exist. Create it (`useradd --system {0}`) or set DATABASE_URL."
     )]
     NoUnprivilegedUser(&'static str),
+    #[error(
+        "the postgres account cannot enter {data} nor {fallback}; move the data folder \
+         (SHIAN_DATA_DIR) to a folder every account may enter, e.g. /srv/shian, or set DATABASE_URL."
+    )]
+    Unreachable { data: PathBuf, fallback: PathBuf },
     #[error("{action} failed: {detail}")]
     Command { action: String, detail: String },
     #[error("cannot prepare folder {path}: {source}")]
@@ -58,6 +68,17 @@ pub struct EmbeddedPostgres {
 impl EmbeddedPostgres {
     /// Prepares (but does not start) a cluster kept under `root`.
     pub fn new(root: &Path, durability: Durability) -> Result<Self, EmbeddedError> {
+        Self::new_with_fallback(root, durability, Path::new(DEFAULT_FALLBACK_BASE))
+    }
+
+    /// Like [`EmbeddedPostgres::new`]; when Shian runs as root and the `postgres` account
+    /// cannot reach `root` (a data folder in a private home folder), the cluster is kept
+    /// under `fallback_base` instead, and where it went is recorded in `root`.
+    pub fn new_with_fallback(
+        root: &Path,
+        durability: Durability,
+        fallback_base: &Path,
+    ) -> Result<Self, EmbeddedError> {
         let bin_dir = locate_binaries().ok_or(EmbeddedError::BinariesMissing)?;
         let run_as = if nix::unistd::geteuid().is_root() {
             let user = nix::unistd::User::from_name(OS_USER_WHEN_ROOT)
@@ -68,7 +89,10 @@ impl EmbeddedPostgres {
         } else {
             None
         };
-        let root = absolute(root)?;
+        let mut root = absolute(root)?;
+        if let Some(user) = &run_as {
+            root = placement::cluster_root(&root, user, fallback_base)?;
+        }
         let mut socket_dir = root.join("run");
         if socket_dir.as_os_str().len() > MAX_SOCKET_DIR_LEN {
             // A deep data folder would overflow the socket path; use a short, stable name.
@@ -165,6 +189,24 @@ impl EmbeddedPostgres {
             "postgres://postgres@localhost/{database}?host={}",
             self.socket_dir.display()
         )
+    }
+
+    /// True while the postmaster recorded in `postmaster.pid` is alive. Cheap (no
+    /// subprocess), for the watchdog's frequent checks.
+    pub fn postmaster_alive(&self) -> bool {
+        let Ok(text) = std::fs::read_to_string(self.data_dir().join("postmaster.pid")) else {
+            return false;
+        };
+        let Some(pid) = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse::<i32>().ok())
+        else {
+            return false;
+        };
+        // Signal 0 checks that the process exists; a zombie would still count, but the
+        // postmaster is not our child (pg_ctl starts it detached).
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
     }
 
     pub async fn is_running(&self) -> bool {

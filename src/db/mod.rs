@@ -1,7 +1,11 @@
 //! Connecting to PostgreSQL: the configured server, or the embedded cluster.
 
+pub mod database_url;
 pub mod embedded;
+pub mod health;
+pub mod watchdog;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -19,31 +23,52 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// An open pool, plus the embedded cluster when Shian runs its own.
 pub struct Database {
     pub pool: PgPool,
-    embedded: Option<EmbeddedPostgres>,
+    /// A libpq URL of the same database, for `pg_dump` and `pg_restore`.
+    pub url: String,
+    /// Shared with the watchdog, which restarts the cluster if its postmaster dies.
+    embedded: Option<Arc<tokio::sync::Mutex<EmbeddedPostgres>>>,
 }
 
 impl Database {
     /// Connects (starting the embedded cluster if no `DATABASE_URL` is configured) and
     /// brings the schema up to date.
     pub async fn open(config: &Config) -> anyhow::Result<Database> {
+        Database::open_with(config, true).await
+    }
+
+    /// Connects without touching the schema (a restore needs the database as it is).
+    pub async fn open_unmigrated(config: &Config) -> anyhow::Result<Database> {
+        Database::open_with(config, false).await
+    }
+
+    async fn open_with(config: &Config, run_migrations: bool) -> anyhow::Result<Database> {
         let Some(url) = &config.database_url else {
-            return Database::open_embedded(config).await;
+            return Database::open_embedded(config, run_migrations).await;
         };
         let pool = connect(url, config.db_pool_size).await?;
-        migrate(&pool).await?;
+        if run_migrations {
+            migrate(&pool).await?;
+        }
         Ok(Database {
             pool,
+            url: database_url::normalise(url)
+                .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid PostgreSQL URL: {e}"))?,
             embedded: None,
         })
     }
 
-    async fn open_embedded(config: &Config) -> anyhow::Result<Database> {
-        let mut cluster = EmbeddedPostgres::new(&config.embedded_pg_dir(), Durability::Durable)?;
+    async fn open_embedded(config: &Config, run_migrations: bool) -> anyhow::Result<Database> {
+        let mut cluster = EmbeddedPostgres::new_with_fallback(
+            &config.embedded_pg_dir(),
+            Durability::Durable,
+            &config.embedded_pg_fallback_dir,
+        )?;
         cluster.ensure_running().await?;
+        let url = cluster.url(EMBEDDED_DATABASE);
         let opened = async {
             create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE).await?;
-            let pool = connect(&cluster.url(EMBEDDED_DATABASE), config.db_pool_size).await?;
-            if let Err(err) = migrate(&pool).await {
+            let pool = connect(&url, config.db_pool_size).await?;
+            if run_migrations && let Err(err) = migrate(&pool).await {
                 pool.close().await;
                 return Err(err);
             }
@@ -53,7 +78,8 @@ impl Database {
         match opened {
             Ok(pool) => Ok(Database {
                 pool,
-                embedded: Some(cluster),
+                url,
+                embedded: Some(Arc::new(tokio::sync::Mutex::new(cluster))),
             }),
             Err(err) => {
                 // Leave nothing running behind a failed start.
@@ -63,11 +89,21 @@ impl Database {
         }
     }
 
+    /// Starts the watchdog of the embedded cluster (none for an external server, whose
+    /// restarts are its operator's business).
+    pub fn watchdog(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let cluster = Arc::clone(self.embedded.as_ref()?);
+        Some(tokio::spawn(watchdog::watch(
+            cluster,
+            watchdog::Schedule::default(),
+        )))
+    }
+
     /// Closes the pool and stops the embedded cluster if this process started it.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         self.pool.close().await;
-        if let Some(cluster) = self.embedded.as_mut() {
-            cluster.stop_if_started_here().await;
+        if let Some(cluster) = &self.embedded {
+            cluster.lock().await.stop_if_started_here().await;
         }
     }
 }
@@ -80,15 +116,22 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 }
 
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
-    let options: PgConnectOptions = url
-        .parse()
-        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    let options = connect_options(url)?;
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
         .with_context(|| format!("cannot connect to PostgreSQL at {}", redact(url)))
+}
+
+/// Parses a PostgreSQL URL in any form libpq documents (see [`database_url`]).
+pub fn connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
+    let normalised = database_url::normalise(url)
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid PostgreSQL URL: {e}"))?;
+    normalised
+        .parse()
+        .context("DATABASE_URL is not a valid PostgreSQL URL")
 }
 
 /// Creates `name` on the server behind `admin_url` unless it exists.

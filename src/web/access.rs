@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use super::context::RequestContext;
 use super::error::{AppError, ErrorPage};
-use super::{AppState, csrf, pages, refusals};
+use super::{AppState, csrf, outage, pages, refusals};
 use crate::accounts::{self, Role, User};
 use crate::i18n::Lang;
 
@@ -192,9 +192,22 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
     let path = request.uri().path().to_string();
     let method = request.method().clone();
     let query = request.uri().query().map(str::to_string);
-    let context = match build_context(&state, &session, &headers, client_addr, path).await {
+    let context = match build_context(
+        &state,
+        &session,
+        &headers,
+        client_addr.clone(),
+        path.clone(),
+    )
+    .await
+    {
         Ok(context) => context,
-        Err(err) => return err.into_response(),
+        Err(err) => {
+            // Still a page in the user's language (an outage most likely), not bare text.
+            let context = outage::anonymous_context(&headers, client_addr, path);
+            let response = outage::confirm(&state, err.into_response()).await;
+            return outage::finish(&state, &context, response, render_error_page);
+        }
     };
     if let Some(user) = &context.user {
         tracing::Span::current().record("user", user.username.as_str());
@@ -206,7 +219,8 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
     if let Some(refusal) = refusals::unrecorded(&context, &response) {
         refusals::audit(&state.db, &context, &method, query.as_deref(), refusal).await;
     }
-    render_error_page(&context, response)
+    let response = outage::confirm(&state, response).await;
+    outage::finish(&state, &context, response, render_error_page)
 }
 
 /// Applies the path's rule, the forced password change and the CSRF check, then runs
@@ -428,10 +442,20 @@ fn redirect_to_login(request: &Request) -> Response {
 }
 
 /// Replaces the short body of an error response with a full page in the user's language.
-fn render_error_page(context: &RequestContext, response: Response) -> Response {
+pub(super) fn render_error_page(context: &RequestContext, response: Response) -> Response {
     let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
         return response;
     };
+    let mut rendered = render_error_body(context, page);
+    if let Some(retry_after) = response.headers().get(header::RETRY_AFTER) {
+        rendered
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after.clone());
+    }
+    rendered
+}
+
+fn render_error_body(context: &RequestContext, page: ErrorPage) -> Response {
     if is_api(&context.path) {
         let body = serde_json::json!({
             "error": page.message_key,

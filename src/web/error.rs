@@ -48,6 +48,10 @@ pub enum AppError {
     Session(#[from] tower_sessions::session::Error),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+    /// The database cannot be reached (found by a probe after an error whose cause was
+    /// not itself a database error, e.g. the session store's).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// A failure shared by every request that waited on the same derived figure
@@ -59,11 +63,23 @@ impl From<std::sync::Arc<AppError>> for AppError {
             Err(shared) => match *shared {
                 AppError::NotFound => AppError::NotFound,
                 AppError::Forbidden => AppError::Forbidden,
+                // Every request that waited on a figure the database could not give sees
+                // the outage, not a server error.
+                ref other if other.unavailable_detail().is_some() => {
+                    AppError::Unavailable(other.unavailable_detail().unwrap_or_default())
+                }
                 ref other => AppError::Other(anyhow::anyhow!("{other:#}")),
             },
         }
     }
 }
+
+/// Left on a 503 response so the gate can note the outage (logged once, not per request).
+#[derive(Debug, Clone)]
+pub struct DatabaseUnavailable(pub String);
+
+/// How long a client should wait before retrying while the database is unavailable.
+pub const RETRY_AFTER_SECS: u32 = 10;
 
 /// Left on an error response for the gate to render: status and message key.
 #[derive(Debug, Clone, Copy)]
@@ -73,7 +89,21 @@ pub struct ErrorPage {
 }
 
 impl AppError {
+    /// Why the database is unavailable, when that is what this error means.
+    pub fn unavailable_detail(&self) -> Option<String> {
+        use crate::db::health;
+        match self {
+            AppError::Unavailable(detail) => Some(detail.clone()),
+            AppError::Database(err) if health::is_unavailable(err) => Some(err.to_string()),
+            AppError::Other(err) if health::chain_is_unavailable(err) => Some(format!("{err:#}")),
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
+        if self.unavailable_detail().is_some() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden
@@ -85,6 +115,7 @@ impl AppError {
             AppError::UploadStalled | AppError::TimedOut => StatusCode::REQUEST_TIMEOUT,
             AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_)
             | AppError::Template(_)
             | AppError::Session(_)
@@ -93,6 +124,9 @@ impl AppError {
     }
 
     fn message_key(&self) -> &'static str {
+        if self.unavailable_detail().is_some() {
+            return UNAVAILABLE_KEY;
+        }
         match self {
             AppError::NotFound => "error-not-found",
             AppError::Forbidden => "error-forbidden",
@@ -114,8 +148,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
-            // The cause goes to the log, never to the user.
+        let unavailable = self.unavailable_detail();
+        if status.is_server_error() && unavailable.is_none() {
+            // The cause goes to the log, never to the user. An outage is logged once, by
+            // the gate, instead of once per request.
             tracing::error!(error = ?self, "request failed");
         }
         let page = ErrorPage {
@@ -130,8 +166,20 @@ impl IntoResponse for AppError {
                 .extensions_mut()
                 .insert(super::refusals::RefusalAudited);
         }
+        if let Some(detail) = unavailable {
+            response
+                .extensions_mut()
+                .insert(DatabaseUnavailable(detail));
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_SECS),
+            );
+        }
         response
     }
 }
+
+/// The message shown while the database cannot be reached.
+pub const UNAVAILABLE_KEY: &str = "error-database-unavailable";
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -7,12 +7,13 @@ pub mod csrf;
 pub mod error;
 mod handlers;
 pub mod multipart_framing;
+mod outage;
 pub mod pages;
 pub mod paging;
 pub mod refusals;
 pub mod serve;
-pub mod upload_guard;
 pub mod sign_in;
+pub mod upload_guard;
 
 use std::sync::Arc;
 
@@ -48,6 +49,8 @@ pub struct Shared {
     pub rules: crate::rubric::RulesCache,
     /// Progress, scores and counts computed once per change of the data.
     pub derived: crate::derived::Derived,
+    /// Whether the database is reachable (an outage is logged once, not per request).
+    pub db_health: Arc<crate::db::health::DatabaseHealth>,
 }
 
 impl AppState {
@@ -111,6 +114,10 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), access::gate))
         .layer(middleware::from_fn_with_state(state.clone(), note_changes))
         .layer(session_layer)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            outage::session_layer_failures,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

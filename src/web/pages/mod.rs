@@ -30,6 +30,7 @@ pub fn error_page(
     let title = ctx.t(match page.status.as_u16() {
         404 => "error-title-not-found",
         403 => "error-title-forbidden",
+        503 => "error-title-unavailable",
         500..=599 => "error-title-internal",
         _ => "error-title-request",
     });
