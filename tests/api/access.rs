@@ -202,7 +202,7 @@ async fn non_admins_cannot_change_accounts_or_organisations() {
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{name} POST {path}");
         }
     }
-    // Each of the 4 × 5 refused posts left one audit row.
+    // Each of the 4 × 6 refused posts left one audit row.
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_events WHERE action = 'access.refused' \
          AND summary->>'method' = 'POST' AND summary->>'reason' = 'role'",
@@ -210,7 +210,7 @@ async fn non_admins_cannot_change_accounts_or_organisations() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(audited, 20);
+    assert_eq!(audited, 24);
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE username = 'sneaky'")
         .fetch_one(&app.pool)
         .await
