@@ -888,3 +888,11 @@ two-factor-reset-done = Two-step verification of this user was reset; they have 
 ## hardening: ops
 error-title-unavailable = Temporarily unavailable
 error-database-unavailable = The database cannot be reached at the moment. Please try again shortly.
+audit-action-login-throttled = Sign-in held back (too many attempts)
+audit-action-login-2fa-failed = Wrong two-factor code
+audit-action-login-2fa-throttled = Two-factor step held back (too many attempts)
+audit-action-user-2fa-enable = Turned two-factor sign-in on
+audit-action-user-2fa-disable = Turned two-factor sign-in off
+audit-action-user-2fa-disable-refused = Refused to turn two-factor sign-in off
+audit-action-user-2fa-reset = Reset two-factor sign-in
+audit-action-user-2fa-throttled = Two-factor settings held back (too many attempts)

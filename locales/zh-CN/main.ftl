@@ -888,3 +888,11 @@ two-factor-reset-done = 已重置该用户的两步验证，其所有登录已�
 ## hardening: ops
 error-title-unavailable = 暂时无法服务
 error-database-unavailable = 暂时无法连接数据库，请稍后再试。
+audit-action-login-throttled = 登录受限（尝试过于频繁）
+audit-action-login-2fa-failed = 两步验证码错误
+audit-action-login-2fa-throttled = 两步验证受限（尝试过于频繁）
+audit-action-user-2fa-enable = 开启两步验证
+audit-action-user-2fa-disable = 关闭两步验证
+audit-action-user-2fa-disable-refused = 拒绝关闭两步验证
+audit-action-user-2fa-reset = 重置两步验证
+audit-action-user-2fa-throttled = 两步验证设置受限（尝试过于频繁）
