@@ -128,7 +128,24 @@ pub fn retry_after(throttled: &Throttled) -> HeaderMap {
 }
 
 /// Audits a refused attempt: who was named, from where, which limit, for how long.
-pub async fn audit_throttled(
+/// Audits a throttled attempt and returns the message that tells the user how long to wait.
+pub async fn refuse_throttled(
+    state: &AppState,
+    lang: Lang,
+    action: &str,
+    username: &str,
+    user_id: Option<i64>,
+    client_addr: Option<&str>,
+    throttled: &Throttled,
+) -> Result<String, AppError> {
+    audit_throttled(state, action, username, user_id, client_addr, throttled).await?;
+    Ok(lang.t_args(
+        "login-throttled-wait",
+        &[("wait", wait_text(lang, throttled).into())],
+    ))
+}
+
+async fn audit_throttled(
     state: &AppState,
     action: &str,
     username: &str,

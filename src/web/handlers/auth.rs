@@ -84,8 +84,9 @@ pub async fn login(
     let limits = throttle::Limits::from_config(&state.config);
     if let Err(throttled) = throttle::reserve(&state.db, limits, &attempt).await? {
         tracing::warn!(username = %form.username, reason = throttled.reason.as_str(), "sign-in throttled");
-        sign_in::audit_throttled(
+        let error = sign_in::refuse_throttled(
             &state,
+            ctx.lang(),
             "login.throttled",
             &form.username,
             None,
@@ -93,11 +94,6 @@ pub async fn login(
             &throttled,
         )
         .await?;
-        let error = ctx.t1(
-            "login-throttled-wait",
-            "wait",
-            sign_in::wait_text(ctx.lang(), &throttled),
-        );
         return refuse(
             ctx,
             error,

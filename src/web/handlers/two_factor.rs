@@ -125,8 +125,9 @@ pub async fn second_step(
     let attempt = throttle::Attempt::second_factor(user.id, client.as_deref());
     let limits = throttle::Limits::from_config(&state.config);
     if let Err(throttled) = throttle::reserve(&state.db, limits, &attempt).await? {
-        sign_in::audit_throttled(
+        let error = sign_in::refuse_throttled(
             &state,
+            ctx.lang(),
             "login.2fa.throttled",
             &user.username,
             Some(user.id),
@@ -134,11 +135,6 @@ pub async fn second_step(
             &throttled,
         )
         .await?;
-        let error = ctx.t1(
-            "login-throttled-wait",
-            "wait",
-            sign_in::wait_text(ctx.lang(), &throttled),
-        );
         return refuse(
             ctx,
             error,
@@ -280,20 +276,18 @@ pub async fn confirm(
     let attempt = throttle::Attempt::second_factor(user.id, client.as_deref());
     let limits = throttle::Limits::from_config(&state.config);
     if let Err(throttled) = throttle::reserve(&state.db, limits, &attempt).await? {
-        sign_in::audit_throttled(
-            &state,
-            "user.2fa.throttled",
-            &user.username,
-            Some(user.id),
-            client.as_deref(),
-            &throttled,
-        )
-        .await?;
-        let errors = vec![ctx.t1(
-            "login-throttled-wait",
-            "wait",
-            sign_in::wait_text(ctx.lang(), &throttled),
-        )];
+        let errors = vec![
+            sign_in::refuse_throttled(
+                &state,
+                ctx.lang(),
+                "user.2fa.throttled",
+                &user.username,
+                Some(user.id),
+                client.as_deref(),
+                &throttled,
+            )
+            .await?,
+        ];
         let mut response = enrol_page(
             ctx,
             &user.username,
@@ -370,20 +364,18 @@ pub async fn disable(
     };
     let unused = two_factor::unused_recovery_codes(&state.db, user.id).await?;
     if let Err(throttled) = throttle::reserve(&state.db, limits, &attempt).await? {
-        sign_in::audit_throttled(
-            &state,
-            "user.2fa.throttled",
-            &user.username,
-            Some(user.id),
-            client.as_deref(),
-            &throttled,
-        )
-        .await?;
-        let errors = vec![ctx.t1(
-            "login-throttled-wait",
-            "wait",
-            sign_in::wait_text(ctx.lang(), &throttled),
-        )];
+        let errors = vec![
+            sign_in::refuse_throttled(
+                &state,
+                ctx.lang(),
+                "user.2fa.throttled",
+                &user.username,
+                Some(user.id),
+                client.as_deref(),
+                &throttled,
+            )
+            .await?,
+        ];
         let page = status_page(ctx, errors, unused);
         return Ok((
             StatusCode::TOO_MANY_REQUESTS,
