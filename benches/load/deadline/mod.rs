@@ -10,17 +10,25 @@
 //! with `SHIAN_TRUST_PROXY=true`, as behind the office's proxy), so the sign-in throttle
 //! sees the wrong passwords come from their own addresses and not from everybody's.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod integrity;
+mod report;
+mod requests;
+
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::pages::{Target, Who, run_load};
 use crate::server::{Server, csrf_token};
 use crate::storage::{dd, server_files_dir};
+use integrity::check_integrity;
+pub use report::render;
+use requests::{
+    Sent, address, client_from, content, editable_task, get, paced, person, sha256_hex, upload,
+};
 
 /// How many of each, as the issue sets them.
 pub struct Mix {
@@ -87,163 +95,6 @@ impl Recorder {
             *entry.statuses.entry(status).or_default() += 1;
         }
         entry.first_error.get_or_insert(what);
-    }
-}
-
-/// A signed-in person with an address of their own.
-async fn person(
-    base: &str,
-    username: &str,
-    password: &str,
-    address: &str,
-) -> anyhow::Result<reqwest::Client> {
-    let client = client_from(address)?;
-    crate::server::login(&client, base, username, password).await?;
-    Ok(client)
-}
-
-fn client_from(address: &str) -> anyhow::Result<reqwest::Client> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("x-forwarded-for", address.parse()?);
-    Ok(reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .timeout(Duration::from_secs(600))
-        .build()?)
-}
-
-/// Loopback-range addresses, one per simulated person (never sent to: only named in
-/// a header).
-fn address(group: u8, i: usize) -> String {
-    format!("127.{group}.{}.{}", (i / 250) % 250, 1 + i % 250)
-}
-
-/// Deterministic incompressible content of a PDF-looking file.
-fn content(seed: u64, size: usize) -> Vec<u8> {
-    let mut data = b"%PDF-1.7\n".to_vec();
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    data.reserve(size);
-    while data.len() < size {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        data.extend_from_slice(&x.to_le_bytes());
-    }
-    data.truncate(size);
-    data
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// An editable task of the signed-in clerk (not started, in progress or returned).
-async fn editable_task(client: &reqwest::Client, base: &str, n: usize) -> anyhow::Result<i64> {
-    let list: Value = client
-        .get(format!("{base}/api/v1/tasks"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let ids: Vec<i64> = list["tasks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|t| {
-            matches!(
-                t["status"].as_str(),
-                Some("not_started" | "in_progress" | "returned")
-            )
-        })
-        .filter_map(|t| t["id"].as_i64())
-        .collect();
-    anyhow::ensure!(!ids.is_empty(), "the clerk has no editable task");
-    Ok(ids[n % ids.len()])
-}
-
-/// What an acknowledged upload should have stored.
-struct Sent {
-    title: String,
-    sha256: String,
-}
-
-async fn upload(
-    client: &reqwest::Client,
-    base: &str,
-    task: i64,
-    title: &str,
-    body: reqwest::Body,
-    size: u64,
-) -> anyhow::Result<(u16, Duration)> {
-    let page = client
-        .get(format!("{base}/tasks/{task}"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let token = csrf_token(&page).ok_or_else(|| anyhow::anyhow!("no CSRF token"))?;
-    let part = reqwest::multipart::Part::stream_with_length(body, size)
-        .file_name(format!("{title}.pdf"))
-        .mime_str("application/pdf")?;
-    let form = reqwest::multipart::Form::new()
-        .text("title", title.to_string())
-        .text("kind", "document")
-        .part("files", part);
-    let begun = Instant::now();
-    let response = client
-        .post(format!("{base}/tasks/{task}/evidence?csrf_token={token}"))
-        .multipart(form)
-        .send()
-        .await?;
-    let status = response.status().as_u16();
-    let _ = response.bytes().await;
-    Ok((status, begun.elapsed()))
-}
-
-/// A request body that trickles out at `rate` bytes per second.
-fn paced(data: Vec<u8>, rate: usize) -> reqwest::Body {
-    let step = (rate / 4).max(1);
-    let chunks: Vec<bytes::Bytes> = data
-        .chunks(step)
-        .map(bytes::Bytes::copy_from_slice)
-        .collect();
-    let stream = futures_util::stream::unfold(chunks.into_iter(), |mut rest| async move {
-        let next = rest.next()?;
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        Some((Ok::<_, std::io::Error>(next), rest))
-    });
-    reqwest::Body::wrap_stream(stream)
-}
-
-/// GETs `path` and records it under `kind`; the body is returned for parsing.
-async fn get(
-    recorder: &Recorder,
-    client: &reqwest::Client,
-    base: &str,
-    kind: &'static str,
-    path: &str,
-) -> Option<String> {
-    let begun = Instant::now();
-    match client.get(format!("{base}{path}")).send().await {
-        Ok(r) if r.status().is_success() => {
-            let status = r.status().as_u16();
-            let body = r.text().await.unwrap_or_default();
-            recorder.ok(kind, status, begun.elapsed(), body.len() as u64);
-            Some(body)
-        }
-        Ok(r) => {
-            let status = r.status().as_u16();
-            recorder.error(kind, Some(status), format!("{path} answered {status}"));
-            None
-        }
-        Err(e) => {
-            recorder.error(kind, None, e.to_string());
-            None
-        }
     }
 }
 
@@ -566,172 +417,4 @@ pub async fn run(dir: &Path, port: u16, mix: &Mix) -> anyhow::Result<Value> {
         "kinds": Value::Object(out),
         "integrity": integrity,
     }))
-}
-
-/// Every acknowledged upload has its record (title → SHA-256 in the evidence export)
-/// and its bytes on disk (a file written during the run with that SHA-256).
-async fn check_integrity(
-    base: &str,
-    dir: &Path,
-    sent: &[Sent],
-    since: SystemTime,
-) -> anyhow::Result<Value> {
-    let office = crate::server::signed_in(base, "office1", "Demo-Office-2025").await?;
-    let csv = office
-        .get(format!("{base}/exports/evidence.csv"))
-        .send()
-        .await?
-        .bytes()
-        .await?;
-    let mut recorded: HashMap<String, String> = HashMap::new();
-    let mut reader =
-        csv::Reader::from_reader(csv.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&csv));
-    let headers = reader.headers()?.clone();
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(title_at), Some(sha_at)) = (column("标题"), column("SHA-256")) else {
-        anyhow::bail!("the evidence export has no 标题/SHA-256 columns");
-    };
-    for row in reader.records() {
-        let row = row?;
-        let title = row.get(title_at).unwrap_or("").trim_start_matches('\'');
-        if title.starts_with("deadline-") {
-            recorded.insert(title.to_string(), row.get(sha_at).unwrap_or("").to_string());
-        }
-    }
-    // Files written since the run began, hashed again from the disk.
-    let mut on_disk = HashSet::new();
-    let mut stack = vec![server_files_dir(dir)];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder)?.flatten() {
-            let path = entry.path();
-            let meta = entry.metadata()?;
-            if meta.is_dir() {
-                stack.push(path);
-            } else if meta.modified().is_ok_and(|m| m >= since) {
-                let bytes = tokio::fs::read(&path).await?;
-                on_disk.insert(sha256_hex(&bytes));
-            }
-        }
-    }
-    let missing_record = sent
-        .iter()
-        .filter(|s| recorded.get(&s.title) != Some(&s.sha256))
-        .count();
-    let missing_bytes = sent.iter().filter(|s| !on_disk.contains(&s.sha256)).count();
-    Ok(json!({
-        "acknowledged": sent.len(),
-        "record_missing_or_wrong": missing_record,
-        "bytes_missing_or_corrupt": missing_bytes,
-        "intact": missing_record == 0 && missing_bytes == 0,
-    }))
-}
-
-/// The scenario's section of the results, with its targets judged.
-pub fn render(results: &Value) -> String {
-    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
-    let m = &results["mix"];
-    let mut md = format!(
-        "## Deadline day (city scale, all at once)\n\n{} clerks each uploading up to {} files of {} MB, \
-         {} assessors opening items and marking evidence, {} office users on the dashboard and review \
-         queue, {} clerks uploading {} KiB at {} kbit/s, {} wrong passwords a second from four addresses; \
-         {} s of load ({} s wall clock). Each person sends its own address (`SHIAN_TRUST_PROXY`).\n\n\
-         | request | requests | p50 ms | p95 ms | p99 ms | req/s | statuses | errors |\n|---|---:|---:|---:|---:|---:|---|---:|\n",
-        m["clerks"],
-        m["files_per_clerk"],
-        m["file_mb"],
-        m["assessors"],
-        m["office"],
-        m["slow_clerks"],
-        m["slow_file_kib"],
-        m["slow_kbit_s"],
-        m["wrong_passwords_per_second"],
-        m["seconds"],
-        results["wall_seconds"],
-    );
-    let floor = f(&results["floor"]["p95_ms"]).max(0.001);
-    md.push_str(&format!(
-        "| /readyz floor before the load (16 clients) | {} | {} | {} | {} | {} | | {} |\n",
-        results["floor"]["requests"],
-        results["floor"]["p50_ms"],
-        results["floor"]["p95_ms"],
-        results["floor"]["p99_ms"],
-        results["floor"]["rps"],
-        results["floor"]["errors"]
-    ));
-    let mut unexpected_errors = 0;
-    let mut page_targets = Vec::new();
-    if let Some(kinds) = results["kinds"].as_object() {
-        for (name, k) in kinds {
-            let statuses = k["statuses"]
-                .as_object()
-                .map(|s| {
-                    s.iter()
-                        .map(|(code, n)| format!("{code}×{n}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default();
-            md.push_str(&format!(
-                "| {name} | {} | {} | {} | {} | {} | {statuses} | {} |\n",
-                k["requests"], k["p50_ms"], k["p95_ms"], k["p99_ms"], k["rps"], k["errors"]
-            ));
-            unexpected_errors += k["errors"].as_u64().unwrap_or(0);
-            let is_page = !name.contains("upload")
-                && name != "wrong password"
-                && !name.starts_with("/readyz");
-            if is_page {
-                let p95 = f(&k["p95_ms"]);
-                page_targets.push((
-                    format!("{name}: p95 < 50 ms and ≤ 10× the floor"),
-                    format!("{p95} ms, {:.1}×", p95 / floor),
-                    p95 < 50.0 && p95 <= 10.0 * floor,
-                ));
-            }
-        }
-    }
-    let growth_mib =
-        (f(&results["server_peak_kib"]) - f(&results["server_rss_before_kib"])) / 1024.0;
-    let share = 100.0 * f(&results["upload_mb_s"]) / f(&results["disk_write_mb_s"]).max(0.001);
-    let integrity = &results["integrity"];
-    let mut targets = page_targets;
-    targets.push((
-        "no errors (401/429 expected only for wrong passwords)".into(),
-        format!("{unexpected_errors} unexpected"),
-        unexpected_errors == 0,
-    ));
-    targets.push((
-        "uploads ≥ 50% of the disk's fsynced writes, in aggregate".into(),
-        format!(
-            "{} MB/s of {} MB/s = {share:.0}%",
-            results["upload_mb_s"], results["disk_write_mb_s"]
-        ),
-        share >= 50.0,
-    ));
-    targets.push((
-        "server memory growth < 256 MB".into(),
-        format!(
-            "{growth_mib:.0} MiB (from {} MiB to a peak of {} MiB)",
-            results["server_rss_before_kib"].as_u64().unwrap_or(0) / 1024,
-            results["server_peak_kib"].as_u64().unwrap_or(0) / 1024
-        ),
-        growth_mib < 256.0,
-    ));
-    targets.push((
-        "every acknowledged upload intact (record and bytes, SHA-256)".into(),
-        format!(
-            "{} acknowledged, {} records missing or wrong, {} files missing or corrupt",
-            integrity["acknowledged"],
-            integrity["record_missing_or_wrong"],
-            integrity["bytes_missing_or_corrupt"]
-        ),
-        integrity["intact"].as_bool().unwrap_or(false),
-    ));
-    md.push_str("\n| target | measured | held |\n|---|---|---|\n");
-    for (target, measured, held) in targets {
-        md.push_str(&format!(
-            "| {target} | {measured} | {} |\n",
-            if held { "yes" } else { "**no**" }
-        ));
-    }
-    md
 }
