@@ -83,13 +83,13 @@ impl Server {
     pub fn start_with(dir: &Path, port: u16, settings: &[(&str, &str)]) -> anyhow::Result<Server> {
         let child = Command::new(SHIAN)
             .arg("serve")
-            .envs(settings.iter().copied())
             .env("SHIAN_DATA_DIR", dir)
             .env("SHIAN_ADDR", format!("127.0.0.1:{port}"))
             .env("SHIAN_MAX_UPLOAD_MB", "2048")
             .env("SHIAN_DB_POOL", "32")
             .env("RUST_LOG", "warn")
             .env_remove("DATABASE_URL")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;

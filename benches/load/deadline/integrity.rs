@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 
 use super::Sent;
 use super::requests::sha256_hex;
-use crate::storage::server_files_dir;
 
 /// Every acknowledged upload has its record (title → SHA-256 in the evidence export)
 /// and its bytes on disk (a file written during the run with that SHA-256).
@@ -42,13 +41,16 @@ pub async fn check_integrity(
     }
     // Files written since the run began, hashed again from the disk.
     let mut on_disk = HashSet::new();
-    let mut stack = vec![server_files_dir(dir)];
+    // The data folder's stored files (its tmp/ holds only uploads in progress).
+    let mut stack = vec![dir.join("files")];
     while let Some(folder) = stack.pop() {
         for entry in std::fs::read_dir(&folder)?.flatten() {
             let path = entry.path();
             let meta = entry.metadata()?;
             if meta.is_dir() {
-                stack.push(path);
+                if entry.file_name() != "tmp" {
+                    stack.push(path);
+                }
             } else if meta.modified().is_ok_and(|m| m >= since) {
                 let bytes = tokio::fs::read(&path).await?;
                 on_disk.insert(sha256_hex(&bytes));

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use crate::pages::{Target, Who, run_load};
 use crate::server::{Server, csrf_token};
-use crate::storage::{dd, server_files_dir};
+use crate::storage::dd;
 use integrity::check_integrity;
 pub use report::render;
 use requests::{
@@ -111,7 +111,7 @@ pub async fn run(dir: &Path, port: u16, mix: &Mix) -> anyhow::Result<Value> {
     let floor = run_load(&base, &floor_target, 16, 3.0).await?;
 
     // The disk's fsynced write throughput, on the disk that holds the files.
-    let probe = server_files_dir(dir).join("dd-deadline-probe");
+    let probe = dir.join("files").join("dd-deadline-probe");
     let disk_write = dd(&[
         "if=/dev/zero",
         &format!("of={}", probe.display()),
@@ -125,20 +125,36 @@ pub async fn run(dir: &Path, port: u16, mix: &Mix) -> anyhow::Result<Value> {
     let office_probe = person(&base, "office1", "Demo-Office-2025", &address(2, 0)).await?;
     let (round, _) = crate::pages::ids(&office_probe, &base).await?;
     let mut clerks = Vec::new();
-    for i in 0..mix.clerks {
-        let name = crate::server::clerk_name_of(&base, i, 4).await?;
+    // Clerks of organisations that still have editable tasks (in the demo some have
+    // finished everything); past the first four clerks of each such organisation an
+    // account signs in again from another browser, as colleagues sharing one do.
+    let mut accounts = std::collections::HashSet::new();
+    let mut candidate = 0;
+    while clerks.len() < mix.clerks && candidate < 50 * mix.clerks {
+        let name = crate::server::clerk_name_of(&base, candidate, 4).await?;
+        candidate += 1;
+        let i = clerks.len();
         let client = person(&base, &name, "Demo-Clerk-2025", &address(1, i)).await?;
-        let task = editable_task(&client, &base, i).await?;
-        clerks.push((i, client, task));
+        if let Some(task) = editable_task(&client, &base, i).await? {
+            accounts.insert(name);
+            clerks.push((i, client, task));
+        }
     }
+    anyhow::ensure!(!clerks.is_empty(), "no clerk has an editable task");
     let mut slow = Vec::new();
-    for i in 0..mix.slow_clerks {
+    let mut candidate = 0;
+    while slow.len() < mix.slow_clerks && candidate < 50 * mix.slow_clerks {
         // The fifth clerk of each organisation: none of the fast ones.
-        let name = crate::server::clerk_name_fifth(&base, i).await?;
+        let name = crate::server::clerk_name_fifth(&base, candidate).await?;
+        candidate += 1;
+        let i = slow.len();
         let client = person(&base, &name, "Demo-Clerk-2025", &address(3, i)).await?;
-        let task = editable_task(&client, &base, i).await?;
-        slow.push((i, client, task));
+        if let Some(task) = editable_task(&client, &base, i).await? {
+            accounts.insert(name);
+            slow.push((i, client, task));
+        }
     }
+    let (clerk_sessions, slow_sessions) = (clerks.len(), slow.len());
     let mut assessors = Vec::new();
     for i in 0..mix.assessors {
         let name = format!("expert-{}-{}", 1 + i % 15, 1 + i / 15 % 4);
@@ -400,9 +416,10 @@ pub async fn run(dir: &Path, port: u16, mix: &Mix) -> anyhow::Result<Value> {
         .unwrap_or(0);
     Ok(json!({
         "mix": {
-            "clerks": mix.clerks, "files_per_clerk": mix.files_per_clerk,
+            "clerk_accounts": accounts.len(),
+            "clerks": clerk_sessions, "files_per_clerk": mix.files_per_clerk,
             "file_mb": mix.file_bytes / (1024 * 1024), "assessors": mix.assessors,
-            "office": mix.office, "slow_clerks": mix.slow_clerks,
+            "office": mix.office, "slow_clerks": slow_sessions,
             "slow_kbit_s": mix.slow_rate * 8 / 1000, "slow_file_kib": slow_bytes / 1024,
             "wrong_passwords_per_second": mix.wrong_passwords_per_second,
             "seconds": mix.seconds,

@@ -10,7 +10,8 @@ pub fn render(results: &Value) -> String {
         "## Deadline day (city scale, all at once)\n\n{} clerks each uploading up to {} files of {} MB, \
          {} assessors opening items and marking evidence, {} office users on the dashboard and review \
          queue, {} clerks uploading {} KiB at {} kbit/s, {} wrong passwords a second from four addresses; \
-         {} s of load ({} s wall clock). Each person sends its own address (`SHIAN_TRUST_PROXY`).\n\n\
+         {} s of load ({} s wall clock). The clerks are {} accounts of organisations that still have \
+         editable tasks, some signed in from two browsers. Each person sends its own address (`SHIAN_TRUST_PROXY`).\n\n\
          | request | requests | p50 ms | p95 ms | p99 ms | req/s | statuses | errors |\n|---|---:|---:|---:|---:|---:|---|---:|\n",
         m["clerks"],
         m["files_per_clerk"],
@@ -23,6 +24,7 @@ pub fn render(results: &Value) -> String {
         m["wrong_passwords_per_second"],
         m["seconds"],
         results["wall_seconds"],
+        m["clerk_accounts"],
     );
     let floor = f(&results["floor"]["p95_ms"]).max(0.001);
     md.push_str(&format!(
