@@ -123,15 +123,23 @@ pub fn check_strength(password: &str, username: &str) -> Result<(), Weakness> {
 
 /// A temporary password for new or reset accounts: easy to read aloud, no look-alikes.
 pub fn generate() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    grouped_code(
+        b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789",
+        3,
+    )
+}
+
+/// `groups` groups of four random symbols of `alphabet`, joined by hyphens (`abcd-efgh`):
+/// temporary passwords and two-factor recovery codes, both read off a screen or paper.
+pub fn grouped_code(alphabet: &[u8], groups: usize) -> String {
     let mut rng = rand::thread_rng();
-    let mut out = String::with_capacity(14);
-    for group in 0..3 {
+    let mut out = String::with_capacity(groups * 5);
+    for group in 0..groups {
         if group > 0 {
             out.push('-');
         }
         for _ in 0..4 {
-            out.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
+            out.push(alphabet[rng.gen_range(0..alphabet.len())] as char);
         }
     }
     out

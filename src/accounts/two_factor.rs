@@ -125,18 +125,7 @@ fn normalise_recovery_code(code: &str) -> String {
 
 fn new_recovery_code() -> String {
     // No look-alikes (0/o, 1/l/i); 16 of 31 symbols is about 79 bits.
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut rng = rand::thread_rng();
-    let mut out = String::with_capacity(19);
-    for group in 0..4 {
-        if group > 0 {
-            out.push('-');
-        }
-        for _ in 0..4 {
-            out.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
-        }
-    }
-    out
+    super::password::grouped_code(b"abcdefghjkmnpqrstuvwxyz23456789", 4)
 }
 
 /// Turns two-factor sign-in on with a secret the user has just proven to have (its
