@@ -92,7 +92,7 @@ impl Application {
             dummy_hash: Arc::new(accounts::password::dummy_hash().await),
             storage,
             rules: crate::rubric::RulesCache::default(),
-            derived: crate::derived::Derived::default(),
+            derived: crate::derived::Derived::new(config.figures_refresh),
             db_health: Arc::default(),
         });
         let router = web::router(state, sessions);

@@ -93,6 +93,9 @@ pub struct Config {
     /// Where the embedded cluster goes when Shian runs as root and the `postgres` account
     /// cannot enter the data folder (`SHIAN_PG_FALLBACK_DIR`).
     pub embedded_pg_fallback_dir: PathBuf,
+    /// Dashboards and other derived figures follow other people's changes at most this
+    /// late (`SHIAN_FIGURES_REFRESH_MS`); whoever made a change sees it at once.
+    pub figures_refresh: Duration,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -128,6 +131,7 @@ struct FileConfig {
     two_factor_remember_days: Option<u32>,
     // operations hardening
     pg_fallback_dir: Option<PathBuf>,
+    figures_refresh_ms: Option<u64>,
 }
 
 impl Config {
@@ -233,6 +237,18 @@ impl Config {
             30,
         )?;
         let shutdown_grace = seconds("SHIAN_SHUTDOWN_GRACE_SECS", file.shutdown_grace_secs, 20)?;
+        let figures_refresh = match env("SHIAN_FIGURES_REFRESH_MS") {
+            Some(v) => v
+                .trim()
+                .parse()
+                .with_context(|| format!("SHIAN_FIGURES_REFRESH_MS {v:?} is not a number"))?,
+            None => file.figures_refresh_ms.unwrap_or(1_000),
+        };
+        anyhow::ensure!(
+            figures_refresh <= 60_000,
+            "SHIAN_FIGURES_REFRESH_MS {figures_refresh} is over a minute"
+        );
+        let figures_refresh = Duration::from_millis(figures_refresh);
         // sign-in hardening
         let number = |key: &str, from_file: Option<u64>, default: u64| -> anyhow::Result<u64> {
             match env(key) {
@@ -354,6 +370,7 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.pg_fallback_dir)
                 .unwrap_or_else(|| PathBuf::from(crate::db::embedded::DEFAULT_FALLBACK_BASE)),
+            figures_refresh,
         })
     }
 
@@ -365,6 +382,8 @@ impl Config {
         config.database_url = Some(database_url);
         config.data_dir = data_dir;
         config.db_pool_size = 4;
+        // Tests check one user's change on another user's page right away.
+        config.figures_refresh = Duration::ZERO;
         config
     }
 

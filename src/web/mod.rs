@@ -69,9 +69,12 @@ impl std::ops::Deref for AppState {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "shian_session";
+
 pub fn router(state: AppState, sessions: PostgresStore) -> Router {
     let session_layer = SessionManagerLayer::new(sessions)
-        .with_name("shian_session")
+        .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.cookie_secure)
@@ -131,7 +134,9 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
 }
 
 /// After any request that may have written (every method but GET, HEAD and OPTIONS;
-/// handlers commit before they answer), derived figures are out of date.
+/// handlers commit before they answer), derived figures are out of date. The request
+/// runs as its browser or token, so that whoever wrote sees the change at once even
+/// while other readers' figures are refreshed at most once per interval.
 async fn note_changes(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
@@ -141,11 +146,27 @@ async fn note_changes(
         *request.method(),
         axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
     );
-    let response = next.run(request).await;
+    let client = figures_client(request.headers());
+    let response = crate::derived::Derived::scope(client, next.run(request)).await;
     if writes {
-        state.derived.changed();
+        state.derived.changed_by(client);
     }
     response
+}
+
+/// A browser (its session cookie) or an API client (its token) as the derived figures
+/// know it: a keyed hash, so the secret itself is kept nowhere.
+fn figures_client(headers: &axum::http::HeaderMap) -> Option<crate::derived::Client> {
+    use std::hash::BuildHasher;
+    static KEYS: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let secret = access::cookie(headers, SESSION_COOKIE).or_else(|| {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    })?;
+    Some(KEYS.get_or_init(Default::default).hash_one(secret))
 }
 
 /// Headers every response carries: no MIME sniffing, no referrer leaks to other sites,

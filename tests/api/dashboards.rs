@@ -189,3 +189,55 @@ async fn figures_follow_a_change_at_once() {
         before["tasks"]["approved"].as_i64().unwrap() + 1
     );
 }
+
+/// Under a refresh interval (the deadline-day setting) the office member who approved
+/// sees the change on the next page; a colleague sees it once the interval has passed,
+/// never a figure older than that.
+#[tokio::test]
+async fn with_a_refresh_interval_the_writer_sees_at_once_and_others_within_it() {
+    let app = TestApp::spawn_with(|config| {
+        config.figures_refresh = std::time::Duration::from_millis(1_500);
+    })
+    .await;
+    let task: i64 = sqlx::query_scalar(
+        "UPDATE tasks SET status = 'submitted' WHERE id = (SELECT min(id) FROM tasks) RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut writer = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    let mut colleague = app
+        .signed_in("office2", Role::Office, Some("市食安办"))
+        .await;
+    let submitted = |page: crate::support::Page| -> i64 {
+        assert_eq!(page.status, StatusCode::OK);
+        let figures: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+        figures["tasks"]["submitted"].as_i64().unwrap()
+    };
+    // Let the sign-ins' own changes be published first.
+    tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
+    assert_eq!(submitted(colleague.get("/api/v1/progress").await), 1);
+    // That read published the newest figures; the next publication is 1.5 s away.
+    let published = std::time::Instant::now();
+    let page = writer
+        .post(&format!("/tasks/{task}/review"), &[("decision", "approve")])
+        .await;
+    assert!(page.status.is_redirection(), "review answered {}", page.status);
+    assert_eq!(
+        submitted(writer.get("/api/v1/progress").await),
+        0,
+        "the writer sees its own change at once"
+    );
+    let seen_by_colleague = submitted(colleague.get("/api/v1/progress").await);
+    if published.elapsed() < std::time::Duration::from_millis(1_400) {
+        assert_eq!(seen_by_colleague, 1, "a colleague sees the published figure");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
+    assert_eq!(
+        submitted(colleague.get("/api/v1/progress").await),
+        0,
+        "after the interval everyone sees it"
+    );
+}
