@@ -221,6 +221,8 @@ async fn with_a_refresh_interval_the_writer_sees_at_once_and_others_within_it() 
     assert_eq!(submitted(colleague.get("/api/v1/progress").await), 1);
     // That read published the newest figures; the next publication is 1.5 s away.
     let published = std::time::Instant::now();
+    let page = writer.get(&format!("/tasks/{task}")).await;
+    assert_eq!(page.status, StatusCode::OK);
     let page = writer
         .post(&format!("/tasks/{task}/review"), &[("decision", "approve")])
         .await;
