@@ -24,7 +24,14 @@ pub struct RubricFile {
     /// Quantitative targets printed in indicators (e.g. 46: 4 批次/千人).
     #[serde(default)]
     pub targets: Vec<TargetEntry>,
+    /// The parts each kind of round covers unless its creator chooses others, by round
+    /// kind (`self`, `city`, `provincial`, `national_mock`); a kind not listed covers all.
+    #[serde(default)]
+    pub round_scopes: BTreeMap<String, Vec<i32>>,
 }
+
+/// The kinds of round a rubric file may declare a scope for.
+pub const ROUND_KINDS: [&str; 4] = ["self", "city", "provincial", "national_mock"];
 
 /// A numeric target of an indicator. Organisations report the raw counts; the value is
 /// `numerator / denominator × scale` (scale 100 for a percentage, 1000 for "per
@@ -213,7 +220,19 @@ pub struct IndicatorEntry {
     pub counties: bool,
     pub all_members: bool,
     pub tasks_text: String,
+    /// A veto item defined by a measured value (93: satisfaction under 80), triggered or
+    /// cleared by that value instead of by hand.
+    #[serde(default)]
+    pub veto_when: Option<VetoCondition>,
     pub tasks: Vec<TaskEntry>,
+}
+
+/// The veto is triggered when the measured value of indicator `measure` is below `below`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VetoCondition {
+    pub measure: i32,
+    pub below: rust_decimal::Decimal,
 }
 
 #[derive(Debug, Deserialize)]
@@ -239,6 +258,12 @@ impl RubricFile {
     }
 
     /// Every indicator with the point it belongs to (None under 否决项) and its part.
+    /// Veto items decided by a measured value, by indicator number.
+    pub fn veto_conditions(&self) -> impl Iterator<Item = (i32, &VetoCondition)> {
+        self.indicators()
+            .filter_map(|(_, _, i)| i.veto_when.as_ref().map(|c| (i.number, c)))
+    }
+
     pub fn indicators(
         &self,
     ) -> impl Iterator<Item = (&PartEntry, Option<&PointEntry>, &IndicatorEntry)> {
@@ -362,6 +387,42 @@ impl RubricFile {
             }
         }
         let numbers: HashSet<i32> = self.indicators().map(|(_, _, i)| i.number).collect();
+        let measured: HashSet<i32> = self
+            .points()
+            .filter_map(|(_, point)| point.measure.as_ref().map(|m| m.indicator))
+            .collect();
+        for (part, _, indicator) in self.indicators() {
+            let Some(condition) = &indicator.veto_when else {
+                continue;
+            };
+            if part.scoring != Scoring::Veto {
+                problems.push(format!(
+                    "indicator {} has a veto condition but is not a veto item",
+                    indicator.number
+                ));
+            }
+            if !measured.contains(&condition.measure) {
+                problems.push(format!(
+                    "veto {} follows indicator {}, which is not measured",
+                    indicator.number, condition.measure
+                ));
+            }
+            if condition.below <= rust_decimal::Decimal::ZERO {
+                problems.push(format!("veto {} needs a positive limit", indicator.number));
+            }
+        }
+        let part_seqs: HashSet<i32> = self.parts.iter().map(|p| p.seq).collect();
+        for (kind, parts) in &self.round_scopes {
+            if !ROUND_KINDS.contains(&kind.as_str()) {
+                problems.push(format!("round scope for unknown round kind {kind}"));
+            }
+            if parts.is_empty() {
+                problems.push(format!("round scope for {kind} has no parts"));
+            }
+            for part in parts.iter().filter(|p| !part_seqs.contains(p)) {
+                problems.push(format!("round scope for {kind} names unknown part {part}"));
+            }
+        }
         for threshold in &self.verdict.thresholds {
             if !numbers.contains(&threshold.indicator) {
                 problems.push(format!(
@@ -547,6 +608,39 @@ mod tests {
             RubricFile::parse(&unknown)
                 .unwrap_err()
                 .contains("unknown organisation 市不存在局")
+        );
+    }
+
+    #[test]
+    fn veto_conditions_follow_measured_indicators() {
+        let r = bundled();
+        let conditions: Vec<(i32, i32, String)> = r
+            .veto_conditions()
+            .map(|(n, c)| (n, c.measure, c.below.to_string()))
+            .collect();
+        assert_eq!(
+            conditions,
+            [(93, 73, "80".to_string()), (94, 75, "98".to_string())]
+        );
+        let unmeasured = BUNDLED_2021.replacen(
+            "veto_when = { measure = 73",
+            "veto_when = { measure = 12",
+            1,
+        );
+        assert!(
+            RubricFile::parse(&unmeasured)
+                .unwrap_err()
+                .contains("veto 93 follows indicator 12, which is not measured")
+        );
+        let misplaced = BUNDLED_2021.replacen(
+            "number = 1\ncontent",
+            "number = 1\nveto_when = { measure = 73, below = 80.0 }\ncontent",
+            1,
+        );
+        assert!(
+            RubricFile::parse(&misplaced)
+                .unwrap_err()
+                .contains("indicator 1 has a veto condition but is not a veto item")
         );
     }
 }

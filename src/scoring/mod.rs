@@ -7,7 +7,9 @@
 //! - *awarded* parts: 必选项 count as awarded; a point with `choose = n` needs exactly n of
 //!   its items chosen by the city; 自选项 count only when chosen, their sum capped at the
 //!   part's `optional_points`;
-//! - *veto* items: any triggered one decides the verdict whatever the total.
+//! - *veto* items: any triggered one decides the verdict whatever the total. Items the
+//!   data file defines by a measured value (93: satisfaction under 80) follow that value
+//!   once it is entered, whatever was marked by hand.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +17,10 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 pub mod rounds;
+pub mod scope;
 pub mod sheet;
+
+pub use scope::{Scope, ScopeRefusal};
 
 use crate::rubric::data::{Formula, PartEntry, PointCategory, RubricFile, Scoring, VerdictRule};
 
@@ -108,14 +113,34 @@ impl Decision {
     }
 }
 
+/// A veto item decided by a measured value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DerivedVeto {
+    pub indicator: i32,
+    /// The measured indicator and its value.
+    pub measure: i32,
+    pub value: Decimal,
+    /// Triggered when the value is below this.
+    pub below: Decimal,
+    pub triggered: bool,
+    /// What was marked by hand, when it says the opposite (kept to show, never counted).
+    pub contradicted_mark: Option<bool>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Outcome {
+    /// The parts scored (empty in outcomes frozen before rounds had scopes: all).
+    #[serde(default)]
+    pub scope: Vec<i32>,
     pub points: Vec<PointScore>,
     pub parts: Vec<PartScore>,
     pub total: Decimal,
     pub max_total: Decimal,
     pub thresholds: Vec<ThresholdCheck>,
     pub vetoes: Vec<i32>,
+    /// Veto items decided by measured values (whether triggered or not).
+    #[serde(default)]
+    pub derived_vetoes: Vec<DerivedVeto>,
     pub problems: Vec<ChoiceProblem>,
     pub decision: Decision,
 }
@@ -127,7 +152,23 @@ fn round2(x: Decimal) -> Decimal {
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
+/// The outcome over the whole edition.
 pub fn compute(rubric: &RubricFile, rule: &VerdictRule, inputs: &Inputs) -> Outcome {
+    compute_in(rubric, rule, inputs, &Scope::all(rubric))
+}
+
+/// The outcome over a round's scope: only its parts are scored and add to the maximum;
+/// thresholds on indicators outside it, the vetoes when 否决项 is outside it, and a
+/// minimum total (stated for the whole edition) do not apply.
+pub fn compute_in(
+    rubric: &RubricFile,
+    rule: &VerdictRule,
+    inputs: &Inputs,
+    scope: &Scope,
+) -> Outcome {
+    let in_scope = scope.indicators(rubric);
+    let vetoes_apply = scope.has_vetoes(rubric);
+    let whole = scope.is_all(rubric);
     let mut points = Vec::new();
     let mut parts = Vec::new();
     let mut problems = Vec::new();
@@ -142,7 +183,7 @@ pub fn compute(rubric: &RubricFile, rule: &VerdictRule, inputs: &Inputs) -> Outc
         }
     }
 
-    for part in &rubric.parts {
+    for part in rubric.parts.iter().filter(|p| scope.contains_part(p.seq)) {
         let score = match part.scoring {
             Scoring::Deduction => score_deductions(part, inputs, &mut points),
             Scoring::Measured => score_measured(part, inputs, &mut points),
@@ -163,15 +204,42 @@ pub fn compute(rubric: &RubricFile, rule: &VerdictRule, inputs: &Inputs) -> Outc
         .filter(|p| p.scoring == Scoring::Veto)
         .flat_map(|p| p.indicators.iter().map(|i| i.number))
         .collect();
+    let derived_vetoes: Vec<DerivedVeto> = rubric
+        .veto_conditions()
+        .filter(|_| vetoes_apply)
+        .filter_map(|(indicator, condition)| {
+            let value = *inputs.measured.get(&condition.measure)?;
+            let triggered = value < condition.below;
+            let marked = inputs.vetoes.contains(&indicator);
+            Some(DerivedVeto {
+                indicator,
+                measure: condition.measure,
+                value,
+                below: condition.below,
+                triggered,
+                contradicted_mark: (marked != triggered).then_some(marked),
+            })
+        })
+        .collect();
+    let derived_numbers: BTreeSet<i32> = derived_vetoes.iter().map(|d| d.indicator).collect();
     let vetoes: Vec<i32> = inputs
         .vetoes
         .iter()
         .copied()
-        .filter(|n| veto_numbers.contains(n))
+        .filter(|n| vetoes_apply && veto_numbers.contains(n) && !derived_numbers.contains(n))
+        .chain(
+            derived_vetoes
+                .iter()
+                .filter(|d| d.triggered)
+                .map(|d| d.indicator),
+        )
+        .collect::<BTreeSet<i32>>()
+        .into_iter()
         .collect();
     let thresholds: Vec<ThresholdCheck> = rule
         .thresholds
         .iter()
+        .filter(|t| in_scope.contains(&t.indicator))
         .map(|t| {
             let value = inputs.measured.get(&t.indicator).copied();
             ThresholdCheck {
@@ -187,7 +255,7 @@ pub fn compute(rubric: &RubricFile, rule: &VerdictRule, inputs: &Inputs) -> Outc
         Decision::Veto(vetoes.clone())
     } else if let Some(failed) = thresholds.iter().find(|t| !t.met) {
         Decision::Threshold(failed.indicator)
-    } else if let Some(min) = rule.min_total.filter(|min| total < *min) {
+    } else if let Some(min) = rule.min_total.filter(|min| whole && total < *min) {
         Decision::MinTotal(min)
     } else if let Some((part, rate)) = rule.min_part_rate.and_then(|min| {
         parts
@@ -204,12 +272,14 @@ pub fn compute(rubric: &RubricFile, rule: &VerdictRule, inputs: &Inputs) -> Outc
     };
 
     Outcome {
+        scope: scope.parts().collect(),
         points,
         parts,
         total,
-        max_total: Decimal::from(rubric.total_points),
+        max_total: scope.max_points(rubric),
         thresholds,
         vetoes,
+        derived_vetoes,
         problems,
         decision,
     }
@@ -454,6 +524,74 @@ mod tests {
     }
 
     #[test]
+    fn a_provincial_round_scores_its_scope() {
+        let r = rubric();
+        let scope = Scope::usual_for(&r, "provincial");
+        // Nothing measured, no veto assessed: outside the scope, so nothing is missing.
+        let mut inputs = Inputs::default();
+        let outcome = compute_in(&r, &r.verdict, &inputs, &scope);
+        assert_eq!((outcome.total, outcome.max_total), (dec!(60.0), dec!(60)));
+        assert_eq!(outcome.parts.len(), 3);
+        assert!(outcome.thresholds.is_empty());
+        assert_eq!(outcome.decision, Decision::AllRulesMet);
+        assert_eq!(outcome.scope, [1, 2, 3]);
+        // A veto mark outside the scope does not decide it; a deduction inside does count.
+        inputs.vetoes = [91].into();
+        inputs.deductions = vec![Deduction {
+            indicator: 1,
+            points: dec!(1.5),
+        }];
+        let outcome = compute_in(&r, &r.verdict, &inputs, &scope);
+        assert_eq!(outcome.total, dec!(58.5));
+        assert!(outcome.vetoes.is_empty());
+        // The whole edition still counts 120 and fails on the missing measures.
+        let whole = compute(&r, &r.verdict, &inputs);
+        assert_eq!(whole.max_total, dec!(120));
+        assert_eq!(whole.decision, Decision::Veto(vec![91]));
+    }
+
+    #[test]
+    fn measured_values_decide_their_vetoes() {
+        let r = rubric();
+        let mut inputs = perfect();
+        inputs.measured.insert(73, dec!(79.0));
+        // Marked "not triggered" by hand beside a measured 79: the measure wins.
+        let outcome = compute(&r, &r.verdict, &inputs);
+        assert_eq!(outcome.decision, Decision::Veto(vec![93]));
+        assert_eq!(outcome.vetoes, [93]);
+        let veto = &outcome.derived_vetoes[0];
+        assert_eq!(
+            (veto.indicator, veto.measure, veto.value),
+            (93, 73, dec!(79.0))
+        );
+        assert!(veto.triggered);
+        assert_eq!(veto.contradicted_mark, Some(false));
+        // 94 follows 75: 97.9 % triggers it, 98 does not.
+        inputs.measured.insert(73, dec!(80.0));
+        inputs.measured.insert(75, dec!(97.9));
+        assert_eq!(compute(&r, &r.verdict, &inputs).vetoes, [94]);
+        inputs.measured.insert(75, dec!(98.0));
+        // A hand mark "triggered" cannot stand against a measured 98.
+        inputs.vetoes = [94].into();
+        let outcome = compute(&r, &r.verdict, &inputs);
+        assert!(outcome.vetoes.is_empty());
+        assert_eq!(outcome.decision, Decision::AllRulesMet);
+        assert_eq!(
+            outcome
+                .derived_vetoes
+                .iter()
+                .find(|d| d.indicator == 94)
+                .unwrap()
+                .contradicted_mark,
+            Some(true)
+        );
+        // Without a measured value the hand mark counts.
+        inputs.measured.remove(&75);
+        let outcome = compute(&r, &r.verdict, &inputs);
+        assert!(outcome.vetoes.contains(&94));
+    }
+
+    #[test]
     fn a_veto_decides_whatever_the_total() {
         let r = rubric();
         let mut inputs = perfect();
@@ -468,10 +606,12 @@ mod tests {
     fn a_missed_threshold_fails_a_high_total() {
         let r = rubric();
         let mut inputs = perfect();
-        inputs.measured.insert(75, dec!(97.9));
+        // 74 (知晓率, at least 85) has a threshold but no veto.
+        inputs.measured.insert(74, dec!(84.9));
         let outcome = compute(&r, &r.verdict, &inputs);
         assert!(outcome.total > dec!(119.0));
-        assert_eq!(outcome.decision, Decision::Threshold(75));
+        assert_eq!(outcome.decision, Decision::Threshold(74));
+        inputs.measured.insert(74, dec!(90.0));
         inputs.measured.remove(&73);
         assert_eq!(
             compute(&r, &r.verdict, &inputs).decision,

@@ -621,3 +621,47 @@ async fn targets_are_computed_from_the_counts() {
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
+
+/// Veto 93 is defined by satisfaction (indicator 73) under 80: a measured 79 decides the
+/// verdict on the result page, in the API and in the report, with no veto marked by hand.
+#[tokio::test]
+async fn a_measured_satisfaction_under_80_triggers_veto_93_everywhere() {
+    let mut p = panel().await;
+    let round = create_round(&mut p.admin, "national_mock", "国家验收模拟").await;
+    p.assign(round).await;
+    p.open(round).await;
+    let page =
+        p.b.post(
+            &format!("/rounds/{round}/items/p24/measure"),
+            &[
+                ("value", "79"),
+                ("source", "第三方测评机构"),
+                ("source_date", "2025-09-30"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let result = p.admin.get(&format!("/rounds/{round}")).await;
+    assert!(
+        result.contains("否决项第 93 项情形成立"),
+        "{}",
+        result.body
+    );
+    let report = p.admin.get(&format!("/rounds/{round}/report")).await;
+    assert!(report.contains("否决项第 93 项情形成立"), "{}", report.body);
+    assert!(!report.contains("未发现否决项情形"));
+    // At 80 the veto clears at once.
+    let page =
+        p.b.post(
+            &format!("/rounds/{round}/items/p24/measure"),
+            &[
+                ("value", "80"),
+                ("source", "第三方测评机构"),
+                ("source_date", "2025-09-30"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let result = p.admin.get(&format!("/rounds/{round}")).await;
+    assert!(!result.contains("否决项第 93 项情形成立"));
+}
