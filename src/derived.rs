@@ -230,7 +230,11 @@ mod tests {
         let read = |client| {
             let derived = derived.clone();
             let compute = &compute;
-            async move { *Derived::scope(client, derived.get("n", 1, compute)).await.unwrap() }
+            async move {
+                *Derived::scope(client, derived.get("n", 1, compute))
+                    .await
+                    .unwrap()
+            }
         };
         assert_eq!(read(reader).await, 0);
         // A burst of changes by the writer right after the figure was published.

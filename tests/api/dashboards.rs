@@ -224,7 +224,11 @@ async fn with_a_refresh_interval_the_writer_sees_at_once_and_others_within_it() 
     let page = writer
         .post(&format!("/tasks/{task}/review"), &[("decision", "approve")])
         .await;
-    assert!(page.status.is_redirection(), "review answered {}", page.status);
+    assert!(
+        page.status.is_redirection(),
+        "review answered {}",
+        page.status
+    );
     assert_eq!(
         submitted(writer.get("/api/v1/progress").await),
         0,
@@ -232,7 +236,10 @@ async fn with_a_refresh_interval_the_writer_sees_at_once_and_others_within_it() 
     );
     let seen_by_colleague = submitted(colleague.get("/api/v1/progress").await);
     if published.elapsed() < std::time::Duration::from_millis(1_400) {
-        assert_eq!(seen_by_colleague, 1, "a colleague sees the published figure");
+        assert_eq!(
+            seen_by_colleague, 1,
+            "a colleague sees the published figure"
+        );
     }
     tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
     assert_eq!(
