@@ -12,8 +12,6 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tower_sessions::Session;
 
-use super::rounds::{Scope, assessor_accounts};
-use super::tasks::campaign;
 use crate::accounts::Role;
 use crate::orgs;
 use crate::rubric::PointCategory;
@@ -22,8 +20,10 @@ use crate::scoring::Choices;
 use crate::scoring::rounds::{self, ItemKey, NewRound, RoundKind, RoundState};
 use crate::web::AppState;
 use crate::web::context::{FlashKind, PageCtx, set_flash};
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{AssignmentsPage, NewRoundValues, RoundsPage, ScoringSettingsPage, render};
+use crate::web::round_view::{Scope, assessor_accounts};
 
 /// Form fields arrive as a flat list (checkboxes and selects repeat by name).
 fn field(pairs: &[(String, String)], name: &str) -> String {
