@@ -2,7 +2,7 @@
 //! evidence with marks, the scoring forms), the result with its verdict, the comparison
 //! of two rounds, the .xlsx score sheet and the printable evaluation report — one file
 //! per page or job. What a round loads and shows lives in [`crate::web::round_view`];
-//! the scoring rules, in [`crate::scoring`].
+//! what a valid score is, in [`crate::scoring::commands`].
 //!
 //! Every change goes through [`guard`], which asks [`Policy::can_score`] and records each
 //! refusal in the log and the audit trail.
@@ -15,6 +15,7 @@ mod result;
 mod review;
 mod scoring_forms;
 mod sheet;
+mod wording;
 mod worklist;
 
 use axum::response::{IntoResponse, Redirect, Response};

@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::audit_score;
+use super::wording::{Answer, Worded};
 use crate::accounts::User;
+use crate::scoring::commands::ReportEdit;
 use crate::scoring::rounds;
 use crate::web::AppState;
 use crate::web::access::Policy;
@@ -113,26 +115,23 @@ pub async fn save_report(
             .await?;
         return Err(AppError::AuditedRefusal("report-refused"));
     }
-    let too_long = [
-        &form.organisation,
-        &form.achievements,
-        &form.highlights,
-        &form.shortcomings,
-        &form.opinion,
-    ]
-    .iter()
-    .any(|t| t.chars().count() > 20_000);
-    if too_long {
-        let errors = vec![ctx.t("report-too-long")];
-        return report_page(&state, ctx, &user, scope, Some(form), errors).await;
-    }
-    rounds::save_report(&state.db, id, &form).await?;
+    let edit = match ReportEdit::check(id, form) {
+        Ok(edit) => edit,
+        Err((refusal, typed)) => {
+            let errors = match refusal.answer(&ctx) {
+                Answer::Page(err) => return Err(err),
+                Answer::Form(message) => vec![message],
+            };
+            return report_page(&state, ctx, &user, scope, Some(typed), errors).await;
+        }
+    };
+    edit.save(&state.db).await?;
     audit_score(
         &state,
         &ctx.request,
         &scope,
         "report.save",
-        serde_json::json!({"chars": form.achievements.chars().count() + form.highlights.chars().count() + form.shortcomings.chars().count() + form.opinion.chars().count() + form.organisation.chars().count()}),
+        serde_json::json!({"chars": edit.chars()}),
     )
     .await?;
     set_flash(&session, FlashKind::Success, ctx.t("round-report-saved")).await?;

@@ -8,7 +8,9 @@ use tower_sessions::Session;
 
 use super::item::neighbours;
 use super::scoring_forms::ScoreForm;
+use super::wording::{Answer, Worded};
 use super::{audit_score, back_to_item, guard, scoring_scope};
+use crate::scoring::commands::{EvidenceMark, MarkInput};
 use crate::scoring::rounds;
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
@@ -65,30 +67,27 @@ pub async fn mark(
         .map(|i| i.key)
         .ok_or(AppError::NotFound)?;
     guard(&state, &ctx.request, &user, &scope, key).await?;
-    let sufficient = match form.sufficient.as_str() {
-        "yes" => true,
-        "no" => false,
-        _ => return Err(AppError::BadRequest("score-error-mark")),
+    let input = MarkInput {
+        sufficient: &form.sufficient,
+        remark: &form.remark,
     };
-    if !sufficient && form.remark.trim().is_empty() {
-        set_flash(&session, FlashKind::Error, ctx.t("score-error-mark-remark")).await?;
-        return Ok(back_to_item(id, key));
-    }
-    rounds::set_mark(
-        &state.db,
-        id,
-        evidence_id,
-        sufficient,
-        form.remark.trim(),
-        user.id,
-    )
-    .await?;
+    let mark = match EvidenceMark::check(&scope.round, evidence_id, input) {
+        Ok(mark) => mark,
+        Err(refusal) => match refusal.answer(&ctx) {
+            Answer::Page(err) => return Err(err),
+            Answer::Form(message) => {
+                set_flash(&session, FlashKind::Error, message).await?;
+                return Ok(back_to_item(id, key));
+            }
+        },
+    };
+    mark.record(&state.db, user.id).await?;
     audit_score(
         &state,
         &ctx.request,
         &scope,
         "score.mark",
-        serde_json::json!({"item": key.to_string(), "evidence": evidence_id, "sufficient": sufficient, "remark": form.remark.trim()}),
+        serde_json::json!({"item": key.to_string(), "evidence": evidence_id, "sufficient": mark.sufficient(), "remark": mark.remark()}),
     )
     .await?;
     let anchor = if form.back.starts_with('e') && form.back[1..].chars().all(|c| c.is_ascii_digit())

@@ -1,19 +1,21 @@
 //! The scoring forms of an item page: deductions (and their withdrawal), measured values,
-//! awarded points and veto marks.
+//! awarded points and veto marks. Each parses the form into a command of
+//! [`crate::scoring::commands`] and words the command's refusals.
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::item::item_page;
+use super::wording::{Answer, Worded};
 use super::{audit_score, back_to_item, guard, scoring_scope};
 use crate::accounts::User;
-use crate::rubric::data::Scoring;
+use crate::scoring::commands::{
+    Award, AwardInput, Deduction, DeductionInput, Measurement, MeasurementInput, Veto, VetoInput,
+};
 use crate::scoring::rounds::{self, ItemKey};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
@@ -68,30 +70,31 @@ impl ScoreForm {
     }
 }
 
-/// Points written with at most two decimals ("0.5", "2", "1.25").
-fn parse_points(text: &str) -> Option<Decimal> {
-    let value: Decimal = text.trim().parse().ok()?;
-    (value.scale() <= 2).then_some(value.normalize())
-}
-
-/// A refused scoring form: the item page again, with the messages and what was typed.
-async fn refused_form(
+/// A refused scoring form: an error page when a refusal calls for one, else the item page
+/// again with every message and what was typed.
+async fn refused<R: Worded>(
     state: &AppState,
     ctx: PageCtx,
     user: &User,
     scope: &Scope,
     key: ItemKey,
     form: &ScoreForm,
-    errors: Vec<String>,
+    refusals: &[R],
 ) -> AppResult<Response> {
-    let values = form.values();
+    let mut errors = Vec::new();
+    for refusal in refusals {
+        match refusal.answer(&ctx) {
+            Answer::Page(err) => return Err(err),
+            Answer::Form(message) => errors.push(message),
+        }
+    }
     item_page(
         state,
         ctx,
         user,
         scope.round.id,
         key,
-        Some(values),
+        Some(form.values()),
         errors,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
@@ -122,50 +125,24 @@ pub async fn add_deduction(
     Form(form): Form<ScoreForm>,
 ) -> AppResult<Response> {
     let (key, scope) = scoring_scope(&state, &ctx.request, &user, id, &key).await?;
-    let item = scope.item(key)?;
-    if item.scoring != Scoring::Deduction {
-        return Err(AppError::BadRequest("error-bad-request"));
-    }
-    let mut errors = Vec::new();
-    let indicator: Option<i32> = form
-        .indicator
-        .trim()
-        .parse()
-        .ok()
-        .filter(|n| item.indicators.contains(n));
-    if indicator.is_none() {
-        errors.push(ctx.t("score-error-indicator"));
-    }
-    let points = parse_points(&form.points).filter(|p| *p > Decimal::ZERO);
-    match points {
-        Some(p) if item.max.is_some_and(|max| p <= Decimal::from(max)) => {}
-        _ => errors.push(ctx.t1(
-            "score-error-deduction",
-            "max",
-            item.max.unwrap_or_default() as i64,
-        )),
-    }
-    if form.reason.trim().is_empty() {
-        errors.push(ctx.t("score-error-reason"));
-    }
-    let (Some(indicator), Some(points), true) = (indicator, points, errors.is_empty()) else {
-        return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
+    let input = DeductionInput {
+        indicator: &form.indicator,
+        points: &form.points,
+        reason: &form.reason,
     };
-    let indicator_id = *scope
-        .ids
-        .indicators
-        .get(&indicator)
-        .ok_or(AppError::NotFound)?;
-    let deduction_id = rounds::add_deduction(
-        &state.db,
-        id,
-        indicator_id,
-        points,
-        form.reason.trim(),
-        user.id,
-    )
-    .await?;
-    saved(&state, &ctx, &session, &scope, key, "score.deduct", serde_json::json!({"item": key.to_string(), "indicator": indicator, "points": points, "reason": form.reason.trim(), "deduction": deduction_id})).await
+    let deduction = match Deduction::check(&scope.round, scope.item(key)?, &scope.ids, input) {
+        Ok(deduction) => deduction,
+        Err(refusals) => return refused(&state, ctx, &user, &scope, key, &form, &refusals).await,
+    };
+    let deduction_id = deduction.record(&state.db, user.id).await?;
+    let summary = serde_json::json!({
+        "item": key.to_string(),
+        "indicator": deduction.indicator(),
+        "points": deduction.points(),
+        "reason": deduction.reason(),
+        "deduction": deduction_id,
+    });
+    saved(&state, &ctx, &session, &scope, key, "score.deduct", summary).await
 }
 
 pub async fn withdraw_deduction(
@@ -210,50 +187,34 @@ pub async fn measure(
         .rubric
         .points()
         .find(|(_, p)| ItemKey::Point(p.seq) == key)
-        .and_then(|(_, p)| p.measure.clone())
-        .ok_or(AppError::BadRequest("error-bad-request"))?;
-    let mut errors = Vec::new();
-    let value =
-        parse_points(&form.value).filter(|v| *v >= Decimal::ZERO && *v <= Decimal::ONE_HUNDRED);
-    if value.is_none() {
-        errors.push(ctx.t("score-error-value"));
-    }
-    if form.source.trim().is_empty() {
-        errors.push(ctx.t("score-error-source"));
-    }
-    let source_date = match form.source_date.trim() {
-        "" => None,
-        text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.push(ctx.t("task-error-date"));
-                None
-            }
-        },
+        .and_then(|(_, p)| p.measure.as_ref());
+    let input = MeasurementInput {
+        value: &form.value,
+        source: &form.source,
+        source_date: &form.source_date,
     };
-    let (Some(value), true) = (value, errors.is_empty()) else {
-        return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
+    let measurement = match Measurement::check(&scope.round, measure, &scope.ids, input) {
+        Ok(measurement) => measurement,
+        Err(refusals) => return refused(&state, ctx, &user, &scope, key, &form, &refusals).await,
     };
-    let indicator_id = *scope
-        .ids
-        .indicators
-        .get(&measure.indicator)
-        .ok_or(AppError::NotFound)?;
-    let unit = measure.unit.as_str();
-    rounds::set_measurement(
-        &state.db,
-        id,
-        indicator_id,
-        &rounds::NewMeasurement {
-            value,
-            unit,
-            source: form.source.trim(),
-            source_date,
-        },
-        user.id,
+    measurement.record(&state.db, user.id).await?;
+    let summary = serde_json::json!({
+        "item": key.to_string(),
+        "indicator": measurement.indicator(),
+        "value": measurement.value(),
+        "unit": measurement.unit().as_str(),
+        "source": measurement.source(),
+    });
+    saved(
+        &state,
+        &ctx,
+        &session,
+        &scope,
+        key,
+        "score.measure",
+        summary,
     )
-    .await?;
-    saved(&state, &ctx, &session, &scope, key, "score.measure", serde_json::json!({"item": key.to_string(), "indicator": measure.indicator, "value": value, "unit": unit, "source": form.source.trim()})).await
+    .await
 }
 
 pub async fn award(
@@ -265,19 +226,21 @@ pub async fn award(
     Form(form): Form<ScoreForm>,
 ) -> AppResult<Response> {
     let (key, scope) = scoring_scope(&state, &ctx.request, &user, id, &key).await?;
-    let item = scope.item(key)?;
-    let (ItemKey::Point(seq), Scoring::Awarded, Some(max)) = (key, item.scoring, item.max) else {
-        return Err(AppError::BadRequest("error-bad-request"));
+    let input = AwardInput {
+        points: &form.points,
+        remark: &form.remark,
     };
-    let points =
-        parse_points(&form.points).filter(|p| *p >= Decimal::ZERO && *p <= Decimal::from(max));
-    let Some(points) = points else {
-        let errors = vec![ctx.t1("score-error-award", "max", max as i64)];
-        return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
+    let award = match Award::check(&scope.round, scope.item(key)?, &scope.ids, input) {
+        Ok(award) => award,
+        Err(refusal) => return refused(&state, ctx, &user, &scope, key, &form, &[refusal]).await,
     };
-    let point_id = *scope.ids.points.get(&seq).ok_or(AppError::NotFound)?;
-    rounds::set_award(&state.db, id, point_id, points, form.remark.trim(), user.id).await?;
-    saved(&state, &ctx, &session, &scope, key, "score.award", serde_json::json!({"item": key.to_string(), "points": points, "remark": form.remark.trim()})).await
+    award.record(&state.db, user.id).await?;
+    let summary = serde_json::json!({
+        "item": key.to_string(),
+        "points": award.points(),
+        "remark": award.remark(),
+    });
+    saved(&state, &ctx, &session, &scope, key, "score.award", summary).await
 }
 
 pub async fn veto(
@@ -289,34 +252,19 @@ pub async fn veto(
     Form(form): Form<ScoreForm>,
 ) -> AppResult<Response> {
     let (key, scope) = scoring_scope(&state, &ctx.request, &user, id, &key).await?;
-    let ItemKey::Veto(number) = key else {
-        return Err(AppError::BadRequest("error-bad-request"));
+    let input = VetoInput {
+        triggered: &form.triggered,
+        note: &form.note,
     };
-    let triggered = match form.triggered.as_str() {
-        "yes" => true,
-        "no" => false,
-        _ => {
-            let errors = vec![ctx.t("score-error-veto")];
-            return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
-        }
+    let veto = match Veto::check(&scope.round, scope.item(key)?, &scope.ids, input) {
+        Ok(veto) => veto,
+        Err(refusal) => return refused(&state, ctx, &user, &scope, key, &form, &[refusal]).await,
     };
-    if triggered && form.note.trim().is_empty() {
-        let errors = vec![ctx.t("score-error-veto-note")];
-        return refused_form(&state, ctx, &user, &scope, key, &form, errors).await;
-    }
-    let indicator_id = *scope
-        .ids
-        .indicators
-        .get(&number)
-        .ok_or(AppError::NotFound)?;
-    rounds::set_veto(
-        &state.db,
-        id,
-        indicator_id,
-        triggered,
-        form.note.trim(),
-        user.id,
-    )
-    .await?;
-    saved(&state, &ctx, &session, &scope, key, "score.veto", serde_json::json!({"item": key.to_string(), "triggered": triggered, "note": form.note.trim()})).await
+    veto.record(&state.db, user.id).await?;
+    let summary = serde_json::json!({
+        "item": key.to_string(),
+        "triggered": veto.triggered(),
+        "note": veto.note(),
+    });
+    saved(&state, &ctx, &session, &scope, key, "score.veto", summary).await
 }
