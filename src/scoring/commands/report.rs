@@ -23,23 +23,20 @@ pub struct ReportEdit {
 }
 
 impl ReportEdit {
-    /// The edit, or the refusal with the text given back (to show it again).
-    pub fn check(
-        round_id: i64,
-        text: ReportText,
-    ) -> Result<ReportEdit, (ReportRefusal, ReportText)> {
-        let too_long = sections(&text)
+    /// The edit (a copy of `text`), or the refusal.
+    pub fn check(round_id: i64, text: &ReportText) -> Result<ReportEdit, ReportRefusal> {
+        let too_long = sections(text)
             .iter()
             .any(|t| t.chars().count() > MAX_REPORT_CHARS);
         if too_long {
-            return Err((
-                ReportRefusal::TooLong {
-                    max: MAX_REPORT_CHARS,
-                },
-                text,
-            ));
+            return Err(ReportRefusal::TooLong {
+                max: MAX_REPORT_CHARS,
+            });
         }
-        Ok(ReportEdit { round_id, text })
+        Ok(ReportEdit {
+            round_id,
+            text: text.clone(),
+        })
     }
 
     /// Characters written in all sections (for the audit trail).
@@ -73,23 +70,22 @@ mod tests {
             opinion: "同意".into(),
             ..Default::default()
         };
-        let edit = ReportEdit::check(7, text).unwrap();
+        let edit = ReportEdit::check(7, &text).unwrap();
         assert_eq!(edit.chars(), MAX_REPORT_CHARS + 2);
     }
 
     #[test]
-    fn a_section_over_the_limit_is_refused_with_the_text_back() {
+    fn a_section_over_the_limit_is_refused() {
         let text = ReportText {
             highlights: "亮".repeat(MAX_REPORT_CHARS + 1),
             ..Default::default()
         };
-        let (refusal, back) = ReportEdit::check(7, text).unwrap_err();
+        let refusal = ReportEdit::check(7, &text).unwrap_err();
         assert_eq!(
             refusal,
             ReportRefusal::TooLong {
                 max: MAX_REPORT_CHARS
             }
         );
-        assert_eq!(back.highlights.chars().count(), MAX_REPORT_CHARS + 1);
     }
 }

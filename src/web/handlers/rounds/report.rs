@@ -115,14 +115,14 @@ pub async fn save_report(
             .await?;
         return Err(AppError::AuditedRefusal("report-refused"));
     }
-    let edit = match ReportEdit::check(id, form) {
+    let edit = match ReportEdit::check(id, &form) {
         Ok(edit) => edit,
-        Err((refusal, typed)) => {
+        Err(refusal) => {
             let errors = match refusal.answer(&ctx) {
                 Answer::Page(err) => return Err(err),
                 Answer::Form(message) => vec![message],
             };
-            return report_page(&state, ctx, &user, scope, Some(typed), errors).await;
+            return report_page(&state, ctx, &user, scope, Some(form), errors).await;
         }
     };
     edit.save(&state.db).await?;
