@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
+pub mod commands;
 pub mod rounds;
 pub mod scope;
 pub mod sheet;

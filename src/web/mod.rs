@@ -4,6 +4,7 @@
 pub mod access;
 pub mod context;
 pub mod csrf;
+mod current;
 pub mod error;
 mod handlers;
 pub mod multipart_framing;
@@ -11,9 +12,11 @@ mod outage;
 pub mod pages;
 pub mod paging;
 pub mod refusals;
+mod round_view;
 pub mod serve;
 pub mod sign_in;
 pub mod upload_guard;
+mod verdict;
 
 use std::sync::Arc;
 

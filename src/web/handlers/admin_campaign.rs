@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use tower_sessions::Session;
 
-use super::tasks::campaign;
 use crate::campaigns::{self, CampaignUpdate, STAGES};
 use crate::tasks;
 use crate::web::AppState;
 use crate::web::context::{FlashKind, PageCtx, set_flash};
+use crate::web::current::campaign;
 use crate::web::error::AppResult;
 use crate::web::pages::{CampaignPage, CampaignValues, render};
 

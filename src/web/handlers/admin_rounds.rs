@@ -8,22 +8,22 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tower_sessions::Session;
 
-use super::rounds::{Scope, assessor_accounts};
-use super::tasks::campaign;
 use crate::accounts::Role;
 use crate::orgs;
 use crate::rubric::PointCategory;
 use crate::rubric::data::VerdictRule;
 use crate::scoring::Choices;
-use crate::scoring::rounds::{self, ItemKey, NewRound, RoundKind, RoundState};
+use crate::scoring::commands::{NewRound, NewRoundInput, NewRoundRefusal};
+use crate::scoring::rounds::{self, ItemKey, RoundState};
 use crate::web::AppState;
 use crate::web::context::{FlashKind, PageCtx, set_flash};
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{AssignmentsPage, NewRoundValues, RoundsPage, ScoringSettingsPage, render};
+use crate::web::round_view::{Scope, assessor_accounts};
 
 /// Form fields arrive as a flat list (checkboxes and selects repeat by name).
 fn field(pairs: &[(String, String)], name: &str) -> String {
@@ -55,70 +55,55 @@ pub async fn create(
         starts_on: field(&pairs, "starts_on"),
         ends_on: field(&pairs, "ends_on"),
     };
-    let mut errors = Vec::new();
-    let kind = RoundKind::parse(&values.kind);
-    if kind.is_none() {
-        errors.push(ctx.t("round-error-kind"));
-    }
-    if values.name.is_empty() || values.name.chars().count() > 100 {
-        errors.push(ctx.t("round-error-name"));
-    }
-    let date = |text: &str, errors: &mut Vec<String>| match text {
-        "" => None,
-        text => {
-            let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
-            if parsed.is_none() {
-                errors.push(ctx.t("task-error-date"));
+    let input = NewRoundInput {
+        kind: &values.kind,
+        name: &values.name,
+        starts_on: &values.starts_on,
+        ends_on: &values.ends_on,
+    };
+    let new = match NewRound::check(input) {
+        Ok(new) => new,
+        Err(refusals) => {
+            let errors = refusals.iter().map(|r| ctx.t(refusal_key(*r))).collect();
+            let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+            let all = rounds::list(&state.db, campaign.id).await?;
+            let mut lines = Vec::new();
+            for round in all {
+                let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
+                lines.push((round, outcome.total, outcome.decision.passed()));
             }
-            parsed
+            let page = RoundsPage {
+                ctx,
+                rounds: lines,
+                max_total: rubric.total_points,
+                values,
+                errors,
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
-    let starts_on = date(&values.starts_on, &mut errors);
-    let ends_on = date(&values.ends_on, &mut errors);
-    if let (Some(s), Some(e)) = (starts_on, ends_on)
-        && s > e
-    {
-        errors.push(ctx.t("campaign-error-stage"));
-    }
-    let (Some(kind), true) = (kind, errors.is_empty()) else {
-        let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
-        let all = rounds::list(&state.db, campaign.id).await?;
-        let mut lines = Vec::new();
-        for round in all {
-            let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
-            lines.push((round, outcome.total, outcome.decision.passed()));
-        }
-        let page = RoundsPage {
-            ctx,
-            rounds: lines,
-            max_total: rubric.total_points,
-            values,
-            errors,
-        };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-    };
-    let id = rounds::create(
-        &state.db,
-        campaign.id,
-        &NewRound {
-            kind,
-            name: &values.name,
-            starts_on,
-            ends_on,
-        },
-    )
-    .await?;
+    let id = new.create(&state.db, campaign.id).await?;
     ctx.request
         .audit(
             &state.db,
             "round.create",
             "round",
             Some(id.to_string()),
-            serde_json::json!({"kind": kind.as_str(), "name": values.name}),
+            serde_json::json!({"kind": new.kind().as_str(), "name": new.name()}),
         )
         .await?;
     set_flash(&session, FlashKind::Success, ctx.t("round-created")).await?;
     Ok(Redirect::to(&format!("/admin/rounds/{id}/assignments")).into_response())
+}
+
+/// The message for a refused new round.
+fn refusal_key(refusal: NewRoundRefusal) -> &'static str {
+    match refusal {
+        NewRoundRefusal::UnknownKind => "round-error-kind",
+        NewRoundRefusal::BadName => "round-error-name",
+        NewRoundRefusal::BadDate => "task-error-date",
+        NewRoundRefusal::EndsBeforeStart => "campaign-error-stage",
+    }
 }
 
 /// Opens a draft round, or locks an open one (freezing its result).

@@ -8,13 +8,14 @@ use axum::extract::{Path, Query, State};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::tasks::{PAGE_SIZE, TasksQuery, campaign};
+use super::tasks::{PAGE_SIZE, TasksQuery};
 use crate::accounts::Role;
 use crate::rubric::{self, Filter};
 use crate::scoring::rounds;
 use crate::tasks::{self, TaskRow};
 use crate::web::AppState;
 use crate::web::context::CurrentUser;
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::paging::Paging;
 

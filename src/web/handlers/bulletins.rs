@@ -9,11 +9,11 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::tasks::campaign;
 use crate::bulletins::{self, NewBulletin};
 use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{BulletinPage, BulletinValues, BulletinsPage, render};
 

@@ -10,11 +10,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::parse_opt_i64;
-use super::tasks::campaign;
 use crate::campaigns::Campaign;
 use crate::exports::{self, Scope, archive, csv_export, table};
 use crate::web::AppState;
 use crate::web::context::{PageCtx, RequestContext};
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ExportPart, ExportsPage, render};
 

@@ -7,8 +7,6 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
-use super::rounds::group_summary;
-use super::tasks::campaign;
 use crate::accounts::{Role, User};
 use crate::campaigns::{self, Campaign};
 use crate::dashboard::{self, Overall, PartProgress, ReportRecord};
@@ -16,11 +14,13 @@ use crate::rubric::{self, Filter};
 use crate::scoring::rounds::{self, RoundState};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, PageCtx};
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{
     AssessorHome, AssessorRound, Bar, LatestRound, LeaderHome, MatrixRow, OfficeFigures,
     OfficeHome, OrgFigures, OrgHome, render,
 };
+use crate::web::round_view::group_summary;
 use crate::{orgs, reports, tasks};
 
 /// Rows of the overdue list on a dashboard.

@@ -31,7 +31,6 @@ pub use admin_audit::AuditQuery;
 pub use admin_users::ListQuery;
 pub use evidence::UploadValues;
 pub use home::Summary;
-pub use rounds::verdict_text;
 pub use rubric::TreeQuery;
 pub use tasks::{PAGE_SIZE, TasksQuery};
 

@@ -11,12 +11,12 @@ use tower_sessions::Session;
 
 use super::evidence::{UploadValues, receive};
 use super::parse_opt_i64;
-use super::tasks::campaign;
 use crate::accounts::Role;
 use crate::orgs::{self, OrgKind};
 use crate::reports::{self, Standing};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{OrgReportsPage, ReportCell, ReportLine, ReportsMatrixPage, render};
 

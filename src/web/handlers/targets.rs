@@ -9,13 +9,13 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::tasks::campaign;
 use crate::accounts::{Role, User};
 use crate::orgs;
 use crate::targets::{self, NewEntry};
 use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{TargetLine, TargetValues, TargetsPage, render};
 

@@ -11,28 +11,15 @@ use tower_sessions::Session;
 use super::evidence::UploadValues;
 use super::parse_opt_i64;
 use crate::accounts::{Role, User};
-use crate::campaigns::{self, Campaign};
 use crate::tasks::{self, LoopError, Status, TaskFilter};
 use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TaskPage, TasksPage, render};
 use crate::web::paging::Paging;
 use crate::{evidence, notifications, orgs};
-
-/// The campaign every page works on. Nearly every request needs it and it changes only
-/// through the campaign settings, so it is kept with the derived figures (read again
-/// after any change) instead of being queried on each request.
-pub async fn campaign(state: &AppState) -> AppResult<Campaign> {
-    let current = state
-        .derived
-        .get("current campaign", 0, || async {
-            Ok::<_, AppError>(campaigns::current(&state.db).await?)
-        })
-        .await?;
-    Option::clone(&current).ok_or_else(|| AppError::Other(anyhow::anyhow!("no campaign set up")))
-}
 
 #[derive(Debug, Default, Deserialize, Clone)]
 pub struct TasksQuery {

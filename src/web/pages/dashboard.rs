@@ -83,7 +83,7 @@ impl LatestRound {
 
     /// Why the round passes or not, in the reader's language.
     pub fn reason(&self, lang: crate::i18n::Lang) -> String {
-        crate::web::handlers::verdict_text(lang, &self.outcome, &self.rule).2
+        crate::web::verdict::verdict_text(lang, &self.outcome, &self.rule).2
     }
 }
 

@@ -1,0 +1,134 @@
+//! Two rounds side by side.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::rubric::data::Scoring;
+use crate::scoring::Outcome;
+use crate::scoring::rounds::{self, Item, ItemKey, Round};
+use crate::web::AppState;
+use crate::web::context::PageCtx;
+use crate::web::current::campaign;
+use crate::web::error::AppResult;
+use crate::web::pages::{CompareLine, ComparePage, render};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CompareQuery {
+    #[serde(default)]
+    a: String,
+    #[serde(default)]
+    b: String,
+}
+
+/// Two rounds side by side (e.g. 自评 vs 省级初评): per point the difference and the
+/// deductions behind it.
+pub async fn compare(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(query): Query<CompareQuery>,
+) -> AppResult<Response> {
+    let campaign = campaign(&state).await?;
+    let all = rounds::list(&state.db, campaign.id).await?;
+    let pick = |text: &str, fallback: Option<&Round>| -> Option<Round> {
+        text.trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| all.iter().find(|r| r.id == id))
+            .or(fallback)
+            .cloned()
+    };
+    let first_self = all
+        .iter()
+        .find(|r| r.kind == rounds::RoundKind::SelfAssessment)
+        .or(all.first());
+    let a = pick(&query.a, first_self);
+    let b = pick(
+        &query.b,
+        all.iter()
+            .rev()
+            .find(|r| Some(r.id) != a.as_ref().map(|a| a.id)),
+    );
+    let (Some(a), Some(b)) = (a, b) else {
+        return Ok(render(&ComparePage {
+            ctx,
+            rounds: all.clone(),
+            a: None,
+            b: None,
+            lines: Vec::new(),
+            parts: Vec::new(),
+            totals: (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO),
+        })?
+        .into_response());
+    };
+    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+    let outcome_a = rounds::outcome(&state.db, &campaign, &rubric, &a).await?;
+    let outcome_b = rounds::outcome(&state.db, &campaign, &rubric, &b).await?;
+    let deductions_a = rounds::deductions(&state.db, a.id).await?;
+    let deductions_b = rounds::deductions(&state.db, b.id).await?;
+    let items = rounds::items(&rubric);
+    let score = |o: &Outcome, seq: i32| {
+        o.points
+            .iter()
+            .find(|p| p.seq == seq)
+            .filter(|p| p.counted)
+            .map(|p| p.score)
+    };
+    let live = |list: &[rounds::DeductionRow], item: &Item| -> Vec<rounds::DeductionRow> {
+        list.iter()
+            .filter(|d| d.withdrawn_at.is_none() && item.indicators.contains(&d.indicator_number))
+            .cloned()
+            .collect()
+    };
+    let lines: Vec<CompareLine> = items
+        .iter()
+        .filter_map(|item| {
+            let ItemKey::Point(seq) = item.key else {
+                return None;
+            };
+            let (sa, sb) = (score(&outcome_a, seq), score(&outcome_b, seq));
+            Some(CompareLine {
+                item: item.clone(),
+                a: sa,
+                b: sb,
+                diff: match (sa, sb) {
+                    (Some(x), Some(y)) => Some(y - x),
+                    _ => None,
+                },
+                deductions_a: live(&deductions_a, item),
+                deductions_b: live(&deductions_b, item),
+            })
+        })
+        .collect();
+    let parts = rubric
+        .parts
+        .iter()
+        .filter(|p| p.scoring != Scoring::Veto)
+        .map(|p| {
+            let of = |o: &Outcome| {
+                o.parts
+                    .iter()
+                    .find(|s| s.seq == p.seq)
+                    .map(|s| s.score)
+                    .unwrap_or_default()
+            };
+            let (x, y) = (of(&outcome_a), of(&outcome_b));
+            (format!("{}、{}", p.numeral, p.title), x, y, y - x)
+        })
+        .collect();
+    Ok(render(&ComparePage {
+        ctx,
+        rounds: all.clone(),
+        totals: (
+            outcome_a.total,
+            outcome_b.total,
+            outcome_b.total - outcome_a.total,
+        ),
+        a: Some(a),
+        b: Some(b),
+        lines,
+        parts,
+    })?
+    .into_response())
+}

@@ -1,0 +1,139 @@
+//! The printable evaluation report and its narrative.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use super::audit_score;
+use super::wording::{Answer, Worded};
+use crate::accounts::User;
+use crate::scoring::commands::ReportEdit;
+use crate::scoring::rounds;
+use crate::web::AppState;
+use crate::web::access::Policy;
+use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{ReportPage, render};
+use crate::web::round_view::{Scope, assessors_by_group, part_lines};
+use crate::web::verdict::verdict_text;
+
+/// The printable evaluation report: statistics from the data, narrative by the lead.
+pub async fn report(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let scope = Scope::load(&state, id).await?;
+    report_page(&state, ctx, &user, scope, None, Vec::new()).await
+}
+
+async fn report_page(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    scope: Scope,
+    typed: Option<rounds::ReportText>,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let outcome = scope.outcome(state).await?;
+    let rule = scope.rule(state).await?;
+    let reviews = rounds::reviews(&state.db, scope.round.id).await?;
+    let evidence = rounds::evidence_counts(&state.db, &scope.round).await?;
+    let deductions = rounds::deductions(&state.db, scope.round.id)
+        .await?
+        .into_iter()
+        .filter(|d| d.withdrawn_at.is_none())
+        .collect::<Vec<_>>();
+    let assessors = assessors_by_group(state, &scope).await?;
+    let files: i64 = evidence.values().map(|(all, _)| all).sum();
+    let marked: i64 = evidence.values().map(|(_, m)| m).sum();
+    let scored = scope
+        .items
+        .iter()
+        .filter(|i| reviews.get(&i.key).is_some_and(|r| r.done))
+        .count();
+    let text = typed.unwrap_or_else(|| rounds::ReportText {
+        organisation: scope.round.report_organisation.clone(),
+        achievements: scope.round.report_achievements.clone(),
+        highlights: scope.round.report_highlights.clone(),
+        shortcomings: scope.round.report_shortcomings.clone(),
+        opinion: scope.round.report_opinion.clone(),
+    });
+    let verdict = verdict_text(ctx.lang(), &outcome, &rule);
+    let indicator_count = scope.rubric.indicators().count();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ReportPage {
+        ctx,
+        errors,
+        can_edit: Policy::can_write_report(user, &scope.round),
+        city: scope.campaign.city_name.clone(),
+        parts: part_lines(&scope.rubric, &outcome),
+        assessor_count: assessors.iter().map(|(_, n)| n.len()).sum(),
+        group_count: assessors.len(),
+        assessors,
+        files,
+        marked,
+        scored,
+        item_count: scope.items.len(),
+        indicator_count,
+        deduction_count: deductions.len(),
+        deducted: deductions.iter().map(|d| d.points).sum(),
+        verdict,
+        outcome,
+        text,
+        round: scope.round,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn save_report(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<rounds::ReportText>,
+) -> AppResult<Response> {
+    let scope = Scope::load(&state, id).await?;
+    if !Policy::can_write_report(&user, &scope.round) {
+        tracing::warn!(round = id, user = %user.username, "report edit refused");
+        ctx.request
+            .audit(
+                &state.db,
+                "report.refused",
+                "round",
+                Some(id.to_string()),
+                serde_json::json!({}),
+            )
+            .await?;
+        return Err(AppError::AuditedRefusal("report-refused"));
+    }
+    let edit = match ReportEdit::check(id, &form) {
+        Ok(edit) => edit,
+        Err(refusal) => {
+            let errors = match refusal.answer(&ctx) {
+                Answer::Page(err) => return Err(err),
+                Answer::Form(message) => vec![message],
+            };
+            return report_page(&state, ctx, &user, scope, Some(form), errors).await;
+        }
+    };
+    edit.save(&state.db).await?;
+    audit_score(
+        &state,
+        &ctx.request,
+        &scope,
+        "report.save",
+        serde_json::json!({"chars": edit.chars()}),
+    )
+    .await?;
+    set_flash(&session, FlashKind::Success, ctx.t("round-report-saved")).await?;
+    Ok(Redirect::to(&format!("/rounds/{id}/report")).into_response())
+}
