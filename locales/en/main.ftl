@@ -896,3 +896,7 @@ audit-action-user-2fa-disable = Turned two-factor sign-in off
 audit-action-user-2fa-disable-refused = Refused to turn two-factor sign-in off
 audit-action-user-2fa-reset = Reset two-factor sign-in
 audit-action-user-2fa-throttled = Two-factor settings held back (too many attempts)
+
+# derived vetoes
+score-error-veto-measured-triggered = This item is decided by the measured value of indicator { $measure } ({ $value }): the veto is triggered and cannot be marked otherwise. If the value is wrong, correct the value.
+score-error-veto-measured-clear = This item is decided by the measured value of indicator { $measure } ({ $value }): the veto is not triggered and cannot be marked otherwise. If the value is wrong, correct the value.

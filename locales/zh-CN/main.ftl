@@ -896,3 +896,7 @@ audit-action-user-2fa-disable = 关闭两步验证
 audit-action-user-2fa-disable-refused = 拒绝关闭两步验证
 audit-action-user-2fa-reset = 重置两步验证
 audit-action-user-2fa-throttled = 两步验证设置受限（尝试过于频繁）
+
+# derived vetoes
+score-error-veto-measured-triggered = 该项由指标 { $measure } 的实测值 { $value } 判定为触发否决，不能标记为未触发。如实测值有误，请更正实测值。
+score-error-veto-measured-clear = 该项由指标 { $measure } 的实测值 { $value } 判定为未触发，不能标记为触发。如实测值有误，请更正实测值。

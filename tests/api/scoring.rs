@@ -628,7 +628,19 @@ async fn targets_are_computed_from_the_counts() {
 async fn a_measured_satisfaction_under_80_triggers_veto_93_everywhere() {
     let mut p = panel().await;
     let round = create_round(&mut p.admin, "national_mock", "国家验收模拟").await;
-    p.assign(round).await;
+    let (lead, group_b) = (p.lead.clone(), p.group_b.clone());
+    let page = p
+        .admin
+        .post(
+            &format!("/admin/rounds/{round}/assignments"),
+            &[
+                ("lead_assessor_id", lead.as_str()),
+                ("p24", &group_b),
+                ("v93", &group_b),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     p.open(round).await;
     let page =
         p.b.post(
@@ -642,14 +654,25 @@ async fn a_measured_satisfaction_under_80_triggers_veto_93_everywhere() {
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let result = p.admin.get(&format!("/rounds/{round}")).await;
-    assert!(
-        result.contains("否决项第 93 项情形成立"),
-        "{}",
-        result.body
-    );
+    assert!(result.contains("否决项第 93 项情形成立"), "{}", result.body);
     let report = p.admin.get(&format!("/rounds/{round}/report")).await;
     assert!(report.contains("否决项第 93 项情形成立"), "{}", report.body);
     assert!(!report.contains("未发现否决项情形"));
+    // A hand mark cannot say otherwise; what was typed stays on the form.
+    let page =
+        p.b.post(
+            &format!("/rounds/{round}/items/v93/veto"),
+            &[("triggered", "no"), ("note", "测评样本不足")],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(page.contains("实测值 79 判定为触发否决"), "{}", page.body);
+    assert!(page.contains("测评样本不足"));
     // At 80 the veto clears at once.
     let page =
         p.b.post(

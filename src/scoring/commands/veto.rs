@@ -2,7 +2,10 @@
 
 use sqlx::PgPool;
 
+use rust_decimal::Decimal;
+
 use super::{closed, parse_yes_no};
+use crate::scoring::DerivedVeto;
 use crate::scoring::rounds::{self, Item, ItemKey, Round, RoundState, RubricIds};
 
 /// The veto form as typed ("yes" or "no", and a note).
@@ -25,10 +28,16 @@ pub enum VetoRefusal {
     EmptyNote,
     /// The indicator is not in the database's copy of the rubric edition.
     IndicatorNotInEdition,
+    /// The item is decided by a measured value, and the mark says the opposite.
+    DecidedByMeasure {
+        measure: i32,
+        value: Decimal,
+        triggered: bool,
+    },
 }
 
-/// A veto mark that may be recorded: an open round, a veto item, an answer, and a note
-/// when triggered.
+/// A veto mark that may be recorded: an open round, a veto item, an answer, a note when
+/// triggered, and no contradiction of the measured value the item is defined by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Veto {
     round_id: i64,
@@ -43,6 +52,7 @@ impl Veto {
         item: &Item,
         ids: &RubricIds,
         input: VetoInput<'_>,
+        decided: Option<&DerivedVeto>,
     ) -> Result<Veto, VetoRefusal> {
         if let Some(state) = closed(round) {
             return Err(VetoRefusal::RoundClosed(state));
@@ -54,6 +64,15 @@ impl Veto {
         let note = input.note.trim();
         if triggered && note.is_empty() {
             return Err(VetoRefusal::EmptyNote);
+        }
+        if let Some(decided) = decided.filter(|d| d.indicator == number)
+            && decided.triggered != triggered
+        {
+            return Err(VetoRefusal::DecidedByMeasure {
+                measure: decided.measure,
+                value: decided.value,
+                triggered: decided.triggered,
+            });
         }
         let indicator_id = *ids
             .indicators
@@ -100,7 +119,13 @@ mod tests {
     }
 
     fn check(round: &Round, item: &Item, triggered: &str, note: &str) -> Result<Veto, VetoRefusal> {
-        Veto::check(round, item, &fixture::ids(), VetoInput { triggered, note })
+        Veto::check(
+            round,
+            item,
+            &fixture::ids(),
+            VetoInput { triggered, note },
+            None,
+        )
     }
 
     #[test]
@@ -147,5 +172,39 @@ mod tests {
         let far = fixture::item(ItemKey::Veto(190), Scoring::Veto, None, &[190]);
         let refused = check(&fixture::open(), &far, "no", "");
         assert_eq!(refused, Err(VetoRefusal::IndicatorNotInEdition));
+    }
+
+    #[test]
+    fn a_mark_against_the_measured_value_is_refused() {
+        let item = fixture::item(ItemKey::Veto(93), Scoring::Veto, None, &[93]);
+        let decided = DerivedVeto {
+            indicator: 93,
+            measure: 73,
+            value: Decimal::from(79),
+            below: Decimal::from(80),
+            triggered: true,
+            contradicted_mark: None,
+        };
+        let mark = |triggered: &'static str| {
+            Veto::check(
+                &fixture::open(),
+                &item,
+                &fixture::ids(),
+                VetoInput {
+                    triggered,
+                    note: "满意度测评结果",
+                },
+                Some(&decided),
+            )
+        };
+        assert_eq!(
+            mark("no"),
+            Err(VetoRefusal::DecidedByMeasure {
+                measure: 73,
+                value: Decimal::from(79),
+                triggered: true,
+            })
+        );
+        assert!(mark("yes").unwrap().triggered(), "agreeing with it is fine");
     }
 }

@@ -256,7 +256,13 @@ pub async fn veto(
         triggered: &form.triggered,
         note: &form.note,
     };
-    let veto = match Veto::check(&scope.round, scope.item(key)?, &scope.ids, input) {
+    // Items defined by a measured value (93, 94) follow it; a mark may not contradict it.
+    let outcome = scope.outcome(&state).await?;
+    let decided = outcome
+        .derived_vetoes
+        .iter()
+        .find(|d| key == ItemKey::Veto(d.indicator));
+    let veto = match Veto::check(&scope.round, scope.item(key)?, &scope.ids, input, decided) {
         Ok(veto) => veto,
         Err(refusal) => return refused(&state, ctx, &user, &scope, key, &form, &[refusal]).await,
     };

@@ -89,6 +89,21 @@ impl Worded for VetoRefusal {
             VetoRefusal::NoAnswer => form(ctx, "score-error-veto"),
             VetoRefusal::EmptyNote => form(ctx, "score-error-veto-note"),
             VetoRefusal::IndicatorNotInEdition => Answer::Page(AppError::NotFound),
+            VetoRefusal::DecidedByMeasure {
+                measure,
+                value,
+                triggered,
+            } => Answer::Form(ctx.lang().t_args(
+                if triggered {
+                    "score-error-veto-measured-triggered"
+                } else {
+                    "score-error-veto-measured-clear"
+                },
+                &[
+                    ("measure", i64::from(measure).into()),
+                    ("value", value.normalize().to_string().into()),
+                ],
+            )),
         }
     }
 }
