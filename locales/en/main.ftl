@@ -900,3 +900,4 @@ audit-action-user-2fa-throttled = Two-factor settings held back (too many attemp
 # derived vetoes
 score-error-veto-measured-triggered = This item is decided by the measured value of indicator { $measure } ({ $value }): the veto is triggered and cannot be marked otherwise. If the value is wrong, correct the value.
 score-error-veto-measured-clear = This item is decided by the measured value of indicator { $measure } ({ $value }): the veto is not triggered and cannot be marked otherwise. If the value is wrong, correct the value.
+veto-decided-by-measure = Decided by the measured value of indicator { $measure } (triggered below { $below }): measured { $value } (source: { $source }), { $state }.

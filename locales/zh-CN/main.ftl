@@ -900,3 +900,4 @@ audit-action-user-2fa-throttled = 两步验证设置受限（尝试过于频繁�
 # derived vetoes
 score-error-veto-measured-triggered = 该项由指标 { $measure } 的实测值 { $value } 判定为触发否决，不能标记为未触发。如实测值有误，请更正实测值。
 score-error-veto-measured-clear = 该项由指标 { $measure } 的实测值 { $value } 判定为未触发，不能标记为触发。如实测值有误，请更正实测值。
+veto-decided-by-measure = 本项由指标 { $measure } 的实测值判定（低于 { $below } 即触发）：实测值 { $value }（来源：{ $source }），{ $state }。

@@ -658,6 +658,12 @@ async fn a_measured_satisfaction_under_80_triggers_veto_93_everywhere() {
     let report = p.admin.get(&format!("/rounds/{round}/report")).await;
     assert!(report.contains("否决项第 93 项情形成立"), "{}", report.body);
     assert!(!report.contains("未发现否决项情形"));
+    let item = p.b.get(&format!("/rounds/{round}/items/v93")).await;
+    assert!(
+        item.contains("实测值 79（来源：第三方测评机构），触发否决"),
+        "{}",
+        item.body
+    );
     // A hand mark cannot say otherwise; what was typed stays on the form.
     let page =
         p.b.post(

@@ -193,6 +193,9 @@ pub struct RoundItemPage {
     pub measure: Option<Measure>,
     pub award: Option<Award>,
     pub veto: Option<VetoMark>,
+    /// For a veto item defined by a measured value, once that value is entered: whether
+    /// it is triggered, and the sentence naming the value and its source.
+    pub decided_veto: Option<(bool, String)>,
     pub review: Option<ItemReview>,
     pub owner_name: Option<String>,
     pub can_score: bool,

@@ -97,6 +97,35 @@ pub(super) async fn item_page(
             .cloned(),
         ItemKey::Point(_) => None,
     };
+    let decided_veto = outcome
+        .derived_vetoes
+        .iter()
+        .find(|d| key == ItemKey::Veto(d.indicator))
+        .map(|d| {
+            let source = view
+                .measurements
+                .iter()
+                .find(|m| m.indicator_number == d.measure)
+                .map(|m| m.source.clone())
+                .unwrap_or_default();
+            let state_key = if d.triggered {
+                "veto-triggered"
+            } else {
+                "veto-not-triggered"
+            };
+            let lang = ctx.lang();
+            let text = lang.t_args(
+                "veto-decided-by-measure",
+                &[
+                    ("measure", i64::from(d.measure).into()),
+                    ("value", d.value.normalize().to_string().into()),
+                    ("below", d.below.normalize().to_string().into()),
+                    ("source", source.into()),
+                    ("state", lang.t(state_key).into()),
+                ],
+            );
+            (d.triggered, text)
+        });
     let review = view.reviews.get(&key).cloned();
     let evidence = view.item_evidence(state, &item).await?;
     let choices = &view.choices;
@@ -190,6 +219,7 @@ pub(super) async fn item_page(
         measure,
         award,
         veto,
+        decided_veto,
         review,
         owner_name: owner.and_then(|g| groups.get(&g).cloned()),
         prev,
