@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
+pub mod locked;
 pub mod rounds;
 pub mod sheet;
 
