@@ -84,6 +84,8 @@ pub struct Config {
     /// Failed sign-ins per minute in all before failing addresses wait
     /// (`SHIAN_LOGIN_GLOBAL_LIMIT`).
     pub login_global_failures_per_minute: u32,
+    /// 公示 objections per hour from one client address (`SHIAN_OBJECTION_LIMIT`).
+    pub objection_limit_per_hour: u32,
     /// Roles that must sign in with a second factor (`SHIAN_TWO_FACTOR_ROLES`, comma
     /// separated, `none` for none).
     pub two_factor_roles: Vec<crate::accounts::Role>,
@@ -127,6 +129,7 @@ struct FileConfig {
     login_first_delay_secs: Option<u64>,
     login_address_limit: Option<u32>,
     login_global_limit: Option<u32>,
+    objection_limit: Option<u32>,
     two_factor_roles: Option<Vec<String>>,
     two_factor_remember_days: Option<u32>,
     // operations hardening
@@ -291,6 +294,14 @@ impl Config {
             )?,
             "SHIAN_LOGIN_GLOBAL_LIMIT",
         )?;
+        let objection_limit_per_hour = small(
+            number(
+                "SHIAN_OBJECTION_LIMIT",
+                file.objection_limit.map(u64::from),
+                5,
+            )?,
+            "SHIAN_OBJECTION_LIMIT",
+        )?;
         if login_free_failures == 0
             || login_address_failures_per_minute == 0
             || login_global_failures_per_minute == 0
@@ -363,6 +374,7 @@ impl Config {
             login_first_delay_secs,
             login_address_failures_per_minute,
             login_global_failures_per_minute,
+            objection_limit_per_hour,
             two_factor_roles,
             two_factor_remember_days,
             // operations hardening

@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod mail;
 pub mod notifications;
 pub mod orgs;
+pub mod publicity;
 pub mod reports;
 pub mod rubric;
 pub mod scoring;

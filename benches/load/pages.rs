@@ -42,6 +42,8 @@ pub enum Who {
     Clerk,
     Assessor,
     Login,
+    /// A signed-out visitor of the public pages (its session made before the clock).
+    Public,
 }
 
 pub struct Target {
@@ -100,6 +102,11 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 who: Who::Office,
             },
             Target {
+                name: "public 公示 list",
+                path: "/publicity".into(),
+                who: Who::Public,
+            },
+            Target {
                 name: "JSON progress",
                 path: "/api/v1/progress".into(),
                 who: Who::Office,
@@ -144,7 +151,7 @@ pub async fn run_load(
     let mut sessions = Vec::new();
     for i in 0..clients {
         let client = match target.who {
-            Who::Nobody | Who::Login => reqwest::Client::builder()
+            Who::Nobody | Who::Login | Who::Public => reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?,

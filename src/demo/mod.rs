@@ -1,11 +1,13 @@
 //! `shian demo`: fills a fresh database with a plausible campaign — every role's users,
 //! every task assigned with due dates, evidence in all states backed by real files,
 //! two years of monthly reports (some late), a locked self-assessment and an open
-//! provincial round with partial scores, bulletins and an audit trail. Bulk rows are
+//! provincial round with partial scores, bulletins, a published 公示 of the self-assessment
+//! with objections, and an audit trail. Bulk rows are
 //! made by set-based SQL (`generate_series`), so even the province scale takes minutes,
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
 mod files;
+mod publicity;
 
 use std::collections::BTreeMap;
 
@@ -501,6 +503,7 @@ async fn fill_campaign(
     targets(db, campaign).await?;
     scoring(db, campaign, groups, seed).await?;
     bulletins(db, campaign).await?;
+    publicity::publish(db, campaign).await?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 pub mod commands;
+pub mod locked;
 pub mod rounds;
 pub mod scope;
 pub mod sheet;

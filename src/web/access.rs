@@ -46,6 +46,11 @@ pub const RULES: &[(&str, Access)] = &[
     ("/favicon.ico", Access::Bare),
     ("/login", Access::Public),
     ("/lang", Access::Public),
+    // 公示 are published for the public: readable, and objected to, without sign-in.
+    ("/publicity", Access::Public),
+    ("/api/v1/publicity", Access::Public),
+    // The office drafts and publishes 公示 and handles objections.
+    ("/office", Access::Roles(&[Role::Admin, Role::Office])),
     ("/admin", Access::Roles(&[Role::Admin])),
     ("/review", Access::Roles(&[Role::Admin, Role::Office])),
     // Assessment rounds: scores and remarks are not for the organisations being assessed
@@ -491,6 +496,13 @@ mod tests {
             Access::Roles(&[Role::Admin])
         );
         assert_eq!(rule_for("/rubric"), Access::SignedIn);
+        assert_eq!(rule_for("/publicity/3/objections"), Access::Public);
+        assert_eq!(rule_for("/api/v1/publicity"), Access::Public);
+        assert_eq!(rule_for("/api/v1/publicityx"), Access::SignedIn);
+        assert_eq!(
+            rule_for("/office/publicity/3"),
+            Access::Roles(&[Role::Admin, Role::Office])
+        );
         assert_eq!(rule_for("/"), Access::SignedIn);
         assert_eq!(rule_for("/no/such/page"), Access::SignedIn);
     }

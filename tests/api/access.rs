@@ -102,6 +102,14 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
         ),
         ("/login", [Ok, Ok, Ok, Ok, Ok, Ok]),
+        // 公示 are public; drafting, publishing and handling objections are the office's.
+        ("/publicity", [Ok, Ok, Ok, Ok, Ok, Ok]),
+        ("/publicity/objections/status", [Ok, Ok, Ok, Ok, Ok, Ok]),
+        ("/api/v1/publicity", [Ok, Ok, Ok, Ok, Ok, Ok]),
+        (
+            "/office/publicity",
+            [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
+        ),
         // The second step needs a correct password first; signed-in users are sent home.
         ("/login/2fa", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
     ]

@@ -43,6 +43,15 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     assert_eq!(states, 5, "tasks in every state");
     assert_eq!((locked, open, bulletins), (1, 1, 2));
     assert!(late > 0, "some reports were late");
+    // A published 公示 of the locked round, with objections in three states.
+    let states: Vec<String> = sqlx::query_scalar(
+        "SELECT o.state FROM publicity_objections o JOIN publicity_notices n ON n.id = o.notice_id \
+         WHERE n.state = 'published' ORDER BY o.state",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(states, ["not_accepted", "resolved", "verifying"]);
 
     // Every printed sign-in works with its role's printed password, at both ends of a
     // range ("office1 … office10"), and then opens the home page.

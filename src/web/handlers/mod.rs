@@ -15,6 +15,8 @@ mod exports;
 mod health;
 mod home;
 mod notifications;
+mod publicity;
+mod publicity_office;
 mod reports;
 mod rounds;
 mod rubric;
@@ -61,6 +63,10 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route(
             "/evidence/{id}/replace",
             post(evidence::replace).layer(upload(1)),
+        )
+        .route(
+            "/publicity/{id}/objections",
+            post(publicity::object).layer(upload(1)),
         )
         .layer(DefaultBodyLimit::disable());
     Router::new()
@@ -118,6 +124,35 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/bulletins/{id}", get(bulletins::show))
         .route("/bulletins/{id}/export.csv", get(bulletins::export))
         .route("/notifications", get(notifications::list))
+        // 公示: public pages (no sign-in) and the office's pages.
+        .route("/publicity", get(publicity::list))
+        .route("/publicity/{id}", get(publicity::show))
+        .route("/publicity/objections/receipt", get(publicity::receipt))
+        .route(
+            "/publicity/objections/status",
+            get(publicity::status_page).post(publicity::status_lookup),
+        )
+        .route("/api/v1/publicity", get(publicity::api))
+        .route(
+            "/office/publicity",
+            get(publicity_office::list).post(publicity_office::create),
+        )
+        .route(
+            "/office/publicity/{id}",
+            get(publicity_office::show).post(publicity_office::save),
+        )
+        .route(
+            "/office/publicity/{id}/publish",
+            post(publicity_office::publish),
+        )
+        .route(
+            "/office/publicity/objections/{id}/handle",
+            post(publicity_office::handle),
+        )
+        .route(
+            "/office/publicity/objections/{id}/file",
+            get(publicity_office::attachment),
+        )
         .route("/notifications/read", post(notifications::mark_read))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -457,3 +457,5 @@ mod audit;
 pub use audit::*;
 mod two_factor;
 pub use two_factor::*;
+mod publicity;
+pub use publicity::*;
