@@ -10,8 +10,11 @@ use crate::publicity::objections::{self, Handling, NewObjection};
 use crate::publicity::{self, DraftText, Period, text};
 use crate::scoring::locked;
 
-/// (name, contact, text, how the office handled it: None = not yet, Some((action, note)))
-const OBJECTIONS: &[(&str, &str, &str, &[(&str, &str)])] = &[
+/// The office's handling steps of one objection: (action, note).
+type Steps = &'static [(&'static str, &'static str)];
+
+/// (name, contact, text, the office's steps so far)
+const OBJECTIONS: &[(&str, &str, &str, Steps)] = &[
     (
         "扎西",
         "13989012345",

@@ -273,6 +273,20 @@ impl Notice {
 
 const COLUMNS: &str = "id, campaign_id, title, body, issuer, contact, starts_on, ends_on, state, created_at, published_at";
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds a notice's text as the next six parameters (title, body, issuer, contact, first
+/// and last day), in the order both the insert and the update name them.
+fn bind_text<'q>(query: Query<'q>, text: &'q DraftText) -> Query<'q> {
+    query
+        .bind(&text.title)
+        .bind(&text.body)
+        .bind(&text.issuer)
+        .bind(&text.contact)
+        .bind(text.period.starts_on)
+        .bind(text.period.ends_on)
+}
+
 /// Drafts a notice for `round_ids` (each must be locked), with `text` (usually generated
 /// by [`text::draft`] and shown for editing first).
 pub async fn issue_draft(
@@ -289,20 +303,18 @@ pub async fn issue_draft(
         return Ok(Err(Refusal::RoundNotLocked));
     }
     let mut tx = db.begin().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO publicity_notices (campaign_id, title, body, issuer, contact, starts_on, ends_on, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    let row = bind_text(
+        sqlx::query(
+            "INSERT INTO publicity_notices (campaign_id, title, body, issuer, contact, starts_on, ends_on, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(campaign_id),
+        text,
     )
-    .bind(campaign_id)
-    .bind(&text.title)
-    .bind(&text.body)
-    .bind(&text.issuer)
-    .bind(&text.contact)
-    .bind(text.period.starts_on)
-    .bind(text.period.ends_on)
     .bind(user_id)
     .fetch_one(&mut *tx)
     .await?;
+    let id: i64 = sqlx::Row::try_get(&row, 0)?;
     sqlx::query(
         "INSERT INTO publicity_rounds (notice_id, round_id) SELECT $1, unnest($2::bigint[])",
     )
@@ -320,17 +332,14 @@ pub async fn edit_draft(
     id: i64,
     text: &DraftText,
 ) -> Result<Result<(), Refusal>, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE publicity_notices SET title = $2, body = $3, issuer = $4, contact = $5, starts_on = $6, \
-         ends_on = $7, updated_at = now() WHERE id = $1 AND state = 'draft'",
+    let done = bind_text(
+        sqlx::query(
+            "UPDATE publicity_notices SET title = $2, body = $3, issuer = $4, contact = $5, starts_on = $6, \
+             ends_on = $7, updated_at = now() WHERE id = $1 AND state = 'draft'",
+        )
+        .bind(id),
+        text,
     )
-    .bind(id)
-    .bind(&text.title)
-    .bind(&text.body)
-    .bind(&text.issuer)
-    .bind(&text.contact)
-    .bind(text.period.starts_on)
-    .bind(text.period.ends_on)
     .execute(db)
     .await?;
     Ok(if done.rows_affected() == 1 {

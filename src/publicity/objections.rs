@@ -153,7 +153,7 @@ impl Handling {
     }
 
     /// The state an objection must be in for this step.
-    fn from_state(&self) -> ObjectionState {
+    fn required_state(&self) -> ObjectionState {
         match self {
             Handling::AcceptForVerification { .. } | Handling::NotAccepted { .. } => {
                 ObjectionState::Received
@@ -274,7 +274,7 @@ pub async fn handle(
     .bind(step.text())
     .bind(step.answers())
     .bind(user_id)
-    .bind(step.from_state())
+    .bind(step.required_state())
     .fetch_optional(&mut *tx)
     .await?;
     let Some(notice) = notice else {

@@ -129,6 +129,13 @@ async fn audited(app: &TestApp, action: &str) -> i64 {
         .unwrap()
 }
 
+async fn objection_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM publicity_objections")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
 async fn handle(office: &mut Browser, objection: i64, action: &str, text: &str) -> Page {
     office
         .post(
@@ -471,11 +478,7 @@ async fn objections_over_the_limit_are_refused_and_audited() {
         .unwrap();
     assert!(wait > 3000 && wait <= 3600, "{wait}");
     assert_eq!(audited(&app, "publicity.objection_throttled").await, 1);
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM publicity_objections")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(count, 1);
+    assert_eq!(objection_count(&app).await, 1);
 }
 
 #[tokio::test]
@@ -529,11 +532,7 @@ async fn forged_objections_are_refused() {
     .await
     .unwrap();
     assert_eq!(reasons, ["csrf_token", "csrf_origin", "csrf_token"]);
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM publicity_objections")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(count, 0);
+    assert_eq!(objection_count(&app).await, 0);
 }
 
 #[tokio::test]
