@@ -15,6 +15,7 @@ pub mod refusals;
 mod round_view;
 pub mod serve;
 pub mod sign_in;
+pub mod upload_form;
 pub mod upload_guard;
 mod verdict;
 

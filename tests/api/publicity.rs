@@ -35,12 +35,14 @@ async fn locked_round(app: &TestApp) -> i64 {
     .unwrap();
     assert!(rounds::open(&app.pool, id).await.unwrap());
     let outcome = Outcome {
+        scope: vec![],
         points: vec![],
         parts: vec![],
         total: Decimal::new(9125, 2),
         max_total: Decimal::new(100, 0),
         thresholds: vec![],
         vetoes: vec![],
+        derived_vetoes: vec![],
         problems: vec![],
         decision: Decision::AllRulesMet,
     };

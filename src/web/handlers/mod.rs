@@ -16,7 +16,6 @@ mod health;
 mod home;
 mod notifications;
 mod publicity;
-mod publicity_office;
 mod reports;
 mod rounds;
 mod rubric;
@@ -29,9 +28,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 
+pub use crate::web::upload_form::UploadValues;
 pub use admin_audit::AuditQuery;
 pub use admin_users::ListQuery;
-pub use evidence::UploadValues;
 pub use home::Summary;
 pub use rubric::TreeQuery;
 pub use tasks::{PAGE_SIZE, TasksQuery};
@@ -54,7 +53,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
     let uploads = Router::new()
         .route(
             "/tasks/{id}/evidence",
-            post(evidence::upload).layer(upload(evidence::MAX_FILES)),
+            post(evidence::upload).layer(upload(crate::web::upload_form::MAX_FILES)),
         )
         .route(
             "/reports",
@@ -135,23 +134,23 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/api/v1/publicity", get(publicity::api))
         .route(
             "/office/publicity",
-            get(publicity_office::list).post(publicity_office::create),
+            get(publicity::office::list).post(publicity::office::create),
         )
         .route(
             "/office/publicity/{id}",
-            get(publicity_office::show).post(publicity_office::save),
+            get(publicity::office::show).post(publicity::office::save),
         )
         .route(
             "/office/publicity/{id}/publish",
-            post(publicity_office::publish),
+            post(publicity::office::publish),
         )
         .route(
             "/office/publicity/objections/{id}/handle",
-            post(publicity_office::handle),
+            post(publicity::office::handle),
         )
         .route(
             "/office/publicity/objections/{id}/file",
-            get(publicity_office::attachment),
+            get(publicity::office::attachment),
         )
         .route("/notifications/read", post(notifications::mark_read))
         .route("/healthz", get(health::healthz))

@@ -9,7 +9,6 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::evidence::{UploadValues, receive};
 use super::parse_opt_i64;
 use crate::accounts::Role;
 use crate::orgs::{self, OrgKind};
@@ -19,6 +18,7 @@ use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_f
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{OrgReportsPage, ReportCell, ReportLine, ReportsMatrixPage, render};
+use crate::web::upload_form::{UploadValues, receive};
 
 /// At most this many attachments to one monthly report.
 pub const MAX_FILES: usize = 10;

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::evidence::UploadValues;
 use super::parse_opt_i64;
 use crate::accounts::{Role, User};
 use crate::tasks::{self, LoopError, Status, TaskFilter};
@@ -19,6 +18,7 @@ use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TaskPage, TasksPage, render};
 use crate::web::paging::Paging;
+use crate::web::upload_form::UploadValues;
 use crate::{evidence, notifications, orgs};
 
 #[derive(Debug, Default, Deserialize, Clone)]

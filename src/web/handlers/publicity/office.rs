@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 use tower_sessions::Session;
 
-use super::publicity::{audit_refusal, today, view};
+use super::{audit_refusal, today, view};
 use crate::accounts::User;
 use crate::publicity::objections::{self, Handling};
 use crate::publicity::{self, DraftText, Period, Refusal, text};
@@ -109,7 +109,7 @@ pub async fn create(
                 contact: String::new(),
                 period,
             };
-            let campaign = super::tasks::campaign(&state).await?;
+            let campaign = crate::web::current::campaign(&state).await?;
             publicity::issue_draft(&state.db, campaign.id, &values.rounds, &draft, user.id).await?
         }
         Ok(_) => Err(if values.rounds.is_empty() {

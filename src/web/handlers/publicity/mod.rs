@@ -15,17 +15,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use super::evidence::{UploadValues, receive};
-use super::tasks::campaign;
+/// The office's side: drafting, publishing and handling objections.
+pub(super) mod office;
+
 use crate::publicity::objections::{self, NewObjection};
 use crate::publicity::{self, Notice, Period, Refusal, Window, text};
 use crate::web::AppState;
 use crate::web::context::PageCtx;
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{
     NoticeView, ObjectionReceiptPage, ObjectionStatusPage, ObjectionValues, PublicityListPage,
     PublicityPage, render,
 };
+use crate::web::upload_form::{UploadValues, receive};
 
 /// Session key of the receipt shown once after an objection is received.
 const RECEIPT_KEY: &str = "publicity_receipt";
