@@ -88,13 +88,24 @@ pub struct Round {
     pub report_highlights: String,
     pub report_shortcomings: String,
     pub report_opinion: String,
+    /// The edition's parts the round scores; empty means the whole edition (read it
+    /// through [`super::scope::Scope::stored`]).
+    pub scope_parts: Vec<i32>,
+    /// Why the round was locked with items unfinished.
+    pub lock_reason: Option<String>,
+    /// The report's framing: 依据 (one document per line), 实施单位, 配合部门, date.
+    pub basis_documents: String,
+    pub implementing_body: String,
+    pub cooperating_bodies: String,
+    pub report_date: Option<NaiveDate>,
     #[serde(skip)]
     pub frozen_outcome: Option<sqlx::types::Json<Outcome>>,
 }
 
 const ROUND_COLUMNS: &str = "r.id, r.campaign_id, r.kind, r.name, r.starts_on, r.ends_on, r.state, \
      r.lead_assessor_id, u.display_name AS lead_assessor_name, r.locked_at, r.report_organisation, \
-     r.report_achievements, r.report_highlights, r.report_shortcomings, r.report_opinion, r.frozen_outcome";
+     r.report_achievements, r.report_highlights, r.report_shortcomings, r.report_opinion, r.scope_parts, \
+     r.lock_reason, r.basis_documents, r.implementing_body, r.cooperating_bodies, r.report_date, r.frozen_outcome";
 
 impl Round {
     pub fn path(&self) -> String {

@@ -82,6 +82,12 @@ pub(super) mod fixture {
             report_highlights: String::new(),
             report_shortcomings: String::new(),
             report_opinion: String::new(),
+            scope_parts: Vec::new(),
+            lock_reason: None,
+            basis_documents: String::new(),
+            implementing_body: String::new(),
+            cooperating_bodies: String::new(),
+            report_date: None,
             frozen_outcome: None,
         }
     }
