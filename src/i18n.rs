@@ -250,3 +250,44 @@ mod tests {
         );
     }
 }
+
+/// 2026年12月2日: dates in official text and Chinese pages.
+pub fn chinese_date(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", date.year(), date.month(), date.day())
+}
+
+/// 2023年10月25日至11月8日 (the year is not repeated within one year; one day is one date).
+pub fn chinese_period(starts_on: chrono::NaiveDate, ends_on: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    if starts_on == ends_on {
+        return chinese_date(starts_on);
+    }
+    let end = if starts_on.year() == ends_on.year() {
+        format!("{}月{}日", ends_on.month(), ends_on.day())
+    } else {
+        chinese_date(ends_on)
+    };
+    format!("{}至{end}", chinese_date(starts_on))
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::{chinese_date, chinese_period};
+    use chrono::NaiveDate;
+
+    #[test]
+    fn dates_are_written_the_chinese_way() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(chinese_date(d(2026, 12, 2)), "2026年12月2日");
+        assert_eq!(
+            chinese_period(d(2023, 10, 25), d(2023, 11, 8)),
+            "2023年10月25日至11月8日"
+        );
+        assert_eq!(
+            chinese_period(d(2026, 12, 20), d(2027, 1, 3)),
+            "2026年12月20日至2027年1月3日"
+        );
+        assert_eq!(chinese_period(d(2026, 4, 1), d(2026, 4, 1)), "2026年4月1日");
+    }
+}

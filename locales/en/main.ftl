@@ -998,3 +998,25 @@ audit-action-publicity-objection-refused = Refused an objection
 audit-action-publicity-objection-throttled = Held back an objection (too many submissions)
 audit-action-publicity-objection-handle = Handled an objection
 audit-action-publicity-objection-handle-refused = Refused an objection handling step
+
+# Round scope and report framing
+round-scope = Scope
+round-scope-usual = The usual scope for the kind of round
+round-scope-chosen = Chosen parts (tick them below)
+round-error-scope = Tick at least one part for a chosen scope.
+round-scope-line = Scope: { $scope }, out of { $max } points
+compare-shared-scope = The rounds cover different scopes; only what they share is compared: { $scope }.
+compare-no-shared = The chosen rounds share no part of the rubric and cannot be compared.
+framing-title = Report framing
+framing-basis = Basis documents (one per line)
+framing-basis-hint = For example: 食安办函〔2022〕12号; the evaluation rules and operating guide (editions).
+framing-implementing = Implementing body
+framing-cooperating = Co-operating departments
+framing-report-date = Report date
+framing-saved = Report framing saved.
+framing-error-date = The report date is not a date.
+framing-error-long = Each framing field holds at most 2,000 characters.
+settings-zero-hint = 0 or blank means no threshold for this item.
+settings-min-total-scaled = When a round covers part of the rubric, the minimum total applies as the same rate of that scope's maximum (90 of 120 becomes 45 of 60).
+verdict-veto-measured = Item { $indicator } follows the measured value of indicator { $measure }: { $value } (below { $below }).
+verdict-by-scope = The round's scope has no veto items and no measured thresholds; it is judged on its score

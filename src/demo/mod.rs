@@ -20,6 +20,7 @@ use sqlx::PgPool;
 use crate::accounts::password;
 use crate::campaigns::{self, Campaign};
 use crate::scoring::rounds::{self, ItemKey, NewRound, RoundKind, RubricIds};
+use crate::scoring::scope::Scope;
 use crate::storage::Storage;
 use files::Noise;
 
@@ -577,13 +578,15 @@ async fn scoring(
         .await?;
     let rubric = crate::rubric::data::RubricFile::parse(&source).map_err(|e| anyhow::anyhow!(e))?;
     let ids = RubricIds::load(db, campaign.edition_id).await?;
-    let items = rounds::items(&rubric);
     let today = campaign.today();
     let mut noise = Noise::new(seed + 11);
     for (kind, name, lock, share) in [
         (RoundKind::SelfAssessment, "自查自评", true, 100u64),
         (RoundKind::Provincial, "省级初评", false, 55u64),
     ] {
+        // Each kind of round scores the scope the edition declares for it (省级初评: 一–三).
+        let scope = Scope::usual_for(&rubric, kind.as_str());
+        let items = rounds::items_in(&rubric, &scope);
         let id = rounds::create(
             db,
             campaign.id,
@@ -592,6 +595,7 @@ async fn scoring(
                 name: &format!("{}年{name}", today.year()),
                 starts_on: Some(today - Duration::days(if lock { 75 } else { 5 })),
                 ends_on: Some(today + Duration::days(if lock { -60 } else { 10 })),
+                scope: &scope,
             },
         )
         .await?;

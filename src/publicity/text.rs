@@ -2,27 +2,12 @@
 //! structure of the provincial notices (who assessed whom, how, the result, the call for
 //! real-name objections, the period, the contact details).
 
-use chrono::{Datelike, NaiveDate};
-
 use super::objections::Counts;
 use super::{Period, Window};
 use crate::scoring::locked::{LockedRound, Verdict};
 use crate::scoring::rounds::RoundKind;
 
-/// 2026年12月2日
-pub fn chinese_date(date: NaiveDate) -> String {
-    format!("{}年{}月{}日", date.year(), date.month(), date.day())
-}
-
-/// 2023年10月25日至11月8日 (the year is not repeated within one year).
-pub fn chinese_period(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
-    let end = if starts_on.year() == ends_on.year() {
-        format!("{}月{}日", ends_on.month(), ends_on.day())
-    } else {
-        chinese_date(ends_on)
-    };
-    format!("{}至{end}", chinese_date(starts_on))
-}
+pub use crate::i18n::{chinese_date, chinese_period};
 
 /// What a round is called in an official text.
 fn kind_name(kind: RoundKind) -> &'static str {
@@ -151,20 +136,6 @@ mod tests {
             max_total: Decimal::new(100, 0),
             verdict,
         }
-    }
-
-    #[test]
-    fn dates_the_chinese_way() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(chinese_date(d(2026, 12, 2)), "2026年12月2日");
-        assert_eq!(
-            chinese_period(d(2023, 10, 25), d(2023, 11, 8)),
-            "2023年10月25日至11月8日"
-        );
-        assert_eq!(
-            chinese_period(d(2026, 12, 20), d(2027, 1, 3)),
-            "2026年12月20日至2027年1月3日"
-        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod commands;
 pub mod locked;
+pub mod report_framing;
 pub mod rounds;
 pub mod scope;
 pub mod sheet;
@@ -145,6 +146,10 @@ pub struct Outcome {
     pub derived_vetoes: Vec<DerivedVeto>,
     pub problems: Vec<ChoiceProblem>,
     pub decision: Decision,
+    /// The minimum total as it applied to the scope (the rule's, scaled to a part of the
+    /// edition); absent in outcomes frozen before scopes, where the rule's own applied.
+    #[serde(default)]
+    pub min_total: Option<Decimal>,
 }
 
 /// Scores are kept to hundredths, halves rounded away from zero (4.935 → 4.94).
@@ -153,6 +158,18 @@ fn round2(x: Decimal) -> Decimal {
 }
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
+
+/// The minimum total for a scope: the rule states it for the whole edition, so a round
+/// scoring part of it must reach the same rate of its own maximum (90 of 120 → 45 of 60).
+pub fn min_total_in(rubric: &RubricFile, rule: &VerdictRule, scope: &Scope) -> Option<Decimal> {
+    let min = rule.min_total?;
+    if scope.is_all(rubric) || rubric.total_points <= 0 {
+        return Some(min);
+    }
+    Some(round2(
+        min * scope.max_points(rubric) / Decimal::from(rubric.total_points),
+    ))
+}
 
 /// The outcome over the whole edition.
 pub fn compute(rubric: &RubricFile, rule: &VerdictRule, inputs: &Inputs) -> Outcome {
@@ -170,7 +187,6 @@ pub fn compute_in(
 ) -> Outcome {
     let in_scope = scope.indicators(rubric);
     let vetoes_apply = scope.has_vetoes(rubric);
-    let whole = scope.is_all(rubric);
     let mut points = Vec::new();
     let mut parts = Vec::new();
     let mut problems = Vec::new();
@@ -238,6 +254,7 @@ pub fn compute_in(
         .collect::<BTreeSet<i32>>()
         .into_iter()
         .collect();
+    let min_total = min_total_in(rubric, rule, scope);
     let thresholds: Vec<ThresholdCheck> = rule
         .thresholds
         .iter()
@@ -257,7 +274,7 @@ pub fn compute_in(
         Decision::Veto(vetoes.clone())
     } else if let Some(failed) = thresholds.iter().find(|t| !t.met) {
         Decision::Threshold(failed.indicator)
-    } else if let Some(min) = rule.min_total.filter(|min| whole && total < *min) {
+    } else if let Some(min) = min_total.filter(|min| total < *min) {
         Decision::MinTotal(min)
     } else if let Some((part, rate)) = rule.min_part_rate.and_then(|min| {
         parts
@@ -284,6 +301,7 @@ pub fn compute_in(
         derived_vetoes,
         problems,
         decision,
+        min_total,
     }
 }
 
@@ -550,6 +568,34 @@ mod tests {
         let whole = compute(&r, &r.verdict, &inputs);
         assert_eq!(whole.max_total, dec!(120));
         assert_eq!(whole.decision, Decision::Veto(vec![91]));
+    }
+
+    #[test]
+    fn a_minimum_total_applies_to_a_scope_as_the_same_rate_of_its_maximum() {
+        let r = rubric();
+        let scope = Scope::usual_for(&r, "provincial");
+        let mut rule = r.verdict.clone();
+        rule.min_total = Some(dec!(90));
+        assert_eq!(min_total_in(&r, &rule, &scope), Some(dec!(45)));
+        assert_eq!(min_total_in(&r, &rule, &Scope::all(&r)), Some(dec!(90)));
+        let inputs = Inputs {
+            deductions: (1..=40)
+                .map(|indicator| Deduction {
+                    indicator,
+                    points: dec!(1),
+                })
+                .collect(),
+            ..Inputs::default()
+        };
+        let total = compute_in(&r, &r.verdict, &inputs, &scope).total;
+        assert!(total < dec!(60));
+        // Half a point short of the scaled minimum fails; exactly on it passes.
+        rule.min_total = Some((total + dec!(0.5)) * dec!(2));
+        let outcome = compute_in(&r, &rule, &inputs, &scope);
+        assert_eq!(outcome.decision, Decision::MinTotal(total + dec!(0.5)));
+        assert_eq!(outcome.min_total, Some(total + dec!(0.5)));
+        rule.min_total = Some(total * dec!(2));
+        assert!(compute_in(&r, &rule, &inputs, &scope).decision.passed());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::{FromRow, PgExecutor, PgPool};
 
+use super::scope::Scope;
 use super::{Choices, Deduction, Inputs, Outcome};
 use crate::campaigns::Campaign;
 use crate::rubric::data::{RubricFile, Scoring, VerdictRule};
@@ -111,6 +112,11 @@ impl Round {
     pub fn path(&self) -> String {
         format!("/rounds/{}", self.id)
     }
+
+    /// The part of the edition the round scores (rounds made before scopes: all of it).
+    pub fn scope(&self, rubric: &RubricFile) -> Scope {
+        Scope::stored(rubric, &self.scope_parts)
+    }
 }
 
 pub async fn list(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Round>> {
@@ -138,18 +144,20 @@ pub struct NewRound<'a> {
     pub name: &'a str,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    pub scope: &'a Scope,
 }
 
 pub async fn create(db: &PgPool, campaign_id: i64, new: &NewRound<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO assessment_rounds (campaign_id, kind, name, starts_on, ends_on) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO assessment_rounds (campaign_id, kind, name, starts_on, ends_on, scope_parts) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(campaign_id)
     .bind(new.kind.as_str())
     .bind(new.name)
     .bind(new.starts_on)
     .bind(new.ends_on)
+    .bind(new.scope.parts().collect::<Vec<i32>>())
     .fetch_one(db)
     .await
 }
@@ -201,12 +209,45 @@ pub struct ReportText {
     pub shortcomings: String,
     #[serde(default)]
     pub opinion: String,
+    /// The framing (printed before the narrative): 依据, one document per line.
+    #[serde(default)]
+    pub basis_documents: String,
+    #[serde(default)]
+    pub implementing_body: String,
+    #[serde(default)]
+    pub cooperating_bodies: String,
+    /// As typed (YYYY-MM-DD or blank); checked by the report command.
+    #[serde(default)]
+    pub report_date: String,
 }
 
-pub async fn save_report(db: &PgPool, id: i64, text: &ReportText) -> sqlx::Result<()> {
+impl ReportText {
+    /// The report as stored on the round.
+    pub fn of(round: &Round) -> ReportText {
+        ReportText {
+            organisation: round.report_organisation.clone(),
+            achievements: round.report_achievements.clone(),
+            highlights: round.report_highlights.clone(),
+            shortcomings: round.report_shortcomings.clone(),
+            opinion: round.report_opinion.clone(),
+            basis_documents: round.basis_documents.clone(),
+            implementing_body: round.implementing_body.clone(),
+            cooperating_bodies: round.cooperating_bodies.clone(),
+            report_date: round.report_date.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+pub async fn save_report(
+    db: &PgPool,
+    id: i64,
+    text: &ReportText,
+    report_date: Option<NaiveDate>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE assessment_rounds SET report_organisation = $2, report_achievements = $3, report_highlights = $4, \
-             report_shortcomings = $5, report_opinion = $6, updated_at = now() WHERE id = $1",
+             report_shortcomings = $5, report_opinion = $6, basis_documents = $7, implementing_body = $8, \
+             cooperating_bodies = $9, report_date = $10, updated_at = now() WHERE id = $1",
     )
     .bind(id)
     .bind(text.organisation.trim())
@@ -214,6 +255,10 @@ pub async fn save_report(db: &PgPool, id: i64, text: &ReportText) -> sqlx::Resul
     .bind(text.highlights.trim())
     .bind(text.shortcomings.trim())
     .bind(text.opinion.trim())
+    .bind(text.basis_documents.trim())
+    .bind(text.implementing_body.trim())
+    .bind(text.cooperating_bodies.trim())
+    .bind(report_date)
     .execute(db)
     .await?;
     Ok(())
@@ -302,6 +347,14 @@ pub fn items(rubric: &RubricFile) -> Vec<Item> {
         }
     }
     items
+}
+
+/// The items a round of this scope scores.
+pub fn items_in(rubric: &RubricFile, scope: &Scope) -> Vec<Item> {
+    items(rubric)
+        .into_iter()
+        .filter(|item| scope.contains_part(item.part_seq))
+        .collect()
 }
 
 /// Database ids of the edition's points (by seq) and indicators (by number).
@@ -901,5 +954,10 @@ pub async fn outcome(
     }
     let rule = verdict_rule(db, campaign, rubric).await?;
     let inputs = inputs(db, round).await?;
-    Ok(super::compute(rubric, &rule, &inputs))
+    Ok(super::compute_in(
+        rubric,
+        &rule,
+        &inputs,
+        &round.scope(rubric),
+    ))
 }

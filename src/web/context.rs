@@ -166,6 +166,14 @@ impl PageCtx {
     }
 
     /// A timestamp in China Standard Time (UTC+8, no daylight saving), to the minute.
+    /// A date as the reader writes it: 2026年12月2日, or 2 Dec 2026 in English.
+    pub fn date(&self, date: &chrono::NaiveDate) -> String {
+        match self.lang() {
+            crate::i18n::Lang::Zh => crate::i18n::chinese_date(*date),
+            crate::i18n::Lang::En => date.format("%-d %b %Y").to_string(),
+        }
+    }
+
     pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
         at.with_timezone(&offset)

@@ -11,13 +11,14 @@ use crate::accounts::{Role, User};
 use crate::campaigns::Campaign;
 use crate::orgs;
 use crate::rubric::data::{RubricFile, Scoring, VerdictRule};
-use crate::scoring::Outcome;
-use crate::scoring::rounds::{self, Item, ItemKey, Round, RubricIds};
+use crate::scoring::rounds::{self, Item, ItemKey, Round, RoundKind, RubricIds};
+use crate::scoring::{Outcome, Scope as RoundScope};
 use crate::targets;
 use crate::web::AppState;
+use crate::web::context::PageCtx;
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
-use crate::web::pages::WorkLine;
+use crate::web::pages::{NewRoundValues, PartChoice, RoundLine, RoundsPage, WorkLine};
 
 /// A round with everything needed to show or score it.
 pub struct Scope {
@@ -40,7 +41,7 @@ impl Scope {
         let ids = RubricIds::load(&state.db, campaign.edition_id).await?;
         let owners = rounds::assignments(&state.db, round.id).await?;
         Ok(Scope {
-            items: rounds::items(&rubric),
+            items: rounds::items_in(&rubric, &round.scope(&rubric)),
             campaign,
             rubric,
             round,
@@ -162,6 +163,8 @@ pub fn part_lines(
         .parts
         .iter()
         .filter(|p| p.scoring != Scoring::Veto)
+        // Only the parts the round scored (its scope).
+        .filter(|p| outcome.parts.iter().any(|s| s.seq == p.seq))
         .map(|p| {
             let score = outcome
                 .parts
@@ -176,6 +179,52 @@ pub fn part_lines(
             )
         })
         .collect()
+}
+
+/// The rounds page: every round with its total out of its own scope, and the new-round
+/// form (kept as typed when it was refused).
+pub async fn rounds_page(
+    state: &AppState,
+    ctx: PageCtx,
+    values: NewRoundValues,
+    errors: Vec<String>,
+) -> AppResult<RoundsPage> {
+    let campaign = campaign(state).await?;
+    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+    let mut lines = Vec::new();
+    for round in rounds::list(&state.db, campaign.id).await? {
+        let view = RoundView::load(state, round.id).await?;
+        lines.push(RoundLine {
+            scope_text: round.scope(&rubric).describe(&rubric),
+            total: view.outcome.total,
+            max_total: view.outcome.max_total,
+            passed: view.outcome.decision.passed(),
+            round,
+        });
+    }
+    let parts = rubric
+        .parts
+        .iter()
+        .map(|p| PartChoice {
+            seq: p.seq,
+            label: format!("{}、{}", p.numeral, p.title),
+        })
+        .collect();
+    let usual_scopes = RoundKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let scope = RoundScope::usual_for(&rubric, kind.as_str());
+            (kind, scope.describe(&rubric))
+        })
+        .collect();
+    Ok(RoundsPage {
+        ctx,
+        rounds: lines,
+        parts,
+        usual_scopes,
+        values,
+        errors,
+    })
 }
 
 pub async fn group_names(state: &AppState) -> AppResult<HashMap<i64, String>> {
@@ -296,6 +345,51 @@ pub async fn assessors_by_group(
             )
         })
         .collect();
-    out.sort();
+    // 第1组, 第2组 … 第10组: numbers in names compare as numbers.
+    out.sort_by(|a, b| natural_order(&a.0, &b.0));
     Ok(out)
+}
+
+/// Compares names so that runs of digits compare by value ("第2组" before "第10组").
+pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn pieces(s: &str) -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in s.chars() {
+            let digit = c.is_ascii_digit();
+            match out.last_mut() {
+                Some((d, text)) if *d == digit => text.push(c),
+                _ => out.push((digit, c.to_string())),
+            }
+        }
+        out
+    }
+    let (pa, pb) = (pieces(a), pieces(b));
+    for (x, y) in pa.iter().zip(pb.iter()) {
+        let order = match (x, y) {
+            ((true, m), (true, n)) => {
+                let (m, n) = (m.trim_start_matches('0'), n.trim_start_matches('0'));
+                m.len().cmp(&n.len()).then_with(|| m.cmp(n))
+            }
+            ((_, m), (_, n)) => m.cmp(n),
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    pa.len().cmp(&pb.len()).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_order;
+
+    #[test]
+    fn groups_sort_in_numeric_order() {
+        let mut names = vec!["第10组", "第2组", "第1组", "第15组", "第3组", "综合组"];
+        names.sort_by(|a, b| natural_order(a, b));
+        assert_eq!(
+            names,
+            ["第1组", "第2组", "第3组", "第10组", "第15组", "综合组"]
+        );
+    }
 }

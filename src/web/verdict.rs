@@ -24,7 +24,21 @@ pub fn verdict_text(lang: Lang, outcome: &Outcome, rule: &VerdictRule) -> (bool,
             .join("、")
     };
     let reason = match &outcome.decision {
-        Decision::Veto(items) => lang.t_args("verdict-by-veto", &[("items", join(items).into())]),
+        Decision::Veto(items) => {
+            let mut text = lang.t_args("verdict-by-veto", &[("items", join(items).into())]);
+            for derived in outcome.derived_vetoes.iter().filter(|d| d.triggered) {
+                text.push_str(&lang.t_args(
+                    "verdict-veto-measured",
+                    &[
+                        ("indicator", (derived.indicator as i64).into()),
+                        ("measure", (derived.measure as i64).into()),
+                        ("value", derived.value.normalize().to_string().into()),
+                        ("below", derived.below.normalize().to_string().into()),
+                    ],
+                ));
+            }
+            text
+        }
         Decision::Threshold(n) => {
             let check = outcome.thresholds.iter().find(|t| t.indicator == *n);
             lang.t_args(
@@ -52,8 +66,8 @@ pub fn verdict_text(lang: Lang, outcome: &Outcome, rule: &VerdictRule) -> (bool,
         Decision::MinTotal(min) => lang.t_args(
             "verdict-by-total",
             &[
-                ("min", min.to_string().into()),
-                ("total", outcome.total.to_string().into()),
+                ("min", min.normalize().to_string().into()),
+                ("total", outcome.total.normalize().to_string().into()),
             ],
         ),
         Decision::MinPartRate { part, rate } => lang.t_args(
@@ -80,11 +94,16 @@ pub fn verdict_text(lang: Lang, outcome: &Outcome, rule: &VerdictRule) -> (bool,
                 .map(|t| format!("{} ≥ {}", t.indicator, t.min.normalize()))
                 .collect::<Vec<_>>()
                 .join("，");
-            let mut text = lang.t_args("verdict-by-all", &[("thresholds", thresholds.into())]);
-            if let Some(min) = rule.min_total {
-                text.push_str(
-                    &lang.t_args("verdict-and-total", &[("min", min.to_string().into())]),
-                );
+            let mut text = if outcome.thresholds.is_empty() && outcome.derived_vetoes.is_empty() {
+                lang.t("verdict-by-scope")
+            } else {
+                lang.t_args("verdict-by-all", &[("thresholds", thresholds.into())])
+            };
+            if let Some(min) = outcome.min_total.or(rule.min_total) {
+                text.push_str(&lang.t_args(
+                    "verdict-and-total",
+                    &[("min", min.normalize().to_string().into())],
+                ));
             }
             if let Some(rate) = rule.min_part_rate {
                 text.push_str(&lang.t_args(

@@ -21,6 +21,8 @@ async fn spawn() -> TestApp {
 /// A locked provincial round of the current campaign: 91.25 of 100, passed.
 async fn locked_round(app: &TestApp) -> i64 {
     let campaign = shian::campaigns::current(&app.pool).await.unwrap().unwrap();
+    let rubric = shian::rubric::data::RubricFile::parse(shian::rubric::data::BUNDLED_2021).unwrap();
+    let scope = shian::scoring::Scope::usual_for(&rubric, "provincial");
     let id = rounds::create(
         &app.pool,
         campaign.id,
@@ -29,6 +31,7 @@ async fn locked_round(app: &TestApp) -> i64 {
             name: "2026年省级初评",
             starts_on: None,
             ends_on: None,
+            scope: &scope,
         },
     )
     .await
@@ -45,6 +48,7 @@ async fn locked_round(app: &TestApp) -> i64 {
         derived_vetoes: vec![],
         problems: vec![],
         decision: Decision::AllRulesMet,
+        min_total: None,
     };
     assert!(rounds::lock(&app.pool, id, &outcome).await.unwrap());
     id

@@ -19,20 +19,19 @@ fn created_round(page: &Page) -> i64 {
         .expect("round id in the redirect")
 }
 
+/// A round over the whole edition (so every kind of score can be tried in it).
 async fn create_round(admin: &mut Browser, kind: &str, name: &str) -> i64 {
-    created_round(
-        &admin
-            .post(
-                "/admin/rounds",
-                &[
-                    ("kind", kind),
-                    ("name", name),
-                    ("starts_on", "2025-10-20"),
-                    ("ends_on", "2025-10-24"),
-                ],
-            )
-            .await,
-    )
+    let mut fields = vec![
+        ("kind", kind),
+        ("name", name),
+        ("starts_on", "2025-10-20"),
+        ("ends_on", "2025-10-24"),
+        ("scope_mode", "chosen"),
+    ];
+    for part in ["1", "2", "3", "4", "5", "6"] {
+        fields.push(("part", part));
+    }
+    created_round(&admin.post("/admin/rounds", &fields).await)
 }
 
 /// The total shown on a round's result page.
@@ -350,7 +349,7 @@ async fn a_provincial_round_from_opening_to_locked_report() {
     let bytes = sheet.bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK");
     let report = p.admin.get(&format!("/rounds/{round}/report")).await;
-    assert!(report.contains("省级初评报告"));
+    assert!(report.contains("2025年省级初评情况"));
     assert!(report.contains("智慧监管平台覆盖全市。"));
     assert!(
         report.contains("资料审查共审阅佐证材料 1 份"),
@@ -656,8 +655,17 @@ async fn a_measured_satisfaction_under_80_triggers_veto_93_everywhere() {
     let result = p.admin.get(&format!("/rounds/{round}")).await;
     assert!(result.contains("否决项第 93 项情形成立"), "{}", result.body);
     let report = p.admin.get(&format!("/rounds/{round}/report")).await;
-    assert!(report.contains("否决项第 93 项情形成立"), "{}", report.body);
+    assert!(
+        report.contains("否决项第93项（指标73实测值79，低于80）情形成立。结论：否决（"),
+        "{}",
+        report.body
+    );
     assert!(!report.contains("未发现否决项情形"));
+    assert!(!report.contains("。）"), "no stop before a closing bracket");
+    let api = p.admin.get(&format!("/api/v1/rounds/{round}")).await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(json["outcome"]["decision"]["Veto"][0], 93, "{json}");
+    assert_eq!(json["outcome"]["derived_vetoes"][0]["measure"], 73);
     let item = p.b.get(&format!("/rounds/{round}/items/v93")).await;
     assert!(
         item.contains("实测值 79（来源：第三方测评机构），触发否决"),
@@ -693,4 +701,169 @@ async fn a_measured_satisfaction_under_80_triggers_veto_93_everywhere() {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let result = p.admin.get(&format!("/rounds/{round}")).await;
     assert!(!result.contains("否决项第 93 项情形成立"));
+}
+
+#[tokio::test]
+async fn a_provincial_round_scores_parts_one_to_three_out_of_60() {
+    let mut p = panel().await;
+    // The usual scope of a 省级初评 comes from the edition's data.
+    let page = p
+        .admin
+        .post(
+            "/admin/rounds",
+            &[
+                ("kind", "provincial"),
+                ("name", "2025年省级初评"),
+                ("starts_on", "2025-10-20"),
+                ("ends_on", "2025-10-24"),
+            ],
+        )
+        .await;
+    let round = created_round(&page);
+    p.assign(round).await;
+    p.open(round).await;
+    // Nothing deducted: every item at full marks.
+    let result = p.admin.get(&format!("/rounds/{round}")).await;
+    assert_eq!(total(&mut p.admin, round).await, "60");
+    assert!(result.contains("/ 60"), "{}", result.body);
+    assert!(result.contains("达到标准"));
+    assert!(result.contains("基础工作、能力建设、生产经营状况三大项72个指标"));
+    assert!(
+        !result.contains("食品安全状况"),
+        "part 四 is outside the scope"
+    );
+    let work = p.b.get(&format!("/rounds/{round}/work")).await;
+    assert!(!work.contains("/items/p24"), "no measured item to score");
+    let report = p.admin.get(&format!("/rounds/{round}/report")).await;
+    assert!(
+        report.contains("按照《评价细则》基础工作、能力建设、生产经营状况三大项72个指标，根据《操作指南》逐一评分。"),
+        "{}",
+        report.body
+    );
+    assert!(report.contains("本轮评价范围不含否决项。"));
+    assert!(report.contains("满分 60 分"));
+    // The list shows each round out of its own maximum.
+    let list = p.admin.get("/rounds").await;
+    assert!(list.contains("60 / 60"), "{}", list.body);
+
+    // The report's framing, printed in the seeds' order, dates the Chinese way.
+    let page = p
+        .a
+        .post(
+            &format!("/rounds/{round}/report"),
+            &[
+                ("basis_documents", "《关于开展国家食品安全示范城市评价验收工作的通知》（食安办函〔2022〕12号）\n《国家食品安全示范城市评价细则（2021版）》"),
+                ("implementing_body", "省食品安全委员会办公室"),
+                ("cooperating_bodies", "省农业农村厅、省卫生健康委"),
+                ("report_date", "2025-11-03"),
+                ("opinion", "同意推荐。"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let report = p.admin.get(&format!("/rounds/{round}/report")).await;
+    let body = &report.body;
+    let opening = body
+        .find("按照《关于开展国家食品安全示范城市评价验收工作的通知》（食安办函〔2022〕12号）要求，依据《国家食品安全示范城市评价细则（2021版）》，省食品安全委员会办公室组成评审组")
+        .expect("opening paragraph");
+    let part_one = body.find("一、省级初评组织实施情况").expect("part one");
+    let method = body
+        .find("会同省农业农村厅、省卫生健康委等部门")
+        .expect("method");
+    let part_three = body.find("三、省级初评意见").expect("part three");
+    assert!(opening < part_one && part_one < method && method < part_three);
+    assert!(body.contains("于2025年10月20日至10月24日"), "{body}");
+    assert!(body.contains("2025年11月3日"));
+    assert!(!body.contains("。）"));
+    // A bad report date is refused and the framing typed is kept.
+    let page =
+        p.a.post(
+            &format!("/rounds/{round}/report"),
+            &[
+                ("implementing_body", "省市场监管局"),
+                ("report_date", "11月3日"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("报告日期格式不正确"));
+    assert!(page.contains("省市场监管局"));
+
+    // A chosen scope with no parts is refused, the form keeping what was typed.
+    let page = p
+        .admin
+        .post(
+            "/admin/rounds",
+            &[
+                ("kind", "city"),
+                ("name", "市级考评（自选范围）"),
+                ("scope_mode", "chosen"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请至少勾选一个部分"), "{}", page.body);
+    assert!(page.contains("市级考评（自选范围）"));
+
+    // Compared with a whole-edition round, only the shared parts count, and it says so.
+    let whole = create_round(&mut p.admin, "national_mock", "国家验收模拟").await;
+    let compare = p
+        .admin
+        .get(&format!("/rounds/compare?a={round}&b={whole}"))
+        .await;
+    assert!(
+        compare.contains("仅比较共同部分：基础工作、能力建设、生产经营状况三大项72个指标"),
+        "{}",
+        compare.body
+    );
+    assert!(!compare.contains("食品安全状况"));
+}
+
+#[tokio::test]
+async fn a_zero_threshold_means_no_threshold() {
+    let mut p = panel().await;
+    let page = p
+        .admin
+        .post(
+            "/admin/scoring",
+            &[
+                ("threshold_73", "0"),
+                ("threshold_74", ""),
+                ("threshold_75", "98"),
+                ("min_total", "0"),
+                ("min_part_rate", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let rule: serde_json::Value =
+        sqlx::query_scalar("SELECT verdict_rule FROM campaigns ORDER BY id LIMIT 1")
+            .fetch_one(&p.app.pool)
+            .await
+            .unwrap();
+    let thresholds = rule["thresholds"].as_array().unwrap();
+    assert_eq!(thresholds.len(), 1, "{rule}");
+    assert_eq!(thresholds[0]["indicator"], 75);
+    assert!(rule["min_total"].is_null());
+    // The form still offers the removed thresholds, empty.
+    let form = p.admin.get("/admin/scoring").await;
+    assert!(
+        form.contains("name=\"threshold_73\" value=\"\""),
+        "{}",
+        form.body
+    );
+    // Out of range is refused, keeping what was typed.
+    let page = p
+        .admin
+        .post(
+            "/admin/scoring",
+            &[
+                ("threshold_73", "120"),
+                ("threshold_74", "85"),
+                ("threshold_75", "98"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("value=\"120\""), "{}", page.body);
 }

@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use super::parse_date;
+use crate::rubric::data::RubricFile;
 use crate::scoring::rounds::{self, RoundKind};
+use crate::scoring::scope::Scope;
 
 /// The most characters a round's name may have.
 const MAX_NAME_CHARS: usize = 100;
@@ -16,6 +18,10 @@ pub struct NewRoundInput<'a> {
     pub name: &'a str,
     pub starts_on: &'a str,
     pub ends_on: &'a str,
+    /// `usual` (the scope the edition declares for the kind) or `chosen` (the parts below).
+    pub scope_mode: &'a str,
+    /// The parts ticked, as typed (sequence numbers).
+    pub parts: &'a [String],
 }
 
 /// Why a new round was refused.
@@ -29,6 +35,8 @@ pub enum NewRoundRefusal {
     BadDate,
     /// The round would end before it starts.
     EndsBeforeStart,
+    /// A chosen scope with no part (or a part the edition does not have).
+    NoParts,
 }
 
 /// A round that may be created: a known kind, a name, dates in order.
@@ -38,11 +46,15 @@ pub struct NewRound {
     name: String,
     starts_on: Option<NaiveDate>,
     ends_on: Option<NaiveDate>,
+    scope: Scope,
 }
 
 impl NewRound {
     /// The round, or every refusal at once.
-    pub fn check(input: NewRoundInput<'_>) -> Result<NewRound, Vec<NewRoundRefusal>> {
+    pub fn check(
+        input: NewRoundInput<'_>,
+        rubric: &RubricFile,
+    ) -> Result<NewRound, Vec<NewRoundRefusal>> {
         let mut refusals = Vec::new();
         let kind = RoundKind::parse(input.kind.trim());
         if kind.is_none() {
@@ -65,12 +77,25 @@ impl NewRound {
         {
             refusals.push(NewRoundRefusal::EndsBeforeStart);
         }
-        match (kind, refusals.is_empty()) {
-            (Some(kind), true) => Ok(NewRound {
+        let scope = if input.scope_mode == "chosen" {
+            let parts: Result<Vec<i32>, _> = input.parts.iter().map(|p| p.trim().parse()).collect();
+            match parts.ok().map(|parts| Scope::of_parts(rubric, parts)) {
+                Some(Ok(scope)) => Some(scope),
+                _ => {
+                    refusals.push(NewRoundRefusal::NoParts);
+                    None
+                }
+            }
+        } else {
+            kind.map(|kind| Scope::usual_for(rubric, kind.as_str()))
+        };
+        match (kind, scope, refusals.is_empty()) {
+            (Some(kind), Some(scope), true) => Ok(NewRound {
                 kind,
                 name: name.to_string(),
                 starts_on,
                 ends_on,
+                scope,
             }),
             _ => Err(refusals),
         }
@@ -84,6 +109,10 @@ impl NewRound {
         &self.name
     }
 
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
     /// Creates the round (a draft) in the campaign; its id.
     pub async fn create(&self, db: &PgPool, campaign_id: i64) -> sqlx::Result<i64> {
         let new = rounds::NewRound {
@@ -91,6 +120,7 @@ impl NewRound {
             name: &self.name,
             starts_on: self.starts_on,
             ends_on: self.ends_on,
+            scope: &self.scope,
         };
         rounds::create(db, campaign_id, &new).await
     }
@@ -100,18 +130,67 @@ impl NewRound {
 mod tests {
     use super::*;
 
+    use crate::rubric::data::BUNDLED_2021;
+
+    fn rubric() -> RubricFile {
+        RubricFile::parse(BUNDLED_2021).unwrap()
+    }
+
     fn check(
         kind: &str,
         name: &str,
         starts_on: &str,
         ends_on: &str,
     ) -> Result<NewRound, Vec<NewRoundRefusal>> {
-        NewRound::check(NewRoundInput {
-            kind,
-            name,
-            starts_on,
-            ends_on,
-        })
+        NewRound::check(
+            NewRoundInput {
+                kind,
+                name,
+                starts_on,
+                ends_on,
+                scope_mode: "usual",
+                parts: &[],
+            },
+            &rubric(),
+        )
+    }
+
+    fn with_parts(kind: &str, parts: &[&str]) -> Result<NewRound, Vec<NewRoundRefusal>> {
+        let parts: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
+        NewRound::check(
+            NewRoundInput {
+                kind,
+                name: "x",
+                scope_mode: "chosen",
+                parts: &parts,
+                ..Default::default()
+            },
+            &rubric(),
+        )
+    }
+
+    #[test]
+    fn each_kind_gets_the_scope_its_edition_declares_unless_another_is_chosen() {
+        let provincial = check("provincial", "省级初评", "", "").unwrap();
+        assert_eq!(provincial.scope().parts().collect::<Vec<_>>(), [1, 2, 3]);
+        assert!(
+            check("national_mock", "x", "", "")
+                .unwrap()
+                .scope()
+                .is_all(&rubric())
+        );
+        let chosen = with_parts("provincial", &["1", "4", "6"]).unwrap();
+        assert_eq!(chosen.scope().parts().collect::<Vec<_>>(), [1, 4, 6]);
+    }
+
+    #[test]
+    fn a_chosen_scope_without_parts_or_with_unknown_ones_is_refused() {
+        for parts in [&[][..], &["9"][..], &["一"][..]] {
+            assert_eq!(
+                with_parts("city", parts),
+                Err(vec![NewRoundRefusal::NoParts])
+            );
+        }
     }
 
     #[test]

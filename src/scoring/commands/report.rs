@@ -1,25 +1,36 @@
 //! The narrative of a round's evaluation report. Who may write it (the lead assessor,
 //! before the round is locked) is the access policy's question.
 
+use chrono::NaiveDate;
 use sqlx::PgPool;
 
+use super::parse_date;
 use crate::scoring::rounds::{self, ReportText};
 
 /// The most characters a section of the report may hold.
 pub const MAX_REPORT_CHARS: usize = 20_000;
+
+/// The most characters a framing field (依据, 实施单位, 配合部门) may hold.
+pub const MAX_FRAMING_CHARS: usize = 2_000;
 
 /// Why a report edit was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportRefusal {
     /// A section is longer than [`MAX_REPORT_CHARS`].
     TooLong { max: usize },
+    /// A framing field is longer than [`MAX_FRAMING_CHARS`].
+    FramingTooLong { max: usize },
+    /// The report date is not a date.
+    BadDate,
 }
 
-/// A report edit that may be saved: no section over [`MAX_REPORT_CHARS`].
+/// A report edit that may be saved: no section over [`MAX_REPORT_CHARS`], no framing
+/// field over [`MAX_FRAMING_CHARS`], a report date that is a date (or none).
 #[derive(Debug, Clone)]
 pub struct ReportEdit {
     round_id: i64,
     text: ReportText,
+    report_date: Option<NaiveDate>,
 }
 
 impl ReportEdit {
@@ -33,9 +44,24 @@ impl ReportEdit {
                 max: MAX_REPORT_CHARS,
             });
         }
+        let framing = [
+            &text.basis_documents,
+            &text.implementing_body,
+            &text.cooperating_bodies,
+        ];
+        if framing
+            .iter()
+            .any(|t| t.chars().count() > MAX_FRAMING_CHARS)
+        {
+            return Err(ReportRefusal::FramingTooLong {
+                max: MAX_FRAMING_CHARS,
+            });
+        }
+        let report_date = parse_date(&text.report_date).map_err(|()| ReportRefusal::BadDate)?;
         Ok(ReportEdit {
             round_id,
             text: text.clone(),
+            report_date,
         })
     }
 
@@ -45,7 +71,7 @@ impl ReportEdit {
     }
 
     pub async fn save(&self, db: &PgPool) -> sqlx::Result<()> {
-        rounds::save_report(db, self.round_id, &self.text).await
+        rounds::save_report(db, self.round_id, &self.text, self.report_date).await
     }
 }
 
@@ -72,6 +98,33 @@ mod tests {
         };
         let edit = ReportEdit::check(7, &text).unwrap();
         assert_eq!(edit.chars(), MAX_REPORT_CHARS + 2);
+    }
+
+    #[test]
+    fn framing_fields_are_checked() {
+        let text = ReportText {
+            basis_documents: "食安办函〔2022〕12号".into(),
+            report_date: "2026-12-02".into(),
+            ..Default::default()
+        };
+        let edit = ReportEdit::check(7, &text).unwrap();
+        assert_eq!(edit.report_date, NaiveDate::from_ymd_opt(2026, 12, 2));
+        let bad = ReportText {
+            report_date: "12月2日".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            ReportEdit::check(7, &bad).unwrap_err(),
+            ReportRefusal::BadDate
+        );
+        let long = ReportText {
+            implementing_body: "单".repeat(MAX_FRAMING_CHARS + 1),
+            ..Default::default()
+        };
+        assert!(matches!(
+            ReportEdit::check(7, &long).unwrap_err(),
+            ReportRefusal::FramingTooLong { .. }
+        ));
     }
 
     #[test]

@@ -22,8 +22,8 @@ use crate::web::AppState;
 use crate::web::context::{FlashKind, PageCtx, set_flash};
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
-use crate::web::pages::{AssignmentsPage, NewRoundValues, RoundsPage, ScoringSettingsPage, render};
-use crate::web::round_view::{Scope, assessor_accounts};
+use crate::web::pages::{AssignmentsPage, NewRoundValues, ScoringSettingsPage, render};
+use crate::web::round_view::{Scope, assessor_accounts, natural_order, rounds_page};
 
 /// Form fields arrive as a flat list (checkboxes and selects repeat by name).
 fn field(pairs: &[(String, String)], name: &str) -> String {
@@ -49,36 +49,28 @@ pub async fn create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let campaign = campaign(&state).await?;
+    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
     let values = NewRoundValues {
         kind: field(&pairs, "kind"),
         name: field(&pairs, "name"),
         starts_on: field(&pairs, "starts_on"),
         ends_on: field(&pairs, "ends_on"),
+        scope_mode: field(&pairs, "scope_mode"),
+        parts: all(&pairs, "part"),
     };
     let input = NewRoundInput {
         kind: &values.kind,
         name: &values.name,
         starts_on: &values.starts_on,
         ends_on: &values.ends_on,
+        scope_mode: &values.scope_mode,
+        parts: &values.parts,
     };
-    let new = match NewRound::check(input) {
+    let new = match NewRound::check(input, &rubric) {
         Ok(new) => new,
         Err(refusals) => {
             let errors = refusals.iter().map(|r| ctx.t(refusal_key(*r))).collect();
-            let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
-            let all = rounds::list(&state.db, campaign.id).await?;
-            let mut lines = Vec::new();
-            for round in all {
-                let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
-                lines.push((round, outcome.total, outcome.decision.passed()));
-            }
-            let page = RoundsPage {
-                ctx,
-                rounds: lines,
-                max_total: rubric.total_points,
-                values,
-                errors,
-            };
+            let page = rounds_page(&state, ctx, values, errors).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
@@ -89,11 +81,27 @@ pub async fn create(
             "round.create",
             "round",
             Some(id.to_string()),
-            serde_json::json!({"kind": new.kind().as_str(), "name": new.name()}),
+            serde_json::json!({
+                "kind": new.kind().as_str(),
+                "name": new.name(),
+                "scope": new.scope().parts().collect::<Vec<i32>>(),
+            }),
         )
         .await?;
     set_flash(&session, FlashKind::Success, ctx.t("round-created")).await?;
     Ok(Redirect::to(&format!("/admin/rounds/{id}/assignments")).into_response())
+}
+
+/// A threshold as typed: blank or 0 is none; otherwise a number above 0 and at most `max`.
+fn optional_amount(text: &str, max: Decimal) -> Result<Option<Decimal>, ()> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<Decimal>() {
+        Ok(v) if v.is_zero() => Ok(None),
+        Ok(v) if v > Decimal::ZERO && v <= max => Ok(Some(v)),
+        _ => Err(()),
+    }
 }
 
 /// The message for a refused new round.
@@ -103,6 +111,7 @@ fn refusal_key(refusal: NewRoundRefusal) -> &'static str {
         NewRoundRefusal::BadName => "round-error-name",
         NewRoundRefusal::BadDate => "task-error-date",
         NewRoundRefusal::EndsBeforeStart => "campaign-error-stage",
+        NewRoundRefusal::NoParts => "round-error-scope",
     }
 }
 
@@ -185,11 +194,13 @@ pub async fn assignments(
 }
 
 async fn assessor_groups(state: &AppState) -> AppResult<Vec<orgs::Organisation>> {
-    Ok(orgs::list(&state.db, false)
+    let mut groups: Vec<orgs::Organisation> = orgs::list(&state.db, false)
         .await?
         .into_iter()
         .filter(|o| o.kind == orgs::OrgKind::AssessorGroup)
-        .collect())
+        .collect();
+    groups.sort_by(|a, b| natural_order(&a.name, &b.name));
+    Ok(groups)
 }
 
 /// Active assessors by group id.
@@ -327,10 +338,20 @@ fn settings_page(
         choose,
         chosen_points: choices.optional_points.clone(),
         chosen_items: choices.chosen_items.clone(),
-        thresholds: rule
+        // Every threshold the edition declares, so one set to "none" can be set again.
+        thresholds: rubric
+            .verdict
             .thresholds
             .iter()
-            .map(|t| (t.indicator, t.min.normalize().to_string()))
+            .map(|t| {
+                let value = rule
+                    .thresholds
+                    .iter()
+                    .find(|r| r.indicator == t.indicator)
+                    .map(|r| r.min.normalize().to_string())
+                    .unwrap_or_default();
+                (t.indicator, value)
+            })
             .collect(),
         min_total: rule
             .min_total
@@ -390,42 +411,51 @@ pub async fn save_scoring_settings(
             errors.push(ctx.t1("settings-error-items", "count", required as i64));
         }
     }
+    // Each threshold as typed: 0 or blank means "no threshold" (the item is kept on the
+    // form, so it can be set again); anything outside 0–100 is refused.
     let mut rule = rubric.verdict.clone();
-    for threshold in &mut rule.thresholds {
+    let mut kept = Vec::new();
+    let mut typed = Vec::new();
+    for threshold in &rubric.verdict.thresholds {
         let text = field(&pairs, &format!("threshold_{}", threshold.indicator));
-        match text.parse::<Decimal>() {
-            Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => threshold.min = v,
-            _ => errors.push(ctx.t1(
+        match optional_amount(&text, Decimal::ONE_HUNDRED) {
+            Ok(Some(v)) => kept.push(crate::rubric::data::Threshold {
+                indicator: threshold.indicator,
+                min: v,
+            }),
+            Ok(None) => {}
+            Err(()) => errors.push(ctx.t1(
                 "settings-error-threshold",
                 "indicator",
                 threshold.indicator as i64,
             )),
         }
+        typed.push((threshold.indicator, text));
     }
-    rule.min_total = match field(&pairs, "min_total").as_str() {
-        "" => None,
-        text => match text.parse::<Decimal>() {
-            Ok(v) if v > Decimal::ZERO && v <= Decimal::from(rubric.total_points) => Some(v),
-            _ => {
-                errors.push(ctx.t("settings-error-total"));
-                None
-            }
-        },
+    rule.thresholds = kept;
+    rule.min_total = match optional_amount(
+        &field(&pairs, "min_total"),
+        Decimal::from(rubric.total_points),
+    ) {
+        Ok(v) => v,
+        Err(()) => {
+            errors.push(ctx.t("settings-error-total"));
+            None
+        }
     };
-    rule.min_part_rate = match field(&pairs, "min_part_rate").as_str() {
-        "" => None,
-        text => match text.parse::<Decimal>() {
-            Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => {
-                Some(v / Decimal::ONE_HUNDRED)
-            }
-            _ => {
+    rule.min_part_rate =
+        match optional_amount(&field(&pairs, "min_part_rate"), Decimal::ONE_HUNDRED) {
+            Ok(v) => v.map(|v| v / Decimal::ONE_HUNDRED),
+            Err(()) => {
                 errors.push(ctx.t("settings-error-rate"));
                 None
             }
-        },
-    };
+        };
     if !errors.is_empty() {
-        let page = settings_page(ctx, &rubric, &choices, &rule, errors);
+        let mut page = settings_page(ctx, &rubric, &choices, &rule, errors);
+        page.thresholds = typed;
+        page.min_total = field(&pairs, "min_total");
+        page.min_part_rate = field(&pairs, "min_part_rate");
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     rounds::set_choices(&state.db, campaign.id, &choices).await?;

@@ -46,15 +46,35 @@ pub struct NewRoundValues {
     pub name: String,
     pub starts_on: String,
     pub ends_on: String,
+    /// `usual` or `chosen`
+    pub scope_mode: String,
+    pub parts: Vec<String>,
+}
+
+/// One round in the list: its total out of its own scope's maximum.
+pub struct RoundLine {
+    pub round: Round,
+    pub total: Decimal,
+    pub max_total: Decimal,
+    pub passed: bool,
+    /// "基础工作、能力建设、生产经营状况三大项72个指标"
+    pub scope_text: String,
+}
+
+/// A part of the edition as the new-round form offers it.
+pub struct PartChoice {
+    pub seq: i32,
+    pub label: String,
 }
 
 #[derive(Template)]
 #[template(path = "rounds/list.html")]
 pub struct RoundsPage {
     pub ctx: PageCtx,
-    /// (round, total, passed)
-    pub rounds: Vec<(Round, Decimal, bool)>,
-    pub max_total: i32,
+    pub rounds: Vec<RoundLine>,
+    pub parts: Vec<PartChoice>,
+    /// (kind, the scope the edition declares for it, described)
+    pub usual_scopes: Vec<(RoundKind, String)>,
     pub values: NewRoundValues,
     pub errors: Vec<String>,
 }
@@ -62,6 +82,14 @@ pub struct RoundsPage {
 impl RoundsPage {
     pub fn kinds(&self) -> [RoundKind; 4] {
         RoundKind::ALL
+    }
+
+    pub fn part_checked(&self, seq: &i32) -> bool {
+        self.values.parts.iter().any(|p| p == &seq.to_string())
+    }
+
+    pub fn scope_chosen(&self) -> bool {
+        self.values.scope_mode == "chosen"
     }
 }
 
@@ -92,6 +120,8 @@ pub struct ResultPage {
     /// (passed, headline, the rule that decided)
     pub verdict: (bool, String, String),
     pub own_rule: bool,
+    /// The round's scope in words, with its maximum.
+    pub scope_line: String,
 }
 
 impl ResultPage {
@@ -269,6 +299,8 @@ pub struct ComparePage {
     pub parts: Vec<(String, Decimal, Decimal, Decimal)>,
     /// (total a, total b, b − a)
     pub totals: (Decimal, Decimal, Decimal),
+    /// Set when the rounds' scopes differ: what is compared.
+    pub scope_note: Option<String>,
 }
 
 impl ComparePage {
@@ -313,6 +345,16 @@ pub struct ReportPage {
     pub deducted: Decimal,
     pub text: ReportText,
     pub errors: Vec<String>,
+    /// The framing sentences (official text, always Chinese).
+    pub opening: String,
+    pub implementation: String,
+    pub content: String,
+    pub veto_sentence: String,
+    pub conclusion: String,
+    /// 2026年12月2日, when the report is dated.
+    pub dated: Option<String>,
+    /// 省级初评 … (the report is official text: Chinese whatever the reader's language).
+    pub kind_name: String,
 }
 
 /// Splits a narrative into paragraphs for printing.

@@ -59,6 +59,7 @@ pub async fn compare(
             lines: Vec::new(),
             parts: Vec::new(),
             totals: (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO),
+            scope_note: None,
         })?
         .into_response());
     };
@@ -67,7 +68,20 @@ pub async fn compare(
     let outcome_b = rounds::outcome(&state.db, &campaign, &rubric, &b).await?;
     let deductions_a = rounds::deductions(&state.db, a.id).await?;
     let deductions_b = rounds::deductions(&state.db, b.id).await?;
-    let items = rounds::items(&rubric);
+    // Rounds of different scopes are compared only on the parts they share.
+    let (scope_a, scope_b) = (a.scope(&rubric), b.scope(&rubric));
+    let shared = scope_a.shared_with(&scope_b);
+    let scope_note = match &shared {
+        None => Some(ctx.t("compare-no-shared")),
+        Some(shared) if scope_a != scope_b => {
+            Some(ctx.t1("compare-shared-scope", "scope", shared.describe(&rubric)))
+        }
+        Some(_) => None,
+    };
+    let items = shared
+        .as_ref()
+        .map(|shared| rounds::items_in(&rubric, shared))
+        .unwrap_or_default();
     let score = |o: &Outcome, seq: i32| {
         o.points
             .iter()
@@ -101,10 +115,11 @@ pub async fn compare(
             })
         })
         .collect();
-    let parts = rubric
+    let parts: Vec<(String, Decimal, Decimal, Decimal)> = rubric
         .parts
         .iter()
         .filter(|p| p.scoring != Scoring::Veto)
+        .filter(|p| shared.as_ref().is_some_and(|s| s.contains_part(p.seq)))
         .map(|p| {
             let of = |o: &Outcome| {
                 o.parts
@@ -117,14 +132,15 @@ pub async fn compare(
             (format!("{}、{}", p.numeral, p.title), x, y, y - x)
         })
         .collect();
+    let (total_a, total_b) = (
+        parts.iter().map(|p| p.1).sum::<Decimal>(),
+        parts.iter().map(|p| p.2).sum::<Decimal>(),
+    );
     Ok(render(&ComparePage {
         ctx,
         rounds: all.clone(),
-        totals: (
-            outcome_a.total,
-            outcome_b.total,
-            outcome_b.total - outcome_a.total,
-        ),
+        totals: (total_a, total_b, total_b - total_a),
+        scope_note,
         a: Some(a),
         b: Some(b),
         lines,

@@ -9,7 +9,9 @@ use tower_sessions::Session;
 use super::audit_score;
 use super::wording::{Answer, Worded};
 use crate::accounts::User;
+use crate::i18n::Lang;
 use crate::scoring::commands::ReportEdit;
+use crate::scoring::report_framing::{self, FramingFacts};
 use crate::scoring::rounds;
 use crate::web::AppState;
 use crate::web::access::Policy;
@@ -55,15 +57,34 @@ async fn report_page(
         .iter()
         .filter(|i| reviews.get(&i.key).is_some_and(|r| r.done))
         .count();
-    let text = typed.unwrap_or_else(|| rounds::ReportText {
-        organisation: scope.round.report_organisation.clone(),
-        achievements: scope.round.report_achievements.clone(),
-        highlights: scope.round.report_highlights.clone(),
-        shortcomings: scope.round.report_shortcomings.clone(),
-        opinion: scope.round.report_opinion.clone(),
-    });
+    let text = typed.unwrap_or_else(|| rounds::ReportText::of(&scope.round));
     let verdict = verdict_text(ctx.lang(), &outcome, &rule);
-    let indicator_count = scope.rubric.indicators().count();
+    let indicator_count = scope.items.iter().map(|i| i.indicators.len()).sum();
+    let round_scope = scope.round.scope(&scope.rubric);
+    let kind = Lang::Zh.t(&format!("round-kind-{}", scope.round.kind.as_str()));
+    let scope_text = round_scope.describe(&scope.rubric);
+    let facts = FramingFacts {
+        city: &scope.campaign.city_name,
+        kind: &kind,
+        basis_documents: &scope.round.basis_documents,
+        implementing_body: &scope.round.implementing_body,
+        cooperating_bodies: &scope.round.cooperating_bodies,
+        starts_on: scope.round.starts_on,
+        ends_on: scope.round.ends_on,
+        assessors: assessors.iter().map(|(_, n)| n.len()).sum(),
+        groups: assessors.len(),
+        scope: &scope_text,
+    };
+    let (opening, implementation, content) = (
+        report_framing::opening(&facts),
+        report_framing::implementation(&facts),
+        report_framing::content(&facts),
+    );
+    let veto_sentence =
+        report_framing::veto_sentence(&outcome, round_scope.has_vetoes(&scope.rubric));
+    let zh_verdict = verdict_text(Lang::Zh, &outcome, &rule);
+    let conclusion = report_framing::conclusion(&zh_verdict.1, &zh_verdict.2);
+    let dated = scope.round.report_date.map(report_framing::chinese_date);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -88,6 +109,13 @@ async fn report_page(
         verdict,
         outcome,
         text,
+        opening,
+        implementation,
+        content,
+        veto_sentence,
+        conclusion,
+        dated,
+        kind_name: kind.clone(),
         round: scope.round,
     };
     Ok((status, render(&page)?).into_response())

@@ -28,7 +28,22 @@ pub async fn show(
         .iter()
         .map(|p| problem_text(ctx.lang(), p))
         .collect();
+    let scope_line = ctx.lang().t_args(
+        "round-scope-line",
+        &[
+            (
+                "scope",
+                scope
+                    .round
+                    .scope(&scope.rubric)
+                    .describe(&scope.rubric)
+                    .into(),
+            ),
+            ("max", outcome.max_total.normalize().to_string().into()),
+        ],
+    );
     Ok(render(&ResultPage {
+        scope_line,
         ctx,
         round: scope.round.clone(),
         lines,

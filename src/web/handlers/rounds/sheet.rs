@@ -112,6 +112,39 @@ async fn build_score_sheet(
             let ItemKey::Veto(n) = item.key else {
                 return None;
             };
+            // A veto defined by a measured value follows it, whatever was marked.
+            if let Some(derived) = outcome.derived_vetoes.iter().find(|d| d.indicator == n) {
+                return Some(sheet::SheetVeto {
+                    label: item.title.clone(),
+                    triggered: Some(derived.triggered),
+                    note: lang.t_args(
+                        "veto-decided-by-measure",
+                        &[
+                            ("measure", (derived.measure as i64).into()),
+                            ("value", derived.value.normalize().to_string().into()),
+                            ("below", derived.below.normalize().to_string().into()),
+                            (
+                                "source",
+                                view.measurements
+                                    .iter()
+                                    .find(|m| m.indicator_number == derived.measure)
+                                    .map(|m| m.source.clone())
+                                    .unwrap_or_default()
+                                    .into(),
+                            ),
+                            (
+                                "state",
+                                lang.t(if derived.triggered {
+                                    "veto-triggered"
+                                } else {
+                                    "veto-not-triggered"
+                                })
+                                .into(),
+                            ),
+                        ],
+                    ),
+                });
+            }
             let mark = vetoes.iter().find(|v| v.indicator_number == n);
             Some(sheet::SheetVeto {
                 label: item.title.clone(),
@@ -124,9 +157,10 @@ async fn build_score_sheet(
     let data = sheet::Sheet {
         title: format!("{} {}", scope.campaign.city_name, scope.round.name),
         subtitle: format!(
-            "{} · {}",
+            "{} · {} · {}",
             lang.t(&format!("round-kind-{}", scope.round.kind.as_str())),
-            lang.t(&format!("round-state-{}", scope.round.state.as_str()))
+            lang.t(&format!("round-state-{}", scope.round.state.as_str())),
+            scope.round.scope(&scope.rubric).describe(&scope.rubric)
         ),
         labels: sheet::Labels {
             part: t("sheet-part"),

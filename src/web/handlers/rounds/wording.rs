@@ -122,6 +122,8 @@ impl Worded for ReportRefusal {
     fn answer(&self, ctx: &PageCtx) -> Answer {
         match *self {
             ReportRefusal::TooLong { .. } => form(ctx, "report-too-long"),
+            ReportRefusal::FramingTooLong { .. } => form(ctx, "framing-error-long"),
+            ReportRefusal::BadDate => form(ctx, "framing-error-date"),
         }
     }
 }
