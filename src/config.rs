@@ -86,6 +86,10 @@ pub struct Config {
     pub login_global_failures_per_minute: u32,
     /// 公示 objections per hour from one client address (`SHIAN_OBJECTION_LIMIT`).
     pub objection_limit_per_hour: u32,
+    /// The largest attachment to a 公示 objection (`SHIAN_OBJECTION_ATTACHMENT_MB`,
+    /// default 10, never above the upload limit): anyone may send one without signing
+    /// in, so the public form takes far less than a clerk's evidence upload.
+    pub objection_attachment_bytes: u64,
     /// Roles that must sign in with a second factor (`SHIAN_TWO_FACTOR_ROLES`, comma
     /// separated, `none` for none).
     pub two_factor_roles: Vec<crate::accounts::Role>,
@@ -130,6 +134,7 @@ struct FileConfig {
     login_address_limit: Option<u32>,
     login_global_limit: Option<u32>,
     objection_limit: Option<u32>,
+    objection_attachment_mb: Option<u64>,
     two_factor_roles: Option<Vec<String>>,
     two_factor_remember_days: Option<u32>,
     // operations hardening
@@ -302,6 +307,15 @@ impl Config {
             )?,
             "SHIAN_OBJECTION_LIMIT",
         )?;
+        let objection_attachment_mb = number(
+            "SHIAN_OBJECTION_ATTACHMENT_MB",
+            file.objection_attachment_mb,
+            10,
+        )?;
+        if objection_attachment_mb == 0 {
+            bail!("SHIAN_OBJECTION_ATTACHMENT_MB must be at least 1");
+        }
+        let objection_attachment_mb = objection_attachment_mb.min(max_upload_mb);
         if login_free_failures == 0
             || login_address_failures_per_minute == 0
             || login_global_failures_per_minute == 0
@@ -375,6 +389,7 @@ impl Config {
             login_address_failures_per_minute,
             login_global_failures_per_minute,
             objection_limit_per_hour,
+            objection_attachment_bytes: objection_attachment_mb * 1024 * 1024,
             two_factor_roles,
             two_factor_remember_days,
             // operations hardening

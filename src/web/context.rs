@@ -174,6 +174,16 @@ impl PageCtx {
         }
     }
 
+    /// Why a new password was refused, in the reader's language.
+    pub fn password_weakness(&self, weakness: crate::accounts::password::Weakness) -> String {
+        use crate::accounts::password::{MIN_LENGTH, Weakness};
+        match weakness {
+            Weakness::TooShort => self.t1("password-too-short", "min", MIN_LENGTH),
+            Weakness::SameAsUsername => self.t("password-same-as-username"),
+            Weakness::NoVariety => self.t("password-no-variety"),
+        }
+    }
+
     pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
         at.with_timezone(&offset)

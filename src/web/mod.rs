@@ -13,6 +13,7 @@ pub mod pages;
 pub mod paging;
 pub mod refusals;
 mod round_view;
+mod task_page;
 pub mod serve;
 pub mod sign_in;
 pub mod upload_form;

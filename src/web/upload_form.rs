@@ -103,7 +103,28 @@ pub async fn receive(
     max_files: usize,
     require_file: bool,
 ) -> AppResult<Result<Vec<(Stored, String)>, Vec<String>>> {
-    let limit = state.config.max_upload_bytes;
+    receive_within(
+        state,
+        ctx,
+        multipart,
+        values,
+        max_files,
+        require_file,
+        state.config.max_upload_bytes,
+    )
+    .await
+}
+
+/// [`receive`] with each file limited to `limit` bytes.
+pub async fn receive_within(
+    state: &AppState,
+    ctx: &PageCtx,
+    multipart: &mut Multipart,
+    values: &mut UploadValues,
+    max_files: usize,
+    require_file: bool,
+    limit: u64,
+) -> AppResult<Result<Vec<(Stored, String)>, Vec<String>>> {
     let mut stored: Vec<(Stored, String)> = Vec::new();
     let mut problems = Vec::new();
     let outcome: AppResult<()> = async {

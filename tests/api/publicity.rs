@@ -610,3 +610,41 @@ async fn only_the_office_drafts_publishes_and_handles() {
     .unwrap();
     assert_eq!((state.as_str(), notices), ("received", 1));
 }
+
+#[tokio::test]
+async fn an_objection_attachment_over_its_own_smaller_limit_is_refused() {
+    let app = TestApp::spawn_with(|c| {
+        c.objection_limit_per_hour = 1000;
+        c.objection_attachment_bytes = 64 * 1024;
+    })
+    .await;
+    let mut office = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    let id = published(&app, &mut office, 0).await;
+    let path = format!("/publicity/{id}/objections");
+    let mut public = app.browser();
+    let form = public.get(&format!("/publicity/{id}")).await;
+    assert!(form.contains("64 KB"), "the form states the limit: {}", form.body);
+    let page = public
+        .post_multipart(
+            &path,
+            objection("张三", "13800000000", "附大文件")
+                .part("file", file("证明.pdf", pdf(200 * 1024, 1))),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.contains("附大文件"), "what was typed stays");
+    assert!(app.stored_files().is_empty(), "{:?}", app.stored_files());
+    assert_eq!(objection_count(&app).await, 0);
+    // Within the limit it is received.
+    let page = public
+        .post_multipart(
+            &path,
+            objection("张三", "13800000000", "附小文件")
+                .part("file", file("证明.pdf", pdf(16 * 1024, 1))),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(objection_count(&app).await, 1);
+}

@@ -132,7 +132,7 @@ pub async fn change_password(
         errors.push(ctx.t("password-mismatch"));
     }
     if let Err(weakness) = password::check_strength(&form.new, &user.username) {
-        errors.push(weakness_message(&ctx, weakness));
+        errors.push(ctx.password_weakness(weakness));
     } else if form.new == form.current {
         errors.push(ctx.t("password-unchanged"));
     }
@@ -166,10 +166,3 @@ pub async fn change_password(
     Ok(Redirect::to("/").into_response())
 }
 
-pub fn weakness_message(ctx: &PageCtx, weakness: password::Weakness) -> String {
-    match weakness {
-        password::Weakness::TooShort => ctx.t1("password-too-short", "min", password::MIN_LENGTH),
-        password::Weakness::SameAsUsername => ctx.t("password-same-as-username"),
-        password::Weakness::NoVariety => ctx.t("password-no-variety"),
-    }
-}

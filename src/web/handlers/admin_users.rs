@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::account::weakness_message;
 use super::parse_opt_i64;
 use crate::accounts::{self, NewUser, Role, UserFilter, csv_import, password};
 use crate::orgs::{self, Organisation};
@@ -152,7 +151,7 @@ pub async fn create(
     if !form.password.is_empty()
         && let Err(weakness) = password::check_strength(&form.password, &values.username)
     {
-        errors.push(weakness_message(&ctx, weakness));
+        errors.push(ctx.password_weakness(weakness));
     }
     let checked = validate_role_and_org(&state, &ctx, &form, &mut errors).await?;
     let rerender = |ctx: PageCtx, errors: Vec<String>, organisations| -> AppResult<Response> {

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::tasks::{task_page, task_page_with};
+use crate::web::task_page::{task_page, task_page_with};
 use crate::accounts::{Role, User};
 use crate::evidence::{self, KINDS, Meta};
 use crate::storage;

@@ -44,12 +44,13 @@ pub fn routes(config: &Config) -> Router<AppState> {
     // Uploads stream to disk, so the usual small body limit is lifted for them and they
     // have no total time limit; each is bounded by idleness and by room for the files it
     // may carry (storage enforces each file's own limit).
-    let upload = |files: usize| {
+    let upload_within = |files: usize, bytes: u64| {
         middleware::from_fn_with_state(
-            UploadBounds::for_files(config.upload_idle, files, config.max_upload_bytes),
+            UploadBounds::for_files(config.upload_idle, files, bytes),
             upload_guard::guard_upload,
         )
     };
+    let upload = |files: usize| upload_within(files, config.max_upload_bytes);
     let uploads = Router::new()
         .route(
             "/tasks/{id}/evidence",
@@ -65,7 +66,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
         )
         .route(
             "/publicity/{id}/objections",
-            post(publicity::object).layer(upload(1)),
+            post(publicity::object).layer(upload_within(1, config.objection_attachment_bytes)),
         )
         .layer(DefaultBodyLimit::disable());
     Router::new()

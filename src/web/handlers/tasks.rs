@@ -9,6 +9,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::parse_opt_i64;
+use crate::web::task_page::task_page;
 use crate::accounts::{Role, User};
 use crate::tasks::{self, LoopError, Status, TaskFilter};
 use crate::web::AppState;
@@ -16,10 +17,9 @@ use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
-use crate::web::pages::{ReviewPage, TaskPage, TasksPage, render};
+use crate::web::pages::{ReviewPage, TasksPage, render};
 use crate::web::paging::Paging;
-use crate::web::upload_form::UploadValues;
-use crate::{evidence, notifications, orgs};
+use crate::{notifications, orgs};
 
 #[derive(Debug, Default, Deserialize, Clone)]
 pub struct TasksQuery {
@@ -119,70 +119,6 @@ pub async fn show(
 ) -> AppResult<Response> {
     let task = visible_task(&state, &user, id).await?;
     task_page(&state, ctx, &user, task, Vec::new(), StatusCode::OK).await
-}
-
-/// Renders a task's page, optionally with problems to show (a refused upload or step).
-pub async fn task_page(
-    state: &AppState,
-    ctx: PageCtx,
-    user: &User,
-    task: tasks::Task,
-    errors: Vec<String>,
-    status: StatusCode,
-) -> AppResult<Response> {
-    task_page_with(
-        state,
-        ctx,
-        user,
-        task,
-        errors,
-        status,
-        UploadValues::default(),
-    )
-    .await
-}
-
-/// The task page with the upload form filled in as the user left it.
-pub async fn task_page_with(
-    state: &AppState,
-    ctx: PageCtx,
-    user: &User,
-    task: tasks::Task,
-    errors: Vec<String>,
-    status: StatusCode,
-    upload: UploadValues,
-) -> AppResult<Response> {
-    let campaign = campaign(state).await?;
-    let evidence = evidence::for_task(&state.db, task.id).await?;
-    let versions = evidence::versions_for_task(&state.db, task.id).await?;
-    let events = tasks::events(&state.db, task.id).await?;
-    let can_contribute =
-        Policy::can_contribute(user, task.organisation_id) && task.removed_at.is_none();
-    let can_review = Policy::can_review(user);
-    let organisations = if can_review {
-        orgs::list(&state.db, false).await?
-    } else {
-        Vec::new()
-    };
-    let page = TaskPage {
-        ctx,
-        today: campaign.today(),
-        campaign,
-        can_edit: can_contribute && task.status.editable(),
-        can_submit: can_contribute
-            && task.status.editable()
-            && evidence.iter().any(|e| e.deleted_at.is_none()),
-        can_review,
-        task,
-        evidence,
-        versions,
-        events,
-        organisations,
-        errors,
-        upload,
-        max_upload: crate::evidence::human_size(state.config.max_upload_bytes as i64),
-    };
-    Ok((status, render(&page)?).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -28,7 +28,7 @@ use crate::web::pages::{
     NoticeView, ObjectionReceiptPage, ObjectionStatusPage, ObjectionValues, PublicityListPage,
     PublicityPage, render,
 };
-use crate::web::upload_form::{UploadValues, receive};
+use crate::web::upload_form::{UploadValues, receive_within};
 
 /// Session key of the receipt shown once after an objection is received.
 const RECEIPT_KEY: &str = "publicity_receipt";
@@ -105,7 +105,7 @@ async fn notice_page(
         view,
         values,
         errors,
-        max_upload: crate::evidence::human_size(state.config.max_upload_bytes as i64),
+        max_upload: crate::evidence::human_size(state.config.objection_attachment_bytes as i64),
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -196,7 +196,10 @@ pub async fn object(
     }
 
     let mut values = UploadValues::default();
-    let files = match receive(&state, &ctx, &mut multipart, &mut values, 1, false).await? {
+    let limit = state.config.objection_attachment_bytes;
+    let files = match receive_within(&state, &ctx, &mut multipart, &mut values, 1, false, limit)
+        .await?
+    {
         Ok(files) => files,
         Err(problems) => {
             let typed = typed(&values);

@@ -1,0 +1,80 @@
+//! One task's page (its evidence, versions and history, and the upload form), shared by
+//! the task pages and the evidence uploads that answer with it when a form is refused.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::accounts::User;
+use crate::tasks;
+use crate::web::AppState;
+use crate::web::access::Policy;
+use crate::web::context::PageCtx;
+use crate::web::current::campaign;
+use crate::web::error::AppResult;
+use crate::web::pages::{TaskPage, render};
+use crate::web::upload_form::UploadValues;
+use crate::{evidence, orgs};
+
+/// Renders a task's page, optionally with problems to show (a refused upload or step).
+pub async fn task_page(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    task: tasks::Task,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    task_page_with(
+        state,
+        ctx,
+        user,
+        task,
+        errors,
+        status,
+        UploadValues::default(),
+    )
+    .await
+}
+
+/// The task page with the upload form filled in as the user left it.
+pub async fn task_page_with(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    task: tasks::Task,
+    errors: Vec<String>,
+    status: StatusCode,
+    upload: UploadValues,
+) -> AppResult<Response> {
+    let campaign = campaign(state).await?;
+    let evidence = evidence::for_task(&state.db, task.id).await?;
+    let versions = evidence::versions_for_task(&state.db, task.id).await?;
+    let events = tasks::events(&state.db, task.id).await?;
+    let can_contribute =
+        Policy::can_contribute(user, task.organisation_id) && task.removed_at.is_none();
+    let can_review = Policy::can_review(user);
+    let organisations = if can_review {
+        orgs::list(&state.db, false).await?
+    } else {
+        Vec::new()
+    };
+    let page = TaskPage {
+        ctx,
+        today: campaign.today(),
+        campaign,
+        can_edit: can_contribute && task.status.editable(),
+        can_submit: can_contribute
+            && task.status.editable()
+            && evidence.iter().any(|e| e.deleted_at.is_none()),
+        can_review,
+        task,
+        evidence,
+        versions,
+        events,
+        organisations,
+        errors,
+        upload,
+        max_upload: crate::evidence::human_size(state.config.max_upload_bytes as i64),
+    };
+    Ok((status, render(&page)?).into_response())
+}
