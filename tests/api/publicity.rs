@@ -625,7 +625,11 @@ async fn an_objection_attachment_over_its_own_smaller_limit_is_refused() {
     let path = format!("/publicity/{id}/objections");
     let mut public = app.browser();
     let form = public.get(&format!("/publicity/{id}")).await;
-    assert!(form.contains("64 KB"), "the form states the limit: {}", form.body);
+    assert!(
+        form.contains("64 KB"),
+        "the form states the limit: {}",
+        form.body
+    );
     let page = public
         .post_multipart(
             &path,
@@ -633,7 +637,12 @@ async fn an_objection_attachment_over_its_own_smaller_limit_is_refused() {
                 .part("file", file("证明.pdf", pdf(200 * 1024, 1))),
         )
         .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
     assert!(page.contains("附大文件"), "what was typed stays");
     assert!(app.stored_files().is_empty(), "{:?}", app.stored_files());
     assert_eq!(objection_count(&app).await, 0);

@@ -165,4 +165,3 @@ pub async fn change_password(
     .await?;
     Ok(Redirect::to("/").into_response())
 }
-

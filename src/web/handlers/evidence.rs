@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::web::task_page::{task_page, task_page_with};
 use crate::accounts::{Role, User};
 use crate::evidence::{self, KINDS, Meta};
 use crate::storage;
@@ -15,6 +14,7 @@ use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
 use crate::web::error::{AppError, AppResult};
+use crate::web::task_page::{task_page, task_page_with};
 use crate::web::upload_form::{MAX_FILES, UploadValues, receive};
 
 fn validate_meta(ctx: &PageCtx, values: &UploadValues) -> Result<Meta, Vec<String>> {

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::parse_opt_i64;
-use crate::web::task_page::task_page;
 use crate::accounts::{Role, User};
 use crate::tasks::{self, LoopError, Status, TaskFilter};
 use crate::web::AppState;
@@ -19,6 +18,7 @@ use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TasksPage, render};
 use crate::web::paging::Paging;
+use crate::web::task_page::task_page;
 use crate::{notifications, orgs};
 
 #[derive(Debug, Default, Deserialize, Clone)]

@@ -197,15 +197,14 @@ pub async fn object(
 
     let mut values = UploadValues::default();
     let limit = state.config.objection_attachment_bytes;
-    let files = match receive_within(&state, &ctx, &mut multipart, &mut values, 1, false, limit)
-        .await?
-    {
-        Ok(files) => files,
-        Err(problems) => {
-            let typed = typed(&values);
-            return refuse(&state, ctx, notice, typed, Vec::new(), problems).await;
-        }
-    };
+    let files =
+        match receive_within(&state, &ctx, &mut multipart, &mut values, 1, false, limit).await? {
+            Ok(files) => files,
+            Err(problems) => {
+                let typed = typed(&values);
+                return refuse(&state, ctx, notice, typed, Vec::new(), problems).await;
+            }
+        };
     let typed = typed(&values);
     let mut refusals = Vec::new();
     if files
