@@ -685,6 +685,31 @@ async fn scoring(
             }
             rounds::set_review(db, id, key_ids, "", true, assessor).await?;
         }
+        // The report's framing, as the provincial reports open.
+        let (basis, body, cooperating) = match kind {
+            RoundKind::Provincial => (
+                "《关于开展国家食品安全示范城市评价验收工作的通知》（食安办函〔2022〕12号）\n\
+                 《国家食品安全示范城市评价细则（2021版）》\n\
+                 《国家食品安全示范城市省级评审操作指南（2021版）》",
+                "省食品安全委员会办公室",
+                "省农业农村厅、省卫生健康委、省粮食和储备局",
+            ),
+            _ => (
+                "《国家食品安全示范城市评价细则（2021版）》",
+                "市食品安全委员会办公室",
+                "市食药安委各成员单位",
+            ),
+        };
+        sqlx::query(
+            "UPDATE assessment_rounds SET basis_documents = $2, implementing_body = $3, \
+             cooperating_bodies = $4, report_date = ends_on WHERE id = $1",
+        )
+        .bind(id)
+        .bind(basis)
+        .bind(body)
+        .bind(cooperating)
+        .execute(db)
+        .await?;
         // 资料审查: marks on a share of the evidence.
         sqlx::query(
             "INSERT INTO evidence_marks (round_id, evidence_id, sufficient, remark, marked_by) \
