@@ -97,6 +97,11 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 who: Who::Office,
             },
             Target {
+                name: "evaluation report",
+                path: format!("/rounds/{round}/report"),
+                who: Who::Office,
+            },
+            Target {
                 name: "bulletin",
                 path: format!("/bulletins/{bulletin}"),
                 who: Who::Office,
