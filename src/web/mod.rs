@@ -16,6 +16,7 @@ mod round_view;
 pub mod serve;
 pub mod sign_in;
 mod task_page;
+pub mod task_query;
 pub mod upload_form;
 pub mod upload_guard;
 mod verdict;

@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::tasks::{PAGE_SIZE, TasksQuery};
 use crate::accounts::Role;
 use crate::rubric::{self, Filter};
 use crate::scoring::rounds;
@@ -18,6 +17,7 @@ use crate::web::context::CurrentUser;
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::paging::Paging;
+use crate::web::task_query::{PAGE_SIZE, TasksQuery};
 
 pub async fn rubric(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let edition = rubric::current_edition(&state.db)

@@ -10,7 +10,7 @@ use tower_sessions::Session;
 
 use super::parse_opt_i64;
 use crate::accounts::{Role, User};
-use crate::tasks::{self, LoopError, Status, TaskFilter};
+use crate::tasks::{self, LoopError};
 use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
@@ -19,40 +19,8 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TasksPage, render};
 use crate::web::paging::Paging;
 use crate::web::task_page::task_page;
+pub use crate::web::task_query::{PAGE_SIZE, TasksQuery};
 use crate::{notifications, orgs};
-
-#[derive(Debug, Default, Deserialize, Clone)]
-pub struct TasksQuery {
-    #[serde(default)]
-    pub org: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub indicator: String,
-    #[serde(default)]
-    pub overdue: String,
-    #[serde(default)]
-    pub page: String,
-}
-
-impl TasksQuery {
-    /// The filter this query asks for; a clerk sees its own organisation's tasks only,
-    /// whatever the query says.
-    pub fn filter(&self, user: &User, today: chrono::NaiveDate) -> TaskFilter {
-        let own_org = (user.role == Role::Department)
-            .then_some(user.organisation_id)
-            .flatten();
-        TaskFilter {
-            organisation_id: own_org.or(parse_opt_i64(&self.org).unwrap_or(None)),
-            status: Status::parse(&self.status),
-            indicator_number: self.indicator.trim().parse().ok(),
-            overdue_on: (!self.overdue.is_empty()).then_some(today),
-        }
-    }
-}
-
-/// Rows per page of a task list.
-pub const PAGE_SIZE: i64 = 200;
 
 pub async fn list(
     State(state): State<AppState>,
