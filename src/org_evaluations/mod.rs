@@ -282,7 +282,7 @@ impl Bands {
 /// 100 minus the deductions, never below 0.
 pub fn score(deductions: impl IntoIterator<Item = Decimal>) -> Decimal {
     let total: Decimal = deductions.into_iter().sum();
-    (FULL_MARKS - total).max(Decimal::ZERO)
+    (FULL_MARKS - total).max(Decimal::ZERO).normalize()
 }
 
 /// Ranks of scores given best first: equal scores share a rank ("1, 1, 3").
