@@ -35,6 +35,35 @@ pub async fn ids(client: &reqwest::Client, base: &str) -> anyhow::Result<(i64, i
     Ok((round, bulletin))
 }
 
+/// The demo's 自查自评 and 市级考评 (ids from the API, as the office sees them).
+pub async fn evaluation_ids(client: &reqwest::Client, base: &str) -> anyhow::Result<(i64, i64)> {
+    let orgs: Value = client
+        .get(format!("{base}/api/v1/organisations"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let org = orgs["organisations"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["kind"] == "department"))
+        .and_then(|o| o["id"].as_i64())
+        .ok_or_else(|| anyhow::anyhow!("no department in the demo data"))?;
+    let list: Value = client
+        .get(format!("{base}/api/v1/organisations/{org}/evaluations"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let find = |kind: &str| {
+        list["evaluations"]
+            .as_array()
+            .and_then(|e| e.iter().find(|e| e["kind"] == kind))
+            .and_then(|e| e["evaluation_id"].as_i64())
+            .ok_or_else(|| anyhow::anyhow!("no {kind} evaluation in the demo data"))
+    };
+    Ok((find("self")?, find("city")?))
+}
+
 #[derive(Clone, Copy)]
 pub enum Who {
     Nobody,
@@ -57,6 +86,7 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
     let base = server.base.clone();
     let probe = signed_in(&base, "office1", "Demo-Office-2025").await?;
     let (round, bulletin) = ids(&probe, &base).await?;
+    let (self_check, city) = evaluation_ids(&probe, &base).await?;
     let mut targets = vec![
         Target {
             name: "/readyz (floor)",
@@ -105,6 +135,26 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 name: "public 公示 list",
                 path: "/publicity".into(),
                 who: Who::Public,
+            },
+            Target {
+                name: "evaluations list (office)",
+                path: "/evaluations".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "own 自查自评 page (clerk)",
+                path: format!("/evaluations/{self_check}"),
+                who: Who::Clerk,
+            },
+            Target {
+                name: "自查自评 overview (office)",
+                path: format!("/evaluations/{self_check}"),
+                who: Who::Office,
+            },
+            Target {
+                name: "市级考评 ranking",
+                path: format!("/evaluations/{city}/ranking"),
+                who: Who::Office,
             },
             Target {
                 name: "JSON progress",
