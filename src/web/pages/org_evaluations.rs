@@ -32,6 +32,12 @@ pub fn cn_date(date: impl AsDate) -> String {
     crate::publicity::text::chinese_date(date.date())
 }
 
+/// The China-time day of a moment, the Chinese way.
+pub fn cn_day(at: &chrono::DateTime<chrono::Utc>) -> String {
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    cn_date(at.with_timezone(&offset).date_naive())
+}
+
 /// The 自查报告's figures as one sentence, in the report's (Chinese) wording.
 pub fn figures_sentence(figures: &Figures, deducted: rust_decimal::Decimal) -> String {
     let score = crate::org_evaluations::score([deducted]);
