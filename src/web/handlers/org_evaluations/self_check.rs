@@ -140,11 +140,21 @@ pub async fn save_entry(
             }
         };
     }
-    let indicator_id: i64 = form
-        .indicator_id
-        .trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest("error-bad-request"))?;
+    let Ok(indicator_id) = form.indicator_id.trim().parse::<i64>() else {
+        // The form always names one of its own indicators: this is a forged request.
+        audit_refusal(
+            &state,
+            &ctx,
+            "orgeval.self_entry_refused",
+            &evaluation,
+            Some(org),
+            &[Refusal::NotOwnIndicator],
+        )
+        .await?;
+        return Err(AppError::AuditedRefusal(
+            "orgeval-refused-not-own-indicator",
+        ));
+    };
     let typed = EntryValues {
         indicator_id,
         points: form.points.trim().to_string(),
