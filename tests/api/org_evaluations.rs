@@ -78,6 +78,24 @@ async fn a_county_scores_itself_and_files_its_report_and_the_office_sees_everyon
     .await
     .unwrap();
     let deadline = (today(&app).await - chrono::Duration::days(2)).to_string();
+    // A self-evaluation without its deadline is refused, the name kept.
+    office.get("/evaluations").await;
+    let refused = office
+        .post(
+            "/office/evaluations",
+            &[
+                ("kind", "self"),
+                ("name", "2026年度创建工作自查自评"),
+                ("deadline", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("自查自评须有截止日期"));
+    assert_eq!(
+        refused.input_value("name").as_deref(),
+        Some("2026年度创建工作自查自评")
+    );
     let id = create(&mut office, "self", "2026年度创建工作自查自评", &deadline).await;
 
     // The clerk finds it on the dashboard and opens its own part.
@@ -216,6 +234,10 @@ async fn a_county_scores_itself_and_files_its_report_and_the_office_sees_everyon
     assert!(overview.contains(&format!("1 / {members}")));
     let report_page = office.get(&format!("/evaluations/{id}/orgs/{karuo}")).await;
     assert!(report_page.contains("我区创建工作稳步推进。"));
+    // No message key is left unworded on any of these pages, in either language.
+    for page in [&overview, &report_page, &page, &home] {
+        assert!(!page.body.contains("orgeval-"), "an unworded key");
+    }
 
     // Returned for revision: unlocked again, the clerk told why.
     let back = office
