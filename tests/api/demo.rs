@@ -113,6 +113,23 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
             }
             let home = browser.get("/").await;
             assert_eq!(home.status, StatusCode::OK, "{role} {username}");
+            if role == "office" || role == "department" {
+                // Every evaluation page the demo makes renders for the office and a clerk.
+                let ids: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, kind FROM org_evaluations ORDER BY id")
+                        .fetch_all(&app.pool)
+                        .await
+                        .unwrap();
+                assert_eq!(ids.len(), 2);
+                for (id, kind) in ids {
+                    let page = browser.get(&format!("/evaluations/{id}")).await;
+                    assert_eq!(page.status, StatusCode::OK, "{role} evaluation {id}");
+                    if role == "office" && kind == "city" {
+                        let ranking = browser.get(&format!("/evaluations/{id}/ranking")).await;
+                        assert_eq!(ranking.status, StatusCode::OK);
+                    }
+                }
+            }
         }
     }
 
