@@ -90,9 +90,12 @@ pub async fn add_deduction(
             return Ok(Err(Refusal::NotOwnIndicator));
         }
     }
-    let id = sqlx::query_scalar(
+    // Checked again in the insert itself, so a deduction never lands after finalising.
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO org_evaluation_deductions (evaluation_id, organisation_id, indicator_id, points, reason, method, entered_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+         SELECT $1, $2, $3, $4, $5, $6, $7 FROM org_evaluations e \
+         WHERE e.id = $1 AND e.state <> 'finalised' FOR SHARE OF e \
+         RETURNING id",
     )
     .bind(evaluation.id)
     .bind(organisation_id)
@@ -101,9 +104,9 @@ pub async fn add_deduction(
     .bind(deduction.reason())
     .bind(method.0)
     .bind(actor_id)
-    .fetch_one(db)
+    .fetch_optional(db)
     .await?;
-    Ok(Ok(id))
+    Ok(id.ok_or(Refusal::Finalised))
 }
 
 /// Turns a deduction into rectification work: every task of the organisation for the

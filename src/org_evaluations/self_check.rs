@@ -181,6 +181,15 @@ async fn check_editable(
     {
         return Ok(Err(refusal));
     }
+    // Held until the change commits, so the office cannot finalise in between.
+    let state: Option<super::State> =
+        sqlx::query_scalar("SELECT state FROM org_evaluations WHERE id = $1 FOR SHARE")
+            .bind(evaluation.id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if state != Some(super::State::Open) {
+        return Ok(Err(Refusal::Finalised));
+    }
     let submitted: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
         "SELECT submitted_at FROM org_evaluation_members WHERE evaluation_id = $1 AND organisation_id = $2 FOR UPDATE",
     )
