@@ -1126,3 +1126,7 @@ audit-action-orgeval-deduction = Recorded an evaluation deduction
 audit-action-orgeval-deduction-refused = Refused an evaluation deduction
 audit-action-orgeval-rectify = Turned a deduction into rectification
 audit-action-orgeval-rectify-refused = Refused a rectification
+orgeval-withdraw = Withdraw this deduction
+orgeval-deduction-withdrawn = Deduction withdrawn.
+audit-action-orgeval-deduction-withdraw = Withdrew an evaluation deduction
+audit-action-orgeval-deduction-withdraw-refused = Refused to withdraw an evaluation deduction

@@ -1126,3 +1126,7 @@ audit-action-orgeval-deduction = 录入考评扣分
 audit-action-orgeval-deduction-refused = 拒绝考评扣分
 audit-action-orgeval-rectify = 考评扣分转为整改任务
 audit-action-orgeval-rectify-refused = 拒绝转为整改任务
+orgeval-withdraw = 撤销此扣分
+orgeval-deduction-withdrawn = 扣分已撤销。
+audit-action-orgeval-deduction-withdraw = 撤销考评扣分
+audit-action-orgeval-deduction-withdraw-refused = 拒绝撤销考评扣分

@@ -109,6 +109,38 @@ pub async fn add_deduction(
     Ok(id.ok_or(Refusal::Finalised))
 }
 
+/// Withdraws a deduction recorded by mistake, until the evaluation is finalised and as
+/// long as it has not become rectification work. Returns its organisation.
+pub async fn withdraw_deduction(
+    db: &PgPool,
+    evaluation: &Evaluation,
+    deduction_id: i64,
+) -> sqlx::Result<Result<i64, Refusal>> {
+    if evaluation.state == super::State::Finalised {
+        return Ok(Err(Refusal::Finalised));
+    }
+    let mut tx = db.begin().await?;
+    let state: Option<super::State> =
+        sqlx::query_scalar("SELECT state FROM org_evaluations WHERE id = $1 FOR SHARE")
+            .bind(evaluation.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if state == Some(super::State::Finalised) {
+        return Ok(Err(Refusal::Finalised));
+    }
+    let removed: Option<i64> = sqlx::query_scalar(
+        "DELETE FROM org_evaluation_deductions d WHERE d.id = $1 AND d.evaluation_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM org_evaluation_rectifications r WHERE r.deduction_id = d.id) \
+         RETURNING d.organisation_id",
+    )
+    .bind(deduction_id)
+    .bind(evaluation.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(removed.ok_or(Refusal::AlreadyRectified))
+}
+
 /// Turns a deduction into rectification work: every task of the organisation for the
 /// deduction's indicator is returned (the review loop's 退回) with the reason and due date,
 /// and the link is kept. Returns the returned tasks, for the notifications.

@@ -385,6 +385,7 @@ async fn organisation_evaluation_routes_by_role() {
         format!("/office/evaluations/{own_eval}/orgs/{own}/return"),
         format!("/office/evaluations/{city}/orgs/{own}/deductions"),
         "/office/evaluations/1/deductions/1/rectify".to_string(),
+        "/office/evaluations/1/deductions/1/withdraw".to_string(),
     ];
     for path in &posts {
         for index in [2, 3, 4] {

@@ -518,6 +518,52 @@ async fn a_city_evaluation_scores_grades_ranks_and_turns_a_deduction_into_return
         .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // A deduction recorded by mistake is withdrawn; a rectified one stays.
+    let mistake = office
+        .post(
+            &deduct(karuo),
+            &[
+                ("indicator", ""),
+                ("points", "1"),
+                ("reason", "误录"),
+                ("method", "records"),
+            ],
+        )
+        .await;
+    assert_eq!(mistake.status, StatusCode::SEE_OTHER);
+    let mistaken: i64 =
+        sqlx::query_scalar("SELECT id FROM org_evaluation_deductions WHERE reason = '误录'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let withdrawn = office
+        .post(
+            &format!("/office/evaluations/{id}/deductions/{mistaken}/withdraw"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        withdrawn.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        withdrawn.body
+    );
+    let left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM org_evaluation_deductions WHERE id = $1")
+            .bind(mistaken)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
+    let kept = office
+        .post(
+            &format!("/office/evaluations/{id}/deductions/{deduction}/withdraw"),
+            &[],
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(kept.contains("此扣分已转为整改任务"));
+
     // Not yet finalised: the clerk sees nothing; then its own result, not the ranking.
     assert_eq!(
         clerk.get(&format!("/evaluations/{id}")).await.status,

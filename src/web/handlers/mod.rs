@@ -194,6 +194,10 @@ pub fn routes(config: &Config) -> Router<AppState> {
             post(org_evaluations::city::rectify),
         )
         .route(
+            "/office/evaluations/{id}/deductions/{deduction}/withdraw",
+            post(org_evaluations::city::withdraw),
+        )
+        .route(
             "/api/v1/organisations/{id}/evaluations",
             get(org_evaluations::api::organisation),
         )

@@ -387,6 +387,69 @@ pub async fn rectify(
     }
 }
 
+/// The office withdraws a deduction recorded by mistake (not once finalised or rectified).
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Path((id, deduction_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let Office(user) = office(user)?;
+    let evaluation = load(&state, id).await?;
+    let org: i64 = sqlx::query_scalar(
+        "SELECT organisation_id FROM org_evaluation_deductions WHERE id = $1 AND evaluation_id = $2",
+    )
+    .bind(deduction_id)
+    .bind(id)
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    match cy::withdraw_deduction(&state.db, &evaluation, deduction_id).await? {
+        Ok(org) => {
+            ctx.request
+                .audit(
+                    &state.db,
+                    "orgeval.deduction_withdraw",
+                    "org_evaluation",
+                    Some(id.to_string()),
+                    json!({ "deduction": deduction_id, "organisation": org }),
+                )
+                .await?;
+            set_flash(
+                &session,
+                FlashKind::Success,
+                ctx.t("orgeval-deduction-withdrawn"),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/evaluations/{id}/orgs/{org}")).into_response())
+        }
+        Err(refusal) => {
+            audit_refusal(
+                &state,
+                &ctx,
+                "orgeval.deduction_withdraw_refused",
+                &evaluation,
+                Some(org),
+                &[refusal],
+            )
+            .await?;
+            let errors = words(&ctx, &[refusal]);
+            org_page(
+                &state,
+                ctx,
+                &user,
+                evaluation,
+                org,
+                DeductionValues::default(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
 /// The ranking, 部门 and 县区 apart; equal scores share a rank.
 pub async fn ranking(
     State(state): State<AppState>,
