@@ -18,6 +18,7 @@ pub mod exports;
 pub mod i18n;
 pub mod mail;
 pub mod notifications;
+pub mod org_evaluations;
 pub mod orgs;
 pub mod publicity;
 pub mod reports;

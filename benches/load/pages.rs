@@ -35,6 +35,35 @@ pub async fn ids(client: &reqwest::Client, base: &str) -> anyhow::Result<(i64, i
     Ok((round, bulletin))
 }
 
+/// The demo's 自查自评 and 市级考评 (ids from the API, as the office sees them).
+pub async fn evaluation_ids(client: &reqwest::Client, base: &str) -> anyhow::Result<(i64, i64)> {
+    let orgs: Value = client
+        .get(format!("{base}/api/v1/organisations"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let org = orgs["organisations"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["kind"] == "department"))
+        .and_then(|o| o["id"].as_i64())
+        .ok_or_else(|| anyhow::anyhow!("no department in the demo data"))?;
+    let list: Value = client
+        .get(format!("{base}/api/v1/organisations/{org}/evaluations"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let find = |kind: &str| {
+        list["evaluations"]
+            .as_array()
+            .and_then(|e| e.iter().find(|e| e["kind"] == kind))
+            .and_then(|e| e["evaluation_id"].as_i64())
+            .ok_or_else(|| anyhow::anyhow!("no {kind} evaluation in the demo data"))
+    };
+    Ok((find("self")?, find("city")?))
+}
+
 #[derive(Clone, Copy)]
 pub enum Who {
     Nobody,
@@ -57,6 +86,15 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
     let base = server.base.clone();
     let probe = signed_in(&base, "office1", "Demo-Office-2025").await?;
     let (round, bulletin) = ids(&probe, &base).await?;
+    // Demo data kept from before the evaluations existed has none: those rows are skipped
+    // (remove target/bench-data to regenerate).
+    let evaluations = match evaluation_ids(&probe, &base).await {
+        Ok(ids) => Some(ids),
+        Err(err) => {
+            eprintln!("bench: evaluation pages skipped: {err}");
+            None
+        }
+    };
     let mut targets = vec![
         Target {
             name: "/readyz (floor)",
@@ -114,6 +152,30 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
             Target {
                 name: "JSON progress",
                 path: "/api/v1/progress".into(),
+                who: Who::Office,
+            },
+        ]);
+    }
+    if let (true, Some((self_check, city))) = (all, evaluations) {
+        targets.extend([
+            Target {
+                name: "evaluations list (office)",
+                path: "/evaluations".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "own 自查自评 page (clerk)",
+                path: format!("/evaluations/{self_check}"),
+                who: Who::Clerk,
+            },
+            Target {
+                name: "自查自评 overview (office)",
+                path: format!("/evaluations/{self_check}"),
+                who: Who::Office,
+            },
+            Target {
+                name: "市级考评 ranking",
+                path: format!("/evaluations/{city}/ranking"),
                 who: Who::Office,
             },
         ]);

@@ -2,11 +2,12 @@
 //! every task assigned with due dates, evidence in all states backed by real files,
 //! two years of monthly reports (some late), a locked self-assessment and an open
 //! provincial round with partial scores, bulletins, a published 公示 of the self-assessment
-//! with objections, and an audit trail. Bulk rows are
+//! with objections, the organisations' 自查自评 and a finalised 市级考评, and an audit trail. Bulk rows are
 //! made by set-based SQL (`generate_series`), so even the province scale takes minutes,
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
 mod files;
+mod org_evaluations;
 mod publicity;
 
 use std::collections::BTreeMap;
@@ -505,6 +506,7 @@ async fn fill_campaign(
     scoring(db, campaign, groups, seed).await?;
     bulletins(db, campaign).await?;
     publicity::publish(db, campaign).await?;
+    org_evaluations::fill(db, campaign).await?;
     Ok(())
 }
 

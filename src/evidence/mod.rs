@@ -227,3 +227,18 @@ pub async fn soft_delete(
         .await?;
     Ok(())
 }
+
+/// Evidence records an organisation holds in a campaign (deleted ones not counted).
+pub async fn count_for_organisation(
+    db: &PgPool,
+    campaign_id: i64,
+    organisation_id: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM evidence WHERE campaign_id = $1 AND organisation_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(campaign_id)
+    .bind(organisation_id)
+    .fetch_one(db)
+    .await
+}

@@ -394,6 +394,38 @@ pub async fn review(
     Ok(Ok(task))
 }
 
+/// Returns a task for rectification (限期整改) after an evaluation found a problem: like
+/// the office's 退回 in [`review`] (status returned, a `returned` event with the reason,
+/// which the organisation is notified of), but from any state and with a new due date.
+/// Runs inside the caller's transaction, so the caller can record why in the same step.
+/// A removed task is left alone (None).
+pub async fn return_for_rectification(
+    tx: &mut Transaction<'_, Postgres>,
+    task_id: i64,
+    actor_id: i64,
+    comment: &str,
+    due_on: NaiveDate,
+    detail: serde_json::Value,
+) -> sqlx::Result<Option<Task>> {
+    let Some(task) = lock(tx, task_id).await?.filter(|t| t.removed_at.is_none()) else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "UPDATE tasks SET status = 'returned', due_on = $2, updated_at = now() WHERE id = $1",
+    )
+    .bind(task_id)
+    .bind(due_on)
+    .execute(&mut **tx)
+    .await?;
+    let mut detail = detail;
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("before".into(), serde_json::json!(task.status.as_str()));
+        map.insert("due_on".into(), serde_json::json!(due_on));
+    }
+    record_event(tx, task_id, actor_id, "returned", comment.trim(), detail).await?;
+    Ok(Some(task))
+}
+
 /// Per organisation: how often its tasks came back, and were sent again.
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct LoopCounts {

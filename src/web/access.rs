@@ -154,6 +154,54 @@ impl Policy {
     }
 }
 
+/// Who may see what of an organisation evaluation (`/evaluations`, the office's forms under
+/// `/office/evaluations`, and `/api/v1/organisations/{id}/evaluations`).
+pub struct EvaluationPolicy;
+
+impl EvaluationPolicy {
+    /// Opening, finalising, bands, the 考评组's deductions, returning reports: the office.
+    pub fn can_manage(user: &User) -> bool {
+        Policy::can_review(user)
+    }
+
+    /// May `user` see organisation `org_id`'s part of `evaluation`? The office always; a
+    /// clerk only its own organisation's, leaders and assessors everyone's — a
+    /// self-evaluation once open, a 市级考评 once finalised.
+    pub fn can_see(
+        user: &User,
+        evaluation: &crate::org_evaluations::Evaluation,
+        org_id: i64,
+    ) -> bool {
+        use crate::org_evaluations::{Kind, State};
+        let published = match evaluation.kind {
+            Kind::SelfCheck => evaluation.state != State::Draft,
+            Kind::City => evaluation.state == State::Finalised,
+        };
+        match user.role {
+            Role::Admin | Role::Office => true,
+            Role::Department => published && user.organisation_id == Some(org_id),
+            Role::Assessor | Role::Viewer => published,
+        }
+    }
+
+    /// Every organisation's results side by side (the list of an evaluation, the ranking):
+    /// not for the organisations being evaluated.
+    pub fn can_see_all(user: &User, evaluation: &crate::org_evaluations::Evaluation) -> bool {
+        user.role != Role::Department && Self::can_see(user, evaluation, 0)
+    }
+
+    /// Self-scoring and the 自查报告: the organisation's own clerks and unit heads.
+    pub fn can_self_evaluate(user: &User, org_id: i64) -> bool {
+        user.role == Role::Department && user.organisation_id == Some(org_id)
+    }
+
+    /// An organisation's evaluation results in the JSON API: its own clerks, and everyone
+    /// who is not a clerk.
+    pub fn can_read_organisation(user: &User, org_id: i64) -> bool {
+        user.role != Role::Department || user.organisation_id == Some(org_id)
+    }
+}
+
 /// Why a score change was refused (each is logged and audited).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScoreRefusal {

@@ -274,3 +274,149 @@ async fn unknown_pages_are_a_localised_404_for_signed_in_users() {
     let page = browser.get("/rubric/indicators/abc").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 }
+
+/// The organisation evaluation routes, role by role: anonymous, admin, office, a clerk of
+/// 市农业农村局, assessor, viewer. A clerk sees its own part only; other organisations'
+/// parts and the ranking are refused by the per-object policy, the office's forms by the
+/// path rule.
+#[tokio::test]
+async fn organisation_evaluation_routes_by_role() {
+    use Expect::*;
+    let app = TestApp::spawn().await;
+    let mut anonymous = app.browser();
+    let mut browsers = [
+        app.signed_in("admin1", Role::Admin, None).await,
+        app.signed_in("office1", Role::Office, Some("市食安办"))
+            .await,
+        app.signed_in("clerk1", Role::Department, Some("市农业农村局"))
+            .await,
+        app.signed_in("assessor1", Role::Assessor, None).await,
+        app.signed_in("viewer1", Role::Viewer, None).await,
+    ];
+    let org = |name: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (own, other) = (org("市农业农村局").await, org("卡若区").await);
+    let office = &mut browsers[1];
+    office.get("/evaluations").await;
+    let mut make = async |kind: &str| -> i64 {
+        let page = office
+            .post(
+                "/office/evaluations",
+                &[("kind", kind), ("name", "考评"), ("deadline", "2030-01-01")],
+            )
+            .await;
+        page.location().unwrap()["/evaluations/".len()..]
+            .parse()
+            .unwrap()
+    };
+    let own_eval = make("self").await;
+    let city = make("city").await;
+    for state in ["open", "finalised"] {
+        office
+            .post(
+                &format!("/office/evaluations/{city}/state"),
+                &[("state", state)],
+            )
+            .await;
+    }
+    let matrix: Vec<(String, [Expect; 6])> = vec![
+        ("/evaluations".into(), [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        (
+            format!("/evaluations/{own_eval}"),
+            [ToLogin, Ok, Ok, Ok, Ok, Ok],
+        ),
+        (
+            format!("/evaluations/{own_eval}/orgs/{own}"),
+            [ToLogin, Ok, Ok, Ok, Ok, Ok],
+        ),
+        (
+            format!("/evaluations/{own_eval}/orgs/{other}"),
+            [ToLogin, Ok, Ok, Forbidden, Ok, Ok],
+        ),
+        (
+            format!("/evaluations/{city}"),
+            [ToLogin, Ok, Ok, Ok, Ok, Ok],
+        ),
+        (
+            format!("/evaluations/{city}/orgs/{other}"),
+            [ToLogin, Ok, Ok, Forbidden, Ok, Ok],
+        ),
+        (
+            format!("/evaluations/{city}/ranking"),
+            [ToLogin, Ok, Ok, Forbidden, Ok, Ok],
+        ),
+        (
+            format!("/api/v1/organisations/{own}/evaluations"),
+            [ToLogin, Ok, Ok, Ok, Ok, Ok],
+        ),
+        (
+            format!("/api/v1/organisations/{other}/evaluations"),
+            [ToLogin, Ok, Ok, Forbidden, Ok, Ok],
+        ),
+    ];
+    let api_outcome = |page: &Page| match page.status {
+        StatusCode::UNAUTHORIZED => ToLogin,
+        _ => outcome(page),
+    };
+    for (path, expected) in &matrix {
+        assert_eq!(
+            api_outcome(&anonymous.get(path).await),
+            expected[0],
+            "anonymous GET {path}"
+        );
+        for (index, browser) in browsers.iter_mut().enumerate() {
+            let got = api_outcome(&browser.get(path).await);
+            assert_eq!(got, expected[index + 1], "role #{index} GET {path}");
+        }
+    }
+    // The office's forms (every POST route under /office/evaluations): the path rule.
+    let posts = [
+        "/office/evaluations".to_string(),
+        format!("/office/evaluations/{city}/state"),
+        format!("/office/evaluations/{city}/bands"),
+        format!("/office/evaluations/{own_eval}/orgs/{own}/return"),
+        format!("/office/evaluations/{city}/orgs/{own}/deductions"),
+        "/office/evaluations/1/deductions/1/rectify".to_string(),
+        "/office/evaluations/1/deductions/1/withdraw".to_string(),
+    ];
+    for path in &posts {
+        for index in [2, 3, 4] {
+            let page = browsers[index].post(path, &[]).await;
+            assert_eq!(
+                page.status,
+                StatusCode::FORBIDDEN,
+                "role #{index} POST {path}"
+            );
+        }
+    }
+    // The organisation's own forms: only its clerks.
+    for path in [
+        format!("/evaluations/{own_eval}/orgs/{own}/entries"),
+        format!("/evaluations/{own_eval}/orgs/{own}/report"),
+    ] {
+        for index in [0, 1, 3, 4] {
+            let page = browsers[index].post(&path, &[("action", "save")]).await;
+            assert_eq!(
+                page.status,
+                StatusCode::FORBIDDEN,
+                "role #{index} POST {path}"
+            );
+        }
+    }
+    // Every refusal is audited: the clerk's GETs by policy, the POSTs by role or policy.
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'access.refused' AND actor_id IS NOT NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(refused, 4 + posts.len() as i64 * 3 + 2 * 4);
+}

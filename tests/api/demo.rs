@@ -52,6 +52,36 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     .await
     .unwrap();
     assert_eq!(states, ["not_accepted", "resolved", "verifying"]);
+    // A 自查自评 most organisations submitted (some late, one not), and a finalised 市级考评
+    // with a few deductions, one of them turned into returned work.
+    let (members, submitted, late, finalised, deductions, rectified, returned): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        String,
+    ) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM org_evaluation_members m JOIN org_evaluations e ON e.id = m.evaluation_id \
+                 WHERE e.kind = 'self'), \
+                (SELECT count(*) FROM org_evaluation_members m JOIN org_evaluations e ON e.id = m.evaluation_id \
+                 WHERE e.kind = 'self' AND m.submitted_at IS NOT NULL), \
+                (SELECT count(*) FROM org_evaluation_members WHERE days_late > 0), \
+                (SELECT count(*) FROM org_evaluations WHERE kind = 'city' AND state = 'finalised'), \
+                (SELECT count(*) FROM org_evaluation_deductions), \
+                (SELECT count(*) FROM org_evaluation_rectifications), \
+                (SELECT t.status FROM org_evaluation_rectifications r JOIN tasks t ON t.id = r.task_id LIMIT 1)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(submitted, members - 1, "all but one submitted");
+    assert!(late >= 2, "a few late: {late}");
+    assert_eq!(finalised, 1);
+    assert_eq!(deductions, 5);
+    assert!(rectified >= 1);
+    assert_eq!(returned, "returned");
 
     // Every printed sign-in works with its role's printed password, at both ends of a
     // range ("office1 … office10"), and then opens the home page.
@@ -83,6 +113,23 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
             }
             let home = browser.get("/").await;
             assert_eq!(home.status, StatusCode::OK, "{role} {username}");
+            if role == "office" || role == "department" {
+                // Every evaluation page the demo makes renders for the office and a clerk.
+                let ids: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, kind FROM org_evaluations ORDER BY id")
+                        .fetch_all(&app.pool)
+                        .await
+                        .unwrap();
+                assert_eq!(ids.len(), 2);
+                for (id, kind) in ids {
+                    let page = browser.get(&format!("/evaluations/{id}")).await;
+                    assert_eq!(page.status, StatusCode::OK, "{role} evaluation {id}");
+                    if role == "office" && kind == "city" {
+                        let ranking = browser.get(&format!("/evaluations/{id}/ranking")).await;
+                        assert_eq!(ranking.status, StatusCode::OK);
+                    }
+                }
+            }
         }
     }
 

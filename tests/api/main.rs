@@ -14,6 +14,7 @@ mod hardening_auth;
 mod hardening_ops;
 mod hardening_uploads;
 mod json_api;
+mod org_evaluations;
 mod publicity;
 mod reports;
 mod rubric;

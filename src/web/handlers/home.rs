@@ -200,6 +200,9 @@ async fn org_figures(state: &AppState, campaign: &Campaign, org_id: i64) -> AppR
         reports::for_organisation(db, campaign.id, org_id),
         rubric::tree(db, campaign.edition_id, &duties_filter),
     )?;
+    let evaluations =
+        crate::org_evaluations::results_for(db, campaign.id, org_id, false, campaign.today())
+            .await?;
     let completion_rank = ranking
         .iter()
         .position(|r| r.organisation_id == org_id)
@@ -232,6 +235,7 @@ async fn org_figures(state: &AppState, campaign: &Campaign, org_id: i64) -> AppR
         report_due: campaign.report_due_at(period),
         report_done: reports.iter().any(|r| r.period == period),
         duties,
+        evaluations,
     })
 }
 

@@ -15,6 +15,7 @@ mod exports;
 mod health;
 mod home;
 mod notifications;
+mod org_evaluations;
 mod publicity;
 mod reports;
 mod rounds;
@@ -152,6 +153,54 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route(
             "/office/publicity/objections/{id}/file",
             get(publicity::office::attachment),
+        )
+        // Organisation evaluations: 自查自评 and 市级考评 (the office's forms under /office).
+        .route("/evaluations", get(org_evaluations::list))
+        .route("/evaluations/{id}", get(org_evaluations::show))
+        .route(
+            "/evaluations/{id}/ranking",
+            get(org_evaluations::city::ranking),
+        )
+        .route(
+            "/evaluations/{id}/orgs/{org}",
+            get(org_evaluations::organisation),
+        )
+        .route(
+            "/evaluations/{id}/orgs/{org}/entries",
+            post(org_evaluations::self_check::save_entry),
+        )
+        .route(
+            "/evaluations/{id}/orgs/{org}/report",
+            post(org_evaluations::self_check::save_report),
+        )
+        .route("/office/evaluations", post(org_evaluations::create))
+        .route(
+            "/office/evaluations/{id}/state",
+            post(org_evaluations::advance),
+        )
+        .route(
+            "/office/evaluations/{id}/bands",
+            post(org_evaluations::city::set_bands),
+        )
+        .route(
+            "/office/evaluations/{id}/orgs/{org}/return",
+            post(org_evaluations::self_check::return_report),
+        )
+        .route(
+            "/office/evaluations/{id}/orgs/{org}/deductions",
+            post(org_evaluations::city::add_deduction),
+        )
+        .route(
+            "/office/evaluations/{id}/deductions/{deduction}/rectify",
+            post(org_evaluations::city::rectify),
+        )
+        .route(
+            "/office/evaluations/{id}/deductions/{deduction}/withdraw",
+            post(org_evaluations::city::withdraw),
+        )
+        .route(
+            "/api/v1/organisations/{id}/evaluations",
+            get(org_evaluations::api::organisation),
         )
         .route("/notifications/read", post(notifications::mark_read))
         .route("/healthz", get(health::healthz))

@@ -210,6 +210,8 @@ pub struct OrgFigures {
     pub report_due: DateTime<Utc>,
     pub report_done: bool,
     pub duties: Vec<PartNode>,
+    /// Its 自查自评 (open or done) and finalised 市级考评 results.
+    pub evaluations: Vec<crate::org_evaluations::OrgResult>,
 }
 
 impl OrgFigures {
