@@ -459,3 +459,5 @@ mod two_factor;
 pub use two_factor::*;
 mod publicity;
 pub use publicity::*;
+mod lifecycle;
+pub use lifecycle::*;

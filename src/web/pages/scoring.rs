@@ -92,6 +92,8 @@ pub struct ResultPage {
     /// (passed, headline, the rule that decided)
     pub verdict: (bool, String, String),
     pub own_rule: bool,
+    /// Locks, completeness and whether the round may be deleted.
+    pub lifecycle: crate::web::pages::Lifecycle,
 }
 
 impl ResultPage {
@@ -313,6 +315,16 @@ pub struct ReportPage {
     pub deducted: Decimal,
     pub text: ReportText,
     pub errors: Vec<String>,
+    /// The lock in force, when the round was locked with something unfinished.
+    pub unfinished_lock: Option<crate::scoring::locks::LockEntry>,
+}
+
+impl ReportPage {
+    pub fn unfinished_groups(&self) -> Option<crate::web::pages::UnfinishedGroups<'_>> {
+        self.unfinished_lock
+            .as_ref()
+            .map(|l| crate::web::pages::grouped(&l.unfinished.0))
+    }
 }
 
 /// Splits a narrative into paragraphs for printing.

@@ -64,6 +64,11 @@ async fn report_page(
     });
     let verdict = verdict_text(ctx.lang(), &outcome, &rule);
     let indicator_count = scope.rubric.indicators().count();
+    // A lock with a reason: the report says the scoring was unfinished, and what was.
+    let unfinished_lock = match scope.round.lock_reason {
+        Some(_) => crate::scoring::locks::current(&state.db, scope.round.id).await?,
+        None => None,
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -88,6 +93,7 @@ async fn report_page(
         verdict,
         outcome,
         text,
+        unfinished_lock,
         round: scope.round,
     };
     Ok((status, render(&page)?).into_response())

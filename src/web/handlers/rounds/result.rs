@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::scoring::rounds;
+use crate::scoring::commands::DeleteRound;
+use crate::scoring::completeness::{self, Recorded};
+use crate::scoring::{Scope, locks, rounds};
 use crate::web::AppState;
 use crate::web::context::PageCtx;
 use crate::web::error::AppResult;
-use crate::web::pages::{ResultPage, render};
+use crate::web::pages::{Lifecycle, ResultPage, render};
 use crate::web::round_view::{RoundView, part_lines, work_lines};
 use crate::web::verdict::{problem_text, verdict_text};
 
@@ -28,6 +30,19 @@ pub async fn show(
         .iter()
         .map(|p| problem_text(ctx.lang(), p))
         .collect();
+    let (locks, holdings) =
+        tokio::try_join!(locks::list(&state.db, id), locks::holdings(&state.db, id),)?;
+    let done = completeness::completeness(
+        &scope.rubric,
+        &Scope::stored(&scope.rubric, &scope.round.scope_parts),
+        &Recorded::from_rows(&view.reviews, &view.vetoes, &view.measurements),
+    );
+    let lifecycle = Lifecycle {
+        locks,
+        deletable: DeleteRound::check(&scope.round, holdings).is_ok(),
+        done: done.done,
+        total: done.total,
+    };
     Ok(render(&ResultPage {
         ctx,
         round: scope.round.clone(),
@@ -37,6 +52,7 @@ pub async fn show(
         verdict,
         outcome: outcome.clone(),
         own_rule,
+        lifecycle,
     })?
     .into_response())
 }
