@@ -16,6 +16,7 @@ mod hardening_uploads;
 mod json_api;
 mod publicity;
 mod reports;
+mod round_lifecycle;
 mod rubric;
 mod scoring;
 mod support;
