@@ -1078,3 +1078,4 @@ history-round-create = Round “{ $name }” created
 history-round-assign = { $assigned } items assigned
 history-round-lead = Lead assessor set (user #{ $lead })
 history-report-save = Evaluation report saved ({ $chars } characters)
+reopen-refused-publicity = A published public notice shows this round's result, so it cannot be reopened.

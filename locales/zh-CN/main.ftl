@@ -1078,3 +1078,4 @@ history-round-create = 新建轮次「{ $name }」
 history-round-assign = 分配评审项目 { $assigned } 项
 history-round-lead = 指定牵头专家（用户 #{ $lead }）
 history-report-save = 保存评价报告（{ $chars } 字）
+reopen-refused-publicity = 本轮结果已在公示中向社会公布，不能重新开放。

@@ -165,6 +165,8 @@ pub struct Holdings {
     pub publicity: i64,
     /// Earlier locks (a reopened round keeps its earlier results).
     pub locks: i64,
+    /// Published 公示 that name the round (they show its frozen result to the public).
+    pub published: i64,
 }
 
 const HOLDINGS: &str = "(SELECT count(*) FROM score_deductions WHERE round_id = $1) \
@@ -178,7 +180,9 @@ pub async fn holdings(db: &PgPool, round_id: i64) -> sqlx::Result<Holdings> {
     sqlx::query_as(&format!(
         "SELECT {HOLDINGS} AS recorded, \
                 (SELECT count(*) FROM publicity_rounds WHERE round_id = $1) AS publicity, \
-                (SELECT count(*) FROM round_locks WHERE round_id = $1) AS locks"
+                (SELECT count(*) FROM round_locks WHERE round_id = $1) AS locks, \
+                (SELECT count(*) FROM publicity_rounds pr JOIN publicity_notices n ON n.id = pr.notice_id \
+                 WHERE pr.round_id = $1 AND n.state = 'published') AS published"
     ))
     .bind(round_id)
     .fetch_one(db)

@@ -109,6 +109,8 @@ impl Lock {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReopenRefusal {
     NotLocked(RoundState),
+    /// A published 公示 shows the round's frozen result to the public.
+    InPublishedNotice,
     EmptyReason,
     TooLong,
 }
@@ -121,9 +123,12 @@ pub struct Reopen {
 }
 
 impl Reopen {
-    pub fn check(round: &Round, reason: &str) -> Result<Reopen, ReopenRefusal> {
+    pub fn check(round: &Round, holdings: Holdings, reason: &str) -> Result<Reopen, ReopenRefusal> {
         if round.state != RoundState::Locked {
             return Err(ReopenRefusal::NotLocked(round.state));
+        }
+        if holdings.published > 0 {
+            return Err(ReopenRefusal::InPublishedNotice);
         }
         let reason = reason_of(reason)
             .map_err(|_| ReopenRefusal::TooLong)?
@@ -250,15 +255,28 @@ mod tests {
             );
         }
         let locked = fixture::round(RoundState::Locked);
+        let none = Holdings::default();
         assert_eq!(
-            Reopen::check(&fixture::open(), "x"),
+            Reopen::check(&fixture::open(), none, "x"),
             Err(ReopenRefusal::NotLocked(RoundState::Open))
         );
         assert_eq!(
-            Reopen::check(&locked, " \n "),
+            Reopen::check(&locked, none, " \n "),
             Err(ReopenRefusal::EmptyReason)
         );
-        assert_eq!(Reopen::check(&locked, " 复核 ").unwrap().reason(), "复核");
+        assert_eq!(
+            Reopen::check(&locked, none, " 复核 ").unwrap().reason(),
+            "复核"
+        );
+        let published = Holdings {
+            published: 1,
+            publicity: 1,
+            ..none
+        };
+        assert_eq!(
+            Reopen::check(&locked, published, "复核"),
+            Err(ReopenRefusal::InPublishedNotice)
+        );
     }
 
     #[test]

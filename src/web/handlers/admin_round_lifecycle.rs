@@ -150,11 +150,15 @@ pub async fn reopen(
     Form(form): Form<ReasonForm>,
 ) -> AppResult<Response> {
     let scope = Scope::load(&state, id).await?;
-    let reopen = match Reopen::check(&scope.round, &form.reason) {
+    let holdings = locks::holdings(&state.db, id).await?;
+    let reopen = match Reopen::check(&scope.round, holdings, &form.reason) {
         Ok(reopen) => reopen,
         Err(refusal) => {
             let (why, message) = match refusal {
                 ReopenRefusal::NotLocked(_) => ("not_locked", ctx.t("reopen-refused-not-locked")),
+                ReopenRefusal::InPublishedNotice => {
+                    ("in_published_notice", ctx.t("reopen-refused-publicity"))
+                }
                 ReopenRefusal::EmptyReason => ("no_reason", ctx.t("reopen-refused-reason")),
                 ReopenRefusal::TooLong => ("too_long", ctx.t("lock-refused-too-long")),
             };
