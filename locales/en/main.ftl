@@ -1151,3 +1151,83 @@ orgeval-withdraw = Withdraw this deduction
 orgeval-deduction-withdrawn = Deduction withdrawn.
 audit-action-orgeval-deduction-withdraw = Withdrew an evaluation deduction
 audit-action-orgeval-deduction-withdraw-refused = Refused to withdraw an evaluation deduction
+## Round lifecycle: completeness, locking with a reason, reopening, deleting, history
+unfinished-items = Items not yet scored
+unfinished-vetoes = Veto items not yet judged
+unfinished-measurements = Measured values missing
+lock-title = Lock this round
+lock-done-of = { $done } items scored
+lock-complete = Every item is scored, every veto item judged and every measured value entered: the round can be locked.
+lock-unfinished-intro = { $count } things are still unfinished. To lock anyway, give a reason: it is frozen with the result and the unfinished list, and the report says so.
+lock-reason = Why lock with items unfinished
+lock-reason-hint = For example: the provincial inspection date has come; the rest is scored in the next round.
+lock-had-reason = Locked with scoring unfinished. Reason:
+lock-refused-draft = This round is not open yet and cannot be locked.
+lock-refused-locked = This round is already locked.
+lock-refused-open = This round cannot be locked.
+lock-refused-unfinished = { $count } things are still unfinished, so the round cannot be locked. Finish the scoring, or give a reason for locking it unfinished.
+lock-refused-too-long = The reason is too long; keep it under 2,000 characters.
+reopen-title = Reopen this round
+reopen-hint = Reopening lets scoring continue; the result of this lock stays in the round's history and can still be printed.
+reopen-confirm = Reopen this round?
+reopen-reason = Why reopen
+reopen-button = Reopen
+reopen-done = The round is open again.
+reopen-refused-not-locked = Only a locked round can be reopened.
+reopen-refused-reason = Give a reason for reopening.
+locks-title = Locks
+locks-locked-at = Locked
+locks-reason = Unfinished because
+locks-reopened = Reopened
+locks-current = Current result
+locks-print = Print this result
+delete-button = Delete this round
+delete-confirm = Delete this round? This cannot be undone.
+round-deleted = The round was deleted.
+delete-refused-locked = A locked round cannot be deleted.
+delete-refused-records = Scores, marks or reviews were recorded in this round, so it cannot be deleted.
+delete-refused-publicity = A public notice names this round, so it cannot be deleted.
+delete-refused-locks = This round was locked before and its results are kept, so it cannot be deleted.
+history-title = History
+history-link = This round's history
+history-intro = Every change to this round's scores, marks, veto judgements, state and settings, oldest first.
+history-empty = Nothing has changed yet.
+history-when = When
+history-who = Who
+history-what = What changed
+history-why = Reason or note
+history-first = Back to the start
+history-next = Next page
+dash-round-in-progress = Scoring in progress (provisional)
+dash-items-done = items scored
+audit-action-round-lock = Locked a round
+audit-action-round-lock-refused = Refused to lock a round
+audit-action-round-reopen = Reopened a round
+audit-action-round-reopen-refused = Refused to reopen a round
+audit-action-round-delete = Deleted a round
+audit-action-round-delete-refused = Refused to delete a round
+history-score-deduct = Indicator { $indicator }: { $points } points deducted
+history-score-withdraw = Indicator { $indicator }: deduction of { $points } points withdrawn
+history-score-measure = Indicator { $indicator }: measured value { $value }
+history-score-award = Item { $item }: { $points } points awarded
+history-score-veto = Veto item { $item }: { $triggered ->
+    [true] triggered
+   *[other] not triggered
+  }
+history-score-review = Item { $item }: { $done ->
+    [true] marked as scored
+   *[other] marked as not finished
+  }
+history-score-mark = Evidence #{ $evidence } ({ $item }): { $sufficient ->
+    [true] sufficient
+   *[other] insufficient
+  }
+history-round-state = State changed from “{ $from }” to “{ $to }”
+history-round-lock = Locked, total { $total } ({ $unfinished } unfinished)
+history-round-reopen = Reopened (locked total was { $total })
+history-round-freeze = Total frozen at { $total }
+history-round-create = Round “{ $name }” created
+history-round-assign = { $assigned } items assigned
+history-round-lead = Lead assessor set (user #{ $lead })
+history-report-save = Evaluation report saved ({ $chars } characters)
+reopen-refused-publicity = A published public notice shows this round's result, so it cannot be reopened.

@@ -1151,3 +1151,83 @@ orgeval-withdraw = 撤销此扣分
 orgeval-deduction-withdrawn = 扣分已撤销。
 audit-action-orgeval-deduction-withdraw = 撤销考评扣分
 audit-action-orgeval-deduction-withdraw-refused = 拒绝撤销考评扣分
+## Round lifecycle: completeness, locking with a reason, reopening, deleting, history
+unfinished-items = 未完成评分的项目
+unfinished-vetoes = 未判定的否决项
+unfinished-measurements = 缺少实测值
+lock-title = 锁定本轮
+lock-done-of = 已完成评分 { $done } 项
+lock-complete = 所有项目均已完成评分，否决项均已判定，实测值齐全，可以锁定。
+lock-unfinished-intro = 本轮尚有 { $count } 处未完成。如仍需锁定，请填写原因；原因和未完成清单将随结果一并冻结，并在评价报告中注明。
+lock-reason = 未完成即锁定的原因
+lock-reason-hint = 例如：省级检查时间已到，余项由下一轮补评。
+lock-had-reason = 本轮评分未完成即锁定，原因：
+lock-refused-draft = 本轮尚未开放，不能锁定。
+lock-refused-locked = 本轮已锁定。
+lock-refused-open = 本轮不能锁定。
+lock-refused-unfinished = 本轮尚有 { $count } 处未完成，不能锁定。请完成评分，或填写未完成即锁定的原因。
+lock-refused-too-long = 原因过长，请精简到 2000 字以内。
+reopen-title = 重新开放本轮
+reopen-hint = 重新开放后可继续评分，本次锁定的结果仍保留在本轮历史中，可随时打印。
+reopen-confirm = 确定重新开放本轮吗？
+reopen-reason = 重新开放的原因
+reopen-button = 重新开放
+reopen-done = 本轮已重新开放。
+reopen-refused-not-locked = 只有已锁定的轮次才能重新开放。
+reopen-refused-reason = 请填写重新开放的原因。
+locks-title = 锁定记录
+locks-locked-at = 锁定时间
+locks-reason = 未完成原因
+locks-reopened = 已重新开放
+locks-current = 当前结果
+locks-print = 打印该次结果
+delete-button = 删除本轮
+delete-confirm = 确定删除本轮吗？删除后不能恢复。
+round-deleted = 评审轮次已删除。
+delete-refused-locked = 已锁定的轮次不能删除。
+delete-refused-records = 本轮已有评分、标注或复核记录，不能删除。
+delete-refused-publicity = 本轮已列入公示，不能删除。
+delete-refused-locks = 本轮曾经锁定，其结果需保留，不能删除。
+history-title = 变更历史
+history-link = 查看本轮变更历史
+history-intro = 本轮的评分、标注、否决项判定、状态和设置的每一次变更，按时间先后排列。
+history-empty = 暂无变更记录。
+history-when = 时间
+history-who = 操作人
+history-what = 变更内容
+history-why = 原因或说明
+history-first = 回到开头
+history-next = 下一页
+dash-round-in-progress = 评分中（暂计）
+dash-items-done = 项已完成评分
+audit-action-round-lock = 锁定轮次
+audit-action-round-lock-refused = 拒绝锁定轮次
+audit-action-round-reopen = 重新开放轮次
+audit-action-round-reopen-refused = 拒绝重新开放轮次
+audit-action-round-delete = 删除轮次
+audit-action-round-delete-refused = 拒绝删除轮次
+history-score-deduct = 第 { $indicator } 项指标扣 { $points } 分
+history-score-withdraw = 撤回第 { $indicator } 项指标的扣分（{ $points } 分）
+history-score-measure = 第 { $indicator } 项指标实测值 { $value }
+history-score-award = 评分项 { $item } 得 { $points } 分
+history-score-veto = 否决项 { $item }：{ $triggered ->
+    [true] 情形成立
+   *[other] 情形不成立
+  }
+history-score-review = 评分项 { $item }：{ $done ->
+    [true] 标记为评分完成
+   *[other] 标记为未完成
+  }
+history-score-mark = 佐证材料 #{ $evidence }（{ $item }）：{ $sufficient ->
+    [true] 充分
+   *[other] 不充分
+  }
+history-round-state = 状态由「{ $from }」改为「{ $to }」
+history-round-lock = 锁定本轮，总分 { $total }（未完成 { $unfinished } 处）
+history-round-reopen = 重新开放本轮（原锁定总分 { $total }）
+history-round-freeze = 冻结总分 { $total }
+history-round-create = 新建轮次「{ $name }」
+history-round-assign = 分配评审项目 { $assigned } 项
+history-round-lead = 指定牵头专家（用户 #{ $lead }）
+history-report-save = 保存评价报告（{ $chars } 字）
+reopen-refused-publicity = 本轮结果已在公示中向社会公布，不能重新开放。

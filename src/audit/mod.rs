@@ -1,6 +1,7 @@
 //! The audit trail: who changed what, when, from where. Rows are only ever inserted.
 //! [`search`] finds them again for the audit page and its CSV export.
 
+pub mod object;
 pub mod search;
 
 pub use search::{Cursor, Filter, Page, Row, actions, readable_summary, search};

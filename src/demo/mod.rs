@@ -727,8 +727,56 @@ async fn scoring(
         if lock {
             let outcome = rounds::outcome(db, campaign, &rubric, &round).await?;
             rounds::lock(db, id, &outcome).await?;
+            reopened_once(db, id, &outcome).await?;
         }
     }
+    Ok(())
+}
+
+/// The self-assessment was reopened once (to look at a score again) and locked again,
+/// so its history shows a reopening and an earlier lock. Done before the 公示 is drafted
+/// from it, which needs it locked.
+async fn reopened_once(
+    db: &PgPool,
+    round_id: i64,
+    outcome: &crate::scoring::Outcome,
+) -> anyhow::Result<()> {
+    let Some(admin): Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1")
+            .fetch_optional(db)
+            .await?
+    else {
+        return Ok(());
+    };
+    let reason = "复核第1项扣分依据，确认无误后重新锁定";
+    let mut tx = db.begin().await?;
+    crate::scoring::locks::reopen(&mut tx, round_id, admin, reason).await?;
+    let event = |action, summary| crate::audit::Event {
+        actor_id: Some(admin),
+        action,
+        object_type: "round",
+        object_id: Some(round_id.to_string()),
+        summary,
+        client_addr: None,
+    };
+    crate::audit::record(
+        &mut *tx,
+        event(
+            "round.reopen",
+            serde_json::json!({"from": "locked", "to": "open", "total": outcome.total, "reason": reason}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    rounds::lock(db, round_id, outcome).await?;
+    crate::audit::record(
+        db,
+        event(
+            "round.lock",
+            serde_json::json!({"from": "open", "to": "locked", "total": outcome.total, "passed": outcome.decision.passed(), "unfinished": 0, "reason": null}),
+        ),
+    )
+    .await?;
     Ok(())
 }
 

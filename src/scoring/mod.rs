@@ -17,7 +17,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 pub mod commands;
+pub mod completeness;
 pub mod locked;
+pub mod locks;
 pub mod report_framing;
 pub mod rounds;
 pub mod scope;

@@ -172,17 +172,19 @@ pub async fn open(db: &PgPool, id: i64) -> sqlx::Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Locks an open round, freezing `outcome` as its result.
+/// Locks an open round, freezing `outcome` as its result (with a lock entry, no reason;
+/// the admin's lock goes through [`super::commands::Lock`]).
 pub async fn lock(db: &PgPool, id: i64, outcome: &Outcome) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE assessment_rounds SET state = 'locked', frozen_outcome = $2, locked_at = now(), updated_at = now() \
-         WHERE id = $1 AND state = 'open'",
-    )
-    .bind(id)
-    .bind(sqlx::types::Json(outcome))
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let mut tx = db.begin().await?;
+    let new = super::locks::NewLock {
+        outcome,
+        reason: None,
+        unfinished: &[],
+        user_id: None,
+    };
+    let locked = super::locks::lock(&mut tx, id, &new).await?.is_some();
+    tx.commit().await?;
+    Ok(locked)
 }
 
 pub async fn set_lead(db: &PgPool, id: i64, user_id: Option<i64>) -> sqlx::Result<()> {

@@ -12,6 +12,7 @@ mod outage;
 pub mod pages;
 pub mod paging;
 pub mod refusals;
+mod round_history;
 mod round_view;
 pub mod serve;
 pub mod sign_in;

@@ -42,6 +42,16 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     .unwrap();
     assert_eq!(states, 5, "tasks in every state");
     assert_eq!((locked, open, bulletins), (1, 1, 2));
+    // The self-assessment was reopened once with a reason and locked again: two lock
+    // entries, the first closed.
+    let (locks, reopened): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(reopen_reason) FROM round_locks l \
+         JOIN assessment_rounds r ON r.id = l.round_id WHERE r.state = 'locked'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((locks, reopened), (2, 1));
     assert!(late > 0, "some reports were late");
     // A published 公示 of the locked round, with objections in three states.
     let states: Vec<String> = sqlx::query_scalar(

@@ -17,6 +17,7 @@ mod json_api;
 mod org_evaluations;
 mod publicity;
 mod reports;
+mod round_lifecycle;
 mod rubric;
 mod scoring;
 mod support;

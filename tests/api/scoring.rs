@@ -9,7 +9,7 @@ use shian::orgs::{self, OrgKind};
 use crate::support::{Browser, Page, TestApp, file, pdf};
 
 /// The round id from the redirect after creating a round.
-fn created_round(page: &Page) -> i64 {
+pub(crate) fn created_round(page: &Page) -> i64 {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let location = page.location().expect("redirect");
     location
@@ -20,7 +20,7 @@ fn created_round(page: &Page) -> i64 {
 }
 
 /// A round over the whole edition (so every kind of score can be tried in it).
-async fn create_round(admin: &mut Browser, kind: &str, name: &str) -> i64 {
+pub(crate) async fn create_round(admin: &mut Browser, kind: &str, name: &str) -> i64 {
     let mut fields = vec![
         ("kind", kind),
         ("name", name),
@@ -52,18 +52,18 @@ async fn audit_count(app: &TestApp, action: &str) -> i64 {
         .unwrap()
 }
 
-struct Panel {
-    app: TestApp,
-    admin: Browser,
-    a: Browser,
-    b: Browser,
+pub(crate) struct Panel {
+    pub(crate) app: TestApp,
+    pub(crate) admin: Browser,
+    pub(crate) a: Browser,
+    pub(crate) b: Browser,
     group_a: String,
     group_b: String,
     lead: String,
 }
 
 /// Two assessor groups with one assessor each, and an administrator.
-async fn panel() -> Panel {
+pub(crate) async fn panel() -> Panel {
     let app = TestApp::spawn().await;
     let group_a = orgs::insert(&app.pool, "第一评审组", OrgKind::AssessorGroup, 1)
         .await
@@ -101,7 +101,7 @@ async fn panel() -> Panel {
 }
 
 impl Panel {
-    async fn assign(&mut self, round: i64) {
+    pub(crate) async fn assign(&mut self, round: i64) {
         let (a, b) = (self.group_a.clone(), self.group_b.clone());
         let page = self
             .admin
@@ -120,7 +120,7 @@ impl Panel {
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     }
 
-    async fn open(&mut self, round: i64) {
+    pub(crate) async fn open(&mut self, round: i64) {
         let page = self
             .admin
             .post(
@@ -286,15 +286,16 @@ async fn a_provincial_round_from_opening_to_locked_report() {
             .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "only the lead writes");
 
-    // Lock: the total freezes and nothing changes any more.
+    // Lock (with items unfinished, so with a reason): the total freezes and nothing
+    // changes any more.
     let page = p
         .admin
         .post(
-            &format!("/admin/rounds/{round}/state"),
-            &[("state", "locked")],
+            &format!("/admin/rounds/{round}/lock"),
+            &[("reason", "省级初评时间已到")],
         )
         .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let frozen: serde_json::Value =
         sqlx::query_scalar("SELECT frozen_outcome FROM assessment_rounds WHERE id = $1")
             .bind(round)
@@ -387,7 +388,7 @@ async fn a_provincial_round_from_opening_to_locked_report() {
         "round.create",
         "round.assign",
         "round.state",
-        "round.freeze",
+        "round.lock",
         "score.deduct",
         "score.measure",
         "score.award",

@@ -9,6 +9,7 @@
 
 mod award;
 mod deduction;
+mod lock;
 mod mark;
 mod measurement;
 mod new_round;
@@ -17,6 +18,9 @@ mod veto;
 
 pub use award::{Award, AwardInput, AwardRefusal};
 pub use deduction::{Deduction, DeductionInput, DeductionRefusal};
+pub use lock::{
+    DeleteRefusal, DeleteRound, Lock, LockRefusal, MAX_REASON_CHARS, Reopen, ReopenRefusal,
+};
 pub use mark::{EvidenceMark, MarkInput, MarkRefusal};
 pub use measurement::{Measurement, MeasurementInput, MeasurementRefusal};
 pub use new_round::{NewRound, NewRoundInput, NewRoundRefusal};

@@ -115,7 +115,7 @@ fn refusal_key(refusal: NewRoundRefusal) -> &'static str {
     }
 }
 
-/// Opens a draft round, or locks an open one (freezing its result).
+/// Opens a draft round; a lock is sent to the lock page (`admin_round_lifecycle`).
 pub async fn set_state(
     State(state): State<AppState>,
     ctx: PageCtx,
@@ -126,23 +126,8 @@ pub async fn set_state(
     let scope = Scope::load(&state, id).await?;
     let changed = match field(&pairs, "state").as_str() {
         "open" => rounds::open(&state.db, id).await?,
-        "locked" => {
-            let outcome =
-                rounds::outcome(&state.db, &scope.campaign, &scope.rubric, &scope.round).await?;
-            let locked = rounds::lock(&state.db, id, &outcome).await?;
-            if locked {
-                ctx.request
-                    .audit(
-                        &state.db,
-                        "round.freeze",
-                        "round",
-                        Some(id.to_string()),
-                        serde_json::json!({"total": outcome.total, "passed": outcome.decision.passed()}),
-                    )
-                    .await?;
-            }
-            locked
-        }
+        // Locking is checked against the round's completeness on its own page.
+        "locked" => return Ok(Redirect::to(&format!("/admin/rounds/{id}/lock")).into_response()),
         _ => return Err(AppError::BadRequest("error-bad-request")),
     };
     if !changed {

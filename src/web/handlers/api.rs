@@ -9,14 +9,17 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::accounts::Role;
+use crate::rubric::data::Scoring;
 use crate::rubric::{self, Filter};
-use crate::scoring::rounds;
+use crate::scoring::completeness::{self, Recorded};
+use crate::scoring::{Scope, rounds};
 use crate::tasks::{self, TaskRow};
 use crate::web::AppState;
-use crate::web::context::CurrentUser;
+use crate::web::context::{CurrentUser, RequestContext};
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::paging::Paging;
+use crate::web::round_history::{self, HistoryQuery};
 use crate::web::task_query::{PAGE_SIZE, TasksQuery};
 
 pub async fn rubric(State(state): State<AppState>) -> AppResult<Json<Value>> {
@@ -145,10 +148,71 @@ pub async fn round(
         .ok_or(AppError::NotFound)?;
     let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
     let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
+    let (reviews, marks, measurements) = tokio::try_join!(
+        rounds::reviews(&state.db, round.id),
+        rounds::vetoes(&state.db, round.id),
+        rounds::measurements(&state.db, round.id),
+    )?;
+    let scope = Scope::stored(&rubric, &round.scope_parts);
+    let completeness = completeness::completeness(
+        &rubric,
+        &scope,
+        &Recorded::from_rows(&reviews, &marks, &measurements),
+    );
+    // Each veto item in scope: decided by a measured value, marked by hand, or neither.
+    let vetoes: Vec<Value> = rubric
+        .parts
+        .iter()
+        .filter(|p| p.scoring == Scoring::Veto && scope.contains_part(p.seq))
+        .flat_map(|p| p.indicators.iter().map(|i| i.number))
+        .map(|n| {
+            let derived = outcome.derived_vetoes.iter().find(|d| d.indicator == n);
+            let marked = marks.iter().find(|m| m.indicator_number == n);
+            let state = match (derived.map(|d| d.triggered), marked.map(|m| m.triggered)) {
+                (Some(true), _) | (None, Some(true)) => "triggered",
+                (Some(false), _) | (None, Some(false)) => "clear",
+                (None, None) => "unassessed",
+            };
+            json!({
+                "indicator": n,
+                "state": state,
+                "derived": derived.is_some(),
+                "measure": derived.map(|d| json!({"indicator": d.measure, "value": d.value, "below": d.below})),
+                "note": marked.map(|m| m.note.clone()),
+            })
+        })
+        .collect();
     Ok(Json(json!({
         "id": round.id, "name": round.name, "kind": round.kind, "state": round.state,
         "locked_at": round.locked_at,
+        "lock_reason": round.lock_reason,
         "passed": outcome.decision.passed(),
+        "completeness": completeness,
+        "vetoes": vetoes,
         "outcome": outcome,
+    })))
+}
+
+/// A round's history, as its page shows it (oldest first, 100 a page; `?after=` the
+/// `next` of the previous page).
+pub async fn round_history(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ctx: RequestContext,
+    Path(id): Path<i64>,
+    Query(query): Query<HistoryQuery>,
+) -> AppResult<Json<Value>> {
+    may_see_scores(user.role)?;
+    let campaign = campaign(&state).await?;
+    rounds::find(&state.db, id)
+        .await?
+        .filter(|r| r.campaign_id == campaign.id)
+        .ok_or(AppError::NotFound)?;
+    let page = round_history::load(&state, ctx.lang, id, query.after()).await?;
+    Ok(Json(json!({
+        "round": id,
+        "page_size": round_history::HISTORY_PAGE,
+        "entries": page.entries,
+        "next": page.next,
     })))
 }

@@ -11,6 +11,7 @@ use crate::accounts::{Role, User};
 use crate::campaigns::{self, Campaign};
 use crate::dashboard::{self, Overall, PartProgress, ReportRecord};
 use crate::rubric::{self, Filter};
+use crate::scoring::completeness;
 use crate::scoring::rounds::{self, RoundState};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, PageCtx};
@@ -18,7 +19,7 @@ use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{
     AssessorHome, AssessorRound, Bar, LatestRound, LeaderHome, MatrixRow, OfficeFigures,
-    OfficeHome, OrgFigures, OrgHome, render,
+    OfficeHome, OrgFigures, OrgHome, RoundInProgress, render,
 };
 use crate::web::round_view::group_summary;
 use crate::{orgs, reports, tasks};
@@ -45,7 +46,10 @@ pub struct Summary {
     pub overall: Overall,
     pub parts: Vec<PartProgress>,
     pub points: Vec<dashboard::PointProgress>,
+    /// The most recently locked round: the score the campaign stands at.
     pub latest: Option<LatestRound>,
+    /// The newest open round, if any (its items done of all, not its running total).
+    pub in_progress: Option<RoundInProgress>,
     pub timeline: dashboard::Timeline,
     pub reports: Vec<ReportRecord>,
 }
@@ -60,15 +64,16 @@ pub async fn summary(state: &AppState, campaign: &Campaign) -> AppResult<Arc<Sum
 
 async fn compute_summary(state: &AppState, campaign: &Campaign) -> AppResult<Summary> {
     let db = &state.db;
-    let (points, stages, latest, reports) = tokio::try_join!(
+    let (points, stages, (latest, in_progress), reports) = tokio::try_join!(
         async { Ok::<_, AppError>(dashboard::by_point(db, campaign).await?) },
         async { Ok(campaigns::stages(db, campaign.id).await?) },
-        latest_round(state, campaign),
+        latest_rounds(state, campaign),
         async { Ok(dashboard::report_records(db, campaign).await?) },
     )?;
     let overall = dashboard::overall(db, campaign, &points).await?;
     Ok(Summary {
         latest,
+        in_progress,
         timeline: dashboard::timeline(stages, campaign.today()),
         reports,
         overall,
@@ -77,19 +82,45 @@ async fn compute_summary(state: &AppState, campaign: &Campaign) -> AppResult<Sum
     })
 }
 
-/// The newest round that has been opened, with its (estimated or frozen) result.
-async fn latest_round(state: &AppState, campaign: &Campaign) -> AppResult<Option<LatestRound>> {
-    let Some(round) = rounds::list(&state.db, campaign.id)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|r| r.state != RoundState::Draft)
-    else {
-        return Ok(None);
-    };
+/// The campaign's score is its most recently locked round's (not the highest id: an
+/// earlier round may be locked last, or a round reopened and locked again); the newest
+/// open round is shown beside it only as in progress.
+async fn latest_rounds(
+    state: &AppState,
+    campaign: &Campaign,
+) -> AppResult<(Option<LatestRound>, Option<RoundInProgress>)> {
+    let all = rounds::list(&state.db, campaign.id).await?;
     let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
-    let outcome = rounds::outcome(&state.db, campaign, &rubric, &round).await?;
-    let rule = rounds::verdict_rule(&state.db, campaign, &rubric).await?;
+    let in_progress = match all.iter().rev().find(|r| r.state == RoundState::Open) {
+        Some(round) => {
+            let done = completeness::load(&state.db, &rubric, round).await?;
+            Some(RoundInProgress {
+                round: round.clone(),
+                done: done.done,
+                total: done.total,
+            })
+        }
+        None => None,
+    };
+    let locked = all
+        .into_iter()
+        .filter(|r| r.state == RoundState::Locked)
+        .max_by_key(|r| (r.locked_at, r.id));
+    let latest = match locked {
+        Some(round) => Some(locked_result(state, campaign, &rubric, round).await?),
+        None => None,
+    };
+    Ok((latest, in_progress))
+}
+
+async fn locked_result(
+    state: &AppState,
+    campaign: &Campaign,
+    rubric: &crate::rubric::data::RubricFile,
+    round: rounds::Round,
+) -> AppResult<LatestRound> {
+    let outcome = rounds::outcome(&state.db, campaign, rubric, &round).await?;
+    let rule = rounds::verdict_rule(&state.db, campaign, rubric).await?;
     let parts = rubric
         .parts
         .iter()
@@ -103,12 +134,12 @@ async fn latest_round(state: &AppState, campaign: &Campaign) -> AppResult<Option
             ))
         })
         .collect();
-    Ok(Some(LatestRound {
+    Ok(LatestRound {
         round,
         outcome,
         rule,
         parts,
-    }))
+    })
 }
 
 async fn office(state: &AppState, ctx: PageCtx, campaign: &Campaign) -> AppResult<Response> {

@@ -5,6 +5,7 @@ mod account;
 mod admin_audit;
 mod admin_campaign;
 mod admin_orgs;
+mod admin_round_lifecycle;
 mod admin_rounds;
 mod admin_users;
 mod api;
@@ -87,6 +88,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/rounds/{id}", get(rounds::show))
         .route("/rounds/{id}/work", get(rounds::worklist))
         .route("/rounds/{id}/sheet.xlsx", get(rounds::score_sheet))
+        .route("/rounds/{id}/history", get(rounds::history))
+        .route("/rounds/{id}/locks/{lock_id}", get(rounds::lock))
         .route(
             "/rounds/{id}/report",
             get(rounds::report).post(rounds::save_report),
@@ -113,6 +116,18 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/exports/evidence.zip", get(exports::evidence_zip))
         .route("/admin/rounds", post(admin_rounds::create))
         .route("/admin/rounds/{id}/state", post(admin_rounds::set_state))
+        .route(
+            "/admin/rounds/{id}/lock",
+            get(admin_round_lifecycle::lock_page).post(admin_round_lifecycle::lock),
+        )
+        .route(
+            "/admin/rounds/{id}/reopen",
+            post(admin_round_lifecycle::reopen),
+        )
+        .route(
+            "/admin/rounds/{id}/delete",
+            post(admin_round_lifecycle::delete),
+        )
         .route(
             "/admin/rounds/{id}/assignments",
             get(admin_rounds::assignments).post(admin_rounds::save_assignments),
@@ -230,6 +245,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/api/v1/tasks", get(api::tasks))
         .route("/api/v1/rounds", get(api::rounds))
         .route("/api/v1/rounds/{id}", get(api::round))
+        .route("/api/v1/rounds/{id}/history", get(api::round_history))
         .route(
             "/account/password",
             get(account::password_page).post(account::change_password),

@@ -76,6 +76,14 @@ pub struct LatestRound {
     pub parts: Vec<Bar>,
 }
 
+/// An open round, shown as 评分中（暂计） with items done of all, never as the score.
+#[derive(Debug, Clone)]
+pub struct RoundInProgress {
+    pub round: Round,
+    pub done: usize,
+    pub total: usize,
+}
+
 impl LatestRound {
     pub fn passed(&self) -> bool {
         self.outcome.decision.passed()

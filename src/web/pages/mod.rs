@@ -461,3 +461,5 @@ mod publicity;
 pub use publicity::*;
 mod org_evaluations;
 pub use org_evaluations::*;
+mod lifecycle;
+pub use lifecycle::*;

@@ -122,6 +122,8 @@ pub struct ResultPage {
     pub own_rule: bool,
     /// The round's scope in words, with its maximum.
     pub scope_line: String,
+    /// Locks, completeness and whether the round may be deleted.
+    pub lifecycle: crate::web::pages::Lifecycle,
 }
 
 impl ResultPage {
@@ -355,6 +357,16 @@ pub struct ReportPage {
     pub dated: Option<String>,
     /// 省级初评 … (the report is official text: Chinese whatever the reader's language).
     pub kind_name: String,
+    /// The lock in force, when the round was locked with something unfinished.
+    pub unfinished_lock: Option<crate::scoring::locks::LockEntry>,
+}
+
+impl ReportPage {
+    pub fn unfinished_groups(&self) -> Option<crate::web::pages::UnfinishedGroups<'_>> {
+        self.unfinished_lock
+            .as_ref()
+            .map(|l| crate::web::pages::grouped(&l.unfinished.0))
+    }
 }
 
 /// Splits a narrative into paragraphs for printing.

@@ -8,6 +8,7 @@
 //! refusal in the log and the audit trail.
 
 mod comparison;
+mod history;
 mod item;
 mod list;
 mod report;
@@ -21,6 +22,7 @@ mod worklist;
 use axum::response::{IntoResponse, Redirect, Response};
 
 pub use comparison::compare;
+pub use history::{history, lock};
 pub use item::item;
 pub use list::list;
 pub use report::{report, save_report};

@@ -85,6 +85,11 @@ async fn report_page(
     let zh_verdict = verdict_text(Lang::Zh, &outcome, &rule);
     let conclusion = report_framing::conclusion(&zh_verdict.1, &zh_verdict.2);
     let dated = scope.round.report_date.map(report_framing::chinese_date);
+    // A lock with a reason: the report says the scoring was unfinished, and what was.
+    let unfinished_lock = match scope.round.lock_reason {
+        Some(_) => crate::scoring::locks::current(&state.db, scope.round.id).await?,
+        None => None,
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -116,6 +121,7 @@ async fn report_page(
         conclusion,
         dated,
         kind_name: kind.clone(),
+        unfinished_lock,
         round: scope.round,
     };
     Ok((status, render(&page)?).into_response())

@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::scoring::rounds;
+use crate::scoring::commands::DeleteRound;
+use crate::scoring::completeness::{self, Recorded};
+use crate::scoring::{Scope, locks, rounds};
 use crate::web::AppState;
 use crate::web::context::PageCtx;
 use crate::web::error::AppResult;
-use crate::web::pages::{ResultPage, render};
+use crate::web::pages::{Lifecycle, ResultPage, render};
 use crate::web::round_view::{RoundView, part_lines, work_lines};
 use crate::web::verdict::{problem_text, verdict_text};
 
@@ -42,6 +44,19 @@ pub async fn show(
             ("max", outcome.max_total.normalize().to_string().into()),
         ],
     );
+    let (locks, holdings) =
+        tokio::try_join!(locks::list(&state.db, id), locks::holdings(&state.db, id),)?;
+    let done = completeness::completeness(
+        &scope.rubric,
+        &Scope::stored(&scope.rubric, &scope.round.scope_parts),
+        &Recorded::from_rows(&view.reviews, &view.vetoes, &view.measurements),
+    );
+    let lifecycle = Lifecycle {
+        locks,
+        deletable: DeleteRound::check(&scope.round, holdings).is_ok(),
+        done: done.done,
+        total: done.total,
+    };
     Ok(render(&ResultPage {
         scope_line,
         ctx,
@@ -52,6 +67,7 @@ pub async fn show(
         verdict,
         outcome: outcome.clone(),
         own_rule,
+        lifecycle,
     })?
     .into_response())
 }
