@@ -743,6 +743,16 @@ async fn a_provincial_round_scores_parts_one_to_three_out_of_60() {
     );
     assert!(report.contains("本轮评价范围不含否决项。"));
     assert!(report.contains("满分 60 分"));
+    let api = p.admin.get(&format!("/api/v1/rounds/{round}")).await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(
+        json["scope"]["parts"],
+        serde_json::json!([1, 2, 3]),
+        "{json}"
+    );
+    assert_eq!(json["scope"]["indicator_count"], 72);
+    assert_eq!(json["scope"]["max_total"], "60");
+    assert_eq!(json["outcome"]["max_total"], "60");
     // The list shows each round out of its own maximum.
     let list = p.admin.get("/rounds").await;
     assert!(list.contains("60 / 60"), "{}", list.body);

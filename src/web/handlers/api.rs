@@ -128,6 +128,7 @@ pub async fn rounds(
         list.push(json!({
             "id": round.id, "name": round.name, "kind": round.kind, "state": round.state,
             "total": outcome.total, "max_total": outcome.max_total,
+            "scope": round.scope(&rubric).parts().collect::<Vec<i32>>(),
             "passed": outcome.decision.passed(),
         }));
     }
@@ -186,6 +187,12 @@ pub async fn round(
         "id": round.id, "name": round.name, "kind": round.kind, "state": round.state,
         "locked_at": round.locked_at,
         "lock_reason": round.lock_reason,
+        "scope": {
+            "parts": scope.parts().collect::<Vec<i32>>(),
+            "indicator_count": scope.indicators(&rubric).len(),
+            "max_total": scope.max_points(&rubric),
+            "text": scope.describe(&rubric),
+        },
         "passed": outcome.decision.passed(),
         "completeness": completeness,
         "vetoes": vetoes,
