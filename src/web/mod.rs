@@ -16,6 +16,7 @@ mod round_history;
 mod round_view;
 pub mod serve;
 pub mod sign_in;
+pub(crate) mod summary;
 mod task_page;
 pub mod task_query;
 pub mod upload_form;

@@ -48,7 +48,7 @@ struct PartFigure {
 /// The campaign's progress: the figures of the office dashboard.
 pub async fn progress(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let campaign = campaign(&state).await?;
-    let summary = super::home::summary(&state, &campaign).await?;
+    let summary = crate::web::summary::summary(&state, &campaign).await?;
     let overall = &summary.overall;
     let parts: Vec<PartFigure> = summary
         .parts

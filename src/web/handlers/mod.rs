@@ -30,12 +30,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 
-pub use crate::web::upload_form::UploadValues;
 pub use admin_audit::AuditQuery;
 pub use admin_users::ListQuery;
-pub use home::Summary;
 pub use rubric::TreeQuery;
-pub use tasks::{PAGE_SIZE, TasksQuery};
 
 use super::AppState;
 use super::error::AppError;

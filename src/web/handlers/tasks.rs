@@ -19,7 +19,7 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TasksPage, render};
 use crate::web::paging::Paging;
 use crate::web::task_page::task_page;
-pub use crate::web::task_query::{PAGE_SIZE, TasksQuery};
+use crate::web::task_query::{PAGE_SIZE, TasksQuery};
 use crate::{notifications, orgs};
 
 pub async fn list(

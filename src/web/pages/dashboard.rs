@@ -16,7 +16,7 @@ use crate::scoring::Outcome;
 use crate::scoring::rounds::Round;
 use crate::tasks::{Status, TaskRow};
 use crate::web::context::PageCtx;
-use crate::web::handlers::Summary;
+use crate::web::summary::Summary;
 
 /// One bar of a horizontal bar chart: its label, value and the maximum it is out of.
 #[derive(Debug, Clone)]

@@ -5,7 +5,9 @@ use axum::response::Html;
 
 use super::context::{PageCtx, RequestContext};
 use super::error::{AppError, ErrorPage};
-use super::handlers::{ListQuery, TasksQuery, TreeQuery, UploadValues};
+use super::handlers::{ListQuery, TreeQuery};
+use super::task_query::TasksQuery;
+use super::upload_form::UploadValues;
 use crate::accounts::csv_import::Created;
 use crate::accounts::{Role, User};
 use crate::orgs::{OrgKind, Organisation, OrganisationSummary};
@@ -285,7 +287,7 @@ impl TasksPage {
     }
 
     pub fn last_page(&self) -> i64 {
-        ((self.total + crate::web::handlers::PAGE_SIZE - 1) / crate::web::handlers::PAGE_SIZE)
+        ((self.total + crate::web::task_query::PAGE_SIZE - 1) / crate::web::task_query::PAGE_SIZE)
             .max(1)
     }
 }
