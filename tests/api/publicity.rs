@@ -657,3 +657,42 @@ async fn an_objection_attachment_over_its_own_smaller_limit_is_refused() {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(objection_count(&app).await, 1);
 }
+
+#[tokio::test]
+async fn a_round_a_published_notice_shows_is_never_reopened_or_deleted() {
+    let app = spawn().await;
+    let mut office = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    let notice = published(&app, &mut office, 0).await;
+    let round: i64 =
+        sqlx::query_scalar("SELECT round_id FROM publicity_rounds WHERE notice_id = $1")
+            .bind(notice)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let mut admin = app.signed_in("admin", Role::Admin, None).await;
+    admin.get("/").await;
+    let page = admin
+        .post(
+            &format!("/admin/rounds/{round}/reopen"),
+            &[("reason", "想再改一次")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("公示"), "{}", page.body);
+    let page = admin
+        .post(&format!("/admin/rounds/{round}/delete"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.contains("已列入公示"), "{}", page.body);
+    let state: String = sqlx::query_scalar("SELECT state FROM assessment_rounds WHERE id = $1")
+        .bind(round)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "locked");
+    // The public page still shows the round's frozen result.
+    let page = app.browser().get(&format!("/publicity/{notice}")).await;
+    assert!(page.contains("91.25"), "{}", page.body);
+}
