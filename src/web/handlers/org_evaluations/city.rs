@@ -120,6 +120,45 @@ pub async fn set_bands(
     }
 }
 
+/// A refused form of the office on an organisation's result: audited, then its page
+/// with the messages and what was typed.
+struct Refused<'a> {
+    action: &'static str,
+    refusals: &'a [Refusal],
+}
+
+async fn refused_on_org_page(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    evaluation: Evaluation,
+    org: i64,
+    values: DeductionValues,
+    refused: Refused<'_>,
+) -> AppResult<Response> {
+    audit_refusal(
+        state,
+        &ctx,
+        refused.action,
+        &evaluation,
+        Some(org),
+        refused.refusals,
+    )
+    .await?;
+    let errors = words(&ctx, refused.refusals);
+    org_page(
+        state,
+        ctx,
+        user,
+        evaluation,
+        org,
+        values,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn org_page(
     state: &AppState,
@@ -259,27 +298,11 @@ pub async fn add_deduction(
             Ok(Redirect::to(&format!("/evaluations/{id}/orgs/{org}")).into_response())
         }
         Err(refusals) => {
-            audit_refusal(
-                &state,
-                &ctx,
-                "orgeval.deduction_refused",
-                &evaluation,
-                Some(org),
-                &refusals,
-            )
-            .await?;
-            let errors = words(&ctx, &refusals);
-            org_page(
-                &state,
-                ctx,
-                &user,
-                evaluation,
-                org,
-                values,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let refused = Refused {
+                action: "orgeval.deduction_refused",
+                refusals: &refusals,
+            };
+            refused_on_org_page(&state, ctx, &user, evaluation, org, values, refused).await
         }
     }
 }
@@ -362,25 +385,18 @@ pub async fn rectify(
             )
         }
         Err(refusal) => {
-            audit_refusal(
-                &state,
-                &ctx,
-                "orgeval.rectify_refused",
-                &evaluation,
-                Some(org),
-                &[refusal],
-            )
-            .await?;
-            let errors = words(&ctx, &[refusal]);
-            org_page(
+            let refused = Refused {
+                action: "orgeval.rectify_refused",
+                refusals: &[refusal],
+            };
+            refused_on_org_page(
                 &state,
                 ctx,
                 &user,
                 evaluation,
                 org,
                 DeductionValues::default(),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                refused,
             )
             .await
         }
@@ -425,25 +441,18 @@ pub async fn withdraw(
             Ok(Redirect::to(&format!("/evaluations/{id}/orgs/{org}")).into_response())
         }
         Err(refusal) => {
-            audit_refusal(
-                &state,
-                &ctx,
-                "orgeval.deduction_withdraw_refused",
-                &evaluation,
-                Some(org),
-                &[refusal],
-            )
-            .await?;
-            let errors = words(&ctx, &[refusal]);
-            org_page(
+            let refused = Refused {
+                action: "orgeval.deduction_withdraw_refused",
+                refusals: &[refusal],
+            };
+            refused_on_org_page(
                 &state,
                 ctx,
                 &user,
                 evaluation,
                 org,
                 DeductionValues::default(),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                refused,
             )
             .await
         }
