@@ -1231,3 +1231,4 @@ history-round-assign = { $assigned } items assigned
 history-round-lead = Lead assessor set (user #{ $lead })
 history-report-save = Evaluation report saved ({ $chars } characters)
 reopen-refused-publicity = A published public notice shows this round's result, so it cannot be reopened.
+verdict-provisional = Provisional (not locked)

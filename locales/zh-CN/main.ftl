@@ -1231,3 +1231,4 @@ history-round-assign = 分配评审项目 { $assigned } 项
 history-round-lead = 指定牵头专家（用户 #{ $lead }）
 history-report-save = 保存评价报告（{ $chars } 字）
 reopen-refused-publicity = 本轮结果已在公示中向社会公布，不能重新开放。
+verdict-provisional = 暂计（评分未锁定）
