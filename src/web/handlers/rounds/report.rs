@@ -18,7 +18,7 @@ use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReportPage, render};
-use crate::web::round_view::{Scope, assessors_by_group, part_lines};
+use crate::web::round_view::{RoundView, Scope, assessors_by_group, part_lines};
 use crate::web::verdict::verdict_text;
 
 /// The printable evaluation report: statistics from the data, narrative by the lead.
@@ -28,28 +28,33 @@ pub async fn report(
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let scope = Scope::load(&state, id).await?;
-    report_page(&state, ctx, &user, scope, None, Vec::new()).await
+    let view = RoundView::load(&state, id).await?;
+    report_page(&state, ctx, &user, &view, None, Vec::new()).await
 }
 
 async fn report_page(
     state: &AppState,
     ctx: PageCtx,
     user: &User,
-    scope: Scope,
+    view: &RoundView,
     typed: Option<rounds::ReportText>,
     errors: Vec<String>,
 ) -> AppResult<Response> {
-    let outcome = scope.outcome(state).await?;
-    let rule = scope.rule(state).await?;
-    let reviews = rounds::reviews(&state.db, scope.round.id).await?;
-    let evidence = rounds::evidence_counts(&state.db, &scope.round).await?;
-    let deductions = rounds::deductions(&state.db, scope.round.id)
-        .await?
-        .into_iter()
+    // The figures come from the round's computed view (one computation per change of
+    // the data), not from fresh queries per reader.
+    let (scope, outcome, rule, reviews, evidence) = (
+        &view.scope,
+        view.outcome.clone(),
+        &view.rule,
+        &view.reviews,
+        &view.evidence,
+    );
+    let deductions = view
+        .deductions
+        .iter()
         .filter(|d| d.withdrawn_at.is_none())
         .collect::<Vec<_>>();
-    let assessors = assessors_by_group(state, &scope).await?;
+    let assessors = assessors_by_group(state, scope).await?;
     let files: i64 = evidence.values().map(|(all, _)| all).sum();
     let marked: i64 = evidence.values().map(|(_, m)| m).sum();
     let scored = scope
@@ -58,7 +63,7 @@ async fn report_page(
         .filter(|i| reviews.get(&i.key).is_some_and(|r| r.done))
         .count();
     let text = typed.unwrap_or_else(|| rounds::ReportText::of(&scope.round));
-    let verdict = verdict_text(ctx.lang(), &outcome, &rule);
+    let verdict = verdict_text(ctx.lang(), &outcome, rule);
     let indicator_count = scope.items.iter().map(|i| i.indicators.len()).sum();
     let round_scope = scope.round.scope(&scope.rubric);
     let kind = Lang::Zh.t(&format!("round-kind-{}", scope.round.kind.as_str()));
@@ -82,7 +87,7 @@ async fn report_page(
     );
     let veto_sentence =
         report_framing::veto_sentence(&outcome, round_scope.has_vetoes(&scope.rubric));
-    let zh_verdict = verdict_text(Lang::Zh, &outcome, &rule);
+    let zh_verdict = verdict_text(Lang::Zh, &outcome, rule);
     let conclusion = report_framing::conclusion(&zh_verdict.1, &zh_verdict.2);
     let dated = scope.round.report_date.map(report_framing::chinese_date);
     // A lock with a reason: the report says the scoring was unfinished, and what was.
@@ -122,7 +127,7 @@ async fn report_page(
         dated,
         kind_name: kind.clone(),
         unfinished_lock,
-        round: scope.round,
+        round: scope.round.clone(),
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -156,7 +161,8 @@ pub async fn save_report(
                 Answer::Page(err) => return Err(err),
                 Answer::Form(message) => vec![message],
             };
-            return report_page(&state, ctx, &user, scope, Some(form), errors).await;
+            let view = RoundView::load(&state, id).await?;
+            return report_page(&state, ctx, &user, &view, Some(form), errors).await;
         }
     };
     edit.save(&state.db).await?;
