@@ -111,6 +111,21 @@ pub async fn add_deduction(
 
 /// Withdraws a deduction recorded by mistake, until the evaluation is finalised and as
 /// long as it has not become rectification work. Returns its organisation.
+/// A deduction of this evaluation: the organisation it is against, and its reason.
+pub async fn deduction_of(
+    db: &PgPool,
+    evaluation_id: i64,
+    deduction_id: i64,
+) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT organisation_id, reason FROM org_evaluation_deductions WHERE id = $1 AND evaluation_id = $2",
+    )
+    .bind(deduction_id)
+    .bind(evaluation_id)
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn withdraw_deduction(
     db: &PgPool,
     evaluation: &Evaluation,

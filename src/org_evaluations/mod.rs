@@ -184,6 +184,16 @@ pub async fn list(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Evaluation>
 }
 
 /// Is `organisation_id` one of the organisations the evaluation covers?
+/// The organisations an evaluation covers.
+pub async fn member_ids(db: &PgPool, evaluation_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT organisation_id FROM org_evaluation_members WHERE evaluation_id = $1",
+    )
+    .bind(evaluation_id)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn covers(db: &PgPool, evaluation_id: i64, organisation_id: i64) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM org_evaluation_members WHERE evaluation_id = $1 AND organisation_id = $2)",

@@ -325,14 +325,9 @@ pub async fn rectify(
 ) -> AppResult<Response> {
     let Office(user) = office(user)?;
     let evaluation = load(&state, id).await?;
-    let org: Option<i64> = sqlx::query_scalar(
-        "SELECT organisation_id FROM org_evaluation_deductions WHERE id = $1 AND evaluation_id = $2",
-    )
-    .bind(deduction_id)
-    .bind(id)
-    .fetch_optional(&state.db)
-    .await?;
-    let org = org.ok_or(AppError::NotFound)?;
+    let (org, reason) = cy::deduction_of(&state.db, id, deduction_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let outcome = match NaiveDate::parse_from_str(form.due_on.trim(), "%Y-%m-%d") {
         Ok(due) => cy::rectify(&state.db, &evaluation, deduction_id, due, user.id)
             .await?
@@ -341,11 +336,6 @@ pub async fn rectify(
     };
     match outcome {
         Ok((tasks, due)) => {
-            let reason: String =
-                sqlx::query_scalar("SELECT reason FROM org_evaluation_deductions WHERE id = $1")
-                    .bind(deduction_id)
-                    .fetch_one(&state.db)
-                    .await?;
             let comment = format!("{}：{}", evaluation.name, reason);
             for task in &tasks {
                 ctx.request
@@ -413,14 +403,9 @@ pub async fn withdraw(
 ) -> AppResult<Response> {
     let Office(user) = office(user)?;
     let evaluation = load(&state, id).await?;
-    let org: i64 = sqlx::query_scalar(
-        "SELECT organisation_id FROM org_evaluation_deductions WHERE id = $1 AND evaluation_id = $2",
-    )
-    .bind(deduction_id)
-    .bind(id)
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let (org, _) = cy::deduction_of(&state.db, id, deduction_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     match cy::withdraw_deduction(&state.db, &evaluation, deduction_id).await? {
         Ok(org) => {
             ctx.request

@@ -196,12 +196,7 @@ pub async fn create(
         )
         .await?;
     if new.kind() == Kind::SelfCheck {
-        let members: Vec<i64> = sqlx::query_scalar(
-            "SELECT organisation_id FROM org_evaluation_members WHERE evaluation_id = $1",
-        )
-        .bind(id)
-        .fetch_all(&state.db)
-        .await?;
+        let members = evals::member_ids(&state.db, id).await?;
         for org in members {
             crate::notifications::notify_organisation(
                 &state.db,
@@ -334,12 +329,7 @@ pub async fn advance(
                 )
                 .await?;
             if evaluation.kind == Kind::City && to == evals::State::Finalised {
-                let members: Vec<i64> = sqlx::query_scalar(
-                    "SELECT organisation_id FROM org_evaluation_members WHERE evaluation_id = $1",
-                )
-                .bind(id)
-                .fetch_all(&state.db)
-                .await?;
+                let members = evals::member_ids(&state.db, id).await?;
                 for org in members {
                     crate::notifications::notify_organisation(
                         &state.db,
