@@ -1,0 +1,1 @@
+//! Integration tests: inspection_findings (issue 14).
