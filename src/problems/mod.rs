@@ -1,4 +1,222 @@
 //! 问题整改: the problem list. Every accepted deduction, every inspection finding, every
 //! 市级考评 deduction and every problem the office raises becomes a problem for one
 //! organisation, with a deadline, answered with 整改措施 and evidence, verified and closed
-//! (销号) or returned.
+//! (销号) or returned. The rules are in [`rules`]; this module keeps problems in PostgreSQL
+//! and only accepts commands [`rules`] has checked.
+
+pub mod rules;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, PgPool};
+
+pub use rules::{Answer, NewProblem, Refusal, Source, Standing, State, Verdict};
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Problem {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub source: Source,
+    pub source_label: String,
+    pub round_id: Option<i64>,
+    pub indicator_id: Option<i64>,
+    pub indicator_number: Option<i32>,
+    pub description: String,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub deadline: NaiveDate,
+    pub state: State,
+    pub measures: String,
+    pub raised_by: Option<i64>,
+    pub raised_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Problem {
+    pub fn standing(&self) -> Standing {
+        Standing {
+            state: self.state,
+            organisation_id: self.organisation_id,
+            raised_by: self.raised_by,
+            deadline: self.deadline,
+        }
+    }
+}
+
+const PROBLEM_COLUMNS: &str = "p.id, p.campaign_id, p.source, p.source_label, p.round_id, p.indicator_id, \
+     i.number AS indicator_number, p.description, p.organisation_id, o.name AS organisation_name, \
+     p.deadline, p.state, p.measures, p.raised_by, p.raised_at, p.submitted_at, p.closed_at";
+const PROBLEM_FROM: &str = "problems p JOIN organisations o ON o.id = p.organisation_id \
+     LEFT JOIN indicators i ON i.id = p.indicator_id";
+
+/// Which problems a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub organisation_id: Option<i64>,
+    pub state: Option<State>,
+    pub round_id: Option<i64>,
+    /// Only those past their deadline and not closed, as of this day.
+    pub overdue_on: Option<NaiveDate>,
+}
+
+/// A campaign's problems, worst first: overdue ones by how long they are overdue, then by
+/// deadline; closed ones last.
+pub async fn list(db: &PgPool, campaign_id: i64, filter: &Filter) -> sqlx::Result<Vec<Problem>> {
+    sqlx::query_as(&format!(
+        "SELECT {PROBLEM_COLUMNS} FROM {PROBLEM_FROM} \
+         WHERE p.campaign_id = $1 \
+           AND ($2::BIGINT IS NULL OR p.organisation_id = $2) \
+           AND ($3::TEXT IS NULL OR p.state = $3) \
+           AND ($4::BIGINT IS NULL OR p.round_id = $4) \
+           AND ($5::DATE IS NULL OR (p.state <> 'closed' AND p.deadline < $5)) \
+         ORDER BY (p.state = 'closed'), p.deadline, p.id"
+    ))
+    .bind(campaign_id)
+    .bind(filter.organisation_id)
+    .bind(filter.state.map(State::as_str))
+    .bind(filter.round_id)
+    .bind(filter.overdue_on)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find(db: &PgPool, id: i64) -> sqlx::Result<Option<Problem>> {
+    sqlx::query_as(&format!(
+        "SELECT {PROBLEM_COLUMNS} FROM {PROBLEM_FROM} WHERE p.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Problems not closed and past their deadline, for the office dashboard and bulletins.
+pub async fn overdue_count(db: &PgPool, campaign_id: i64, today: NaiveDate) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM problems WHERE campaign_id = $1 AND state <> 'closed' AND deadline < $2",
+    )
+    .bind(campaign_id)
+    .bind(today)
+    .fetch_one(db)
+    .await
+}
+
+async fn event(
+    tx: &mut sqlx::PgConnection,
+    problem_id: i64,
+    kind: &str,
+    actor_id: i64,
+    comment: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO problem_events (problem_id, kind, actor_id, comment) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(problem_id)
+    .bind(kind)
+    .bind(actor_id)
+    .bind(comment)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Records a problem the office raised (the command was checked by [`NewProblem::check`]).
+pub async fn raise(
+    db: &PgPool,
+    campaign_id: i64,
+    actor_id: i64,
+    new: &NewProblem,
+) -> sqlx::Result<i64> {
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO problems (campaign_id, source, source_label, indicator_id, description, \
+         organisation_id, deadline, raised_by) VALUES ($1, 'office', $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(campaign_id)
+    .bind(&new.source_label)
+    .bind(new.indicator_id)
+    .bind(&new.description)
+    .bind(new.organisation_id)
+    .bind(new.deadline)
+    .bind(actor_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    event(&mut tx, id, "raised", actor_id, "").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Saves or submits the organisation's answer. The state is re-checked in the UPDATE so
+/// two tabs cannot both submit, or answer a problem closed meanwhile; `false` means the
+/// problem moved on and nothing was written.
+pub async fn answer(db: &PgPool, id: i64, actor_id: i64, answer: &Answer) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE problems SET measures = $2, \
+             state = CASE WHEN $3 THEN 'submitted' ELSE state END, \
+             submitted_by = CASE WHEN $3 THEN $4 ELSE submitted_by END, \
+             submitted_at = CASE WHEN $3 THEN now() ELSE submitted_at END, \
+             updated_at = now() \
+         WHERE id = $1 AND state IN ('open', 'returned')",
+    )
+    .bind(id)
+    .bind(&answer.measures)
+    .bind(answer.submit)
+    .bind(actor_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if updated && answer.submit {
+        event(&mut tx, id, "submitted", actor_id, &answer.measures).await?;
+    }
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Closes (销号) or returns a submitted answer; `false` when it was no longer submitted.
+pub async fn verify(db: &PgPool, id: i64, actor_id: i64, verdict: &Verdict) -> sqlx::Result<bool> {
+    let (state, kind, comment) = match verdict {
+        Verdict::Close { comment } => ("closed", "closed", comment),
+        Verdict::Return { comment } => ("returned", "returned", comment),
+    };
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE problems SET state = $2, \
+             closed_by = CASE WHEN $2 = 'closed' THEN $3 END, \
+             closed_at = CASE WHEN $2 = 'closed' THEN now() END, \
+             updated_at = now() \
+         WHERE id = $1 AND state = 'submitted'",
+    )
+    .bind(id)
+    .bind(state)
+    .bind(actor_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if updated {
+        event(&mut tx, id, kind, actor_id, comment).await?;
+    }
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// One entry of a problem's history.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Event {
+    pub kind: String,
+    pub actor_name: Option<String>,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn history(db: &PgPool, id: i64) -> sqlx::Result<Vec<Event>> {
+    sqlx::query_as(
+        "SELECT e.kind, u.display_name AS actor_name, e.comment, e.at FROM problem_events e \
+         LEFT JOIN users u ON u.id = e.actor_id WHERE e.problem_id = $1 ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await
+}
