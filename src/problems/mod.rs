@@ -220,3 +220,21 @@ pub async fn history(db: &PgPool, id: i64) -> sqlx::Result<Vec<Event>> {
     .fetch_all(db)
     .await
 }
+
+/// An organisation's problems that still need something (not closed), worst first: what
+/// its home page shows first.
+pub async fn open_for(
+    db: &PgPool,
+    campaign_id: i64,
+    organisation_id: i64,
+) -> sqlx::Result<Vec<Problem>> {
+    sqlx::query_as(&format!(
+        "SELECT {PROBLEM_COLUMNS} FROM {PROBLEM_FROM} \
+         WHERE p.campaign_id = $1 AND p.organisation_id = $2 AND p.state <> 'closed' \
+         ORDER BY p.deadline, p.id LIMIT 50"
+    ))
+    .bind(campaign_id)
+    .bind(organisation_id)
+    .fetch_all(db)
+    .await
+}

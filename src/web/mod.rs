@@ -5,6 +5,7 @@ pub mod access;
 pub mod context;
 pub mod csrf;
 mod current;
+pub mod download;
 pub mod error;
 mod handlers;
 pub mod multipart_framing;

@@ -99,6 +99,11 @@ const MATRIX: &[(&str, [Expect; 6])] = {
         ("/rounds/compare", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         ("/targets", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/bulletins", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        // Everyone sees the problem list: a clerk only its own organisation's rows.
+        ("/problems", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/problems?overdue=1", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/problems/ledger.xlsx", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/problems/ledger.csv", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/exports", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         (
             "/admin/scoring",
@@ -133,6 +138,7 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             "/api/v1/rounds/1/history",
             [Unauthorized, Ok, Ok, Forbidden, Ok, Ok],
         ),
+        ("/api/v1/problems", [Unauthorized, Ok, Ok, Ok, Ok, Ok]),
         // The second step needs a correct password first; signed-in users are sent home.
         ("/login/2fa", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
     ]

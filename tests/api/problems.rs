@@ -2,6 +2,7 @@
 //! real database, with each role's refusals, the worst-first order and the history.
 
 use chrono::Duration;
+use reqwest::StatusCode;
 use shian::accounts::{self, Role, User};
 use shian::problems::{self, Answer, Filter, NewProblem, Refusal, State, Verdict};
 
@@ -189,4 +190,185 @@ async fn overdue_problems_are_counted_and_listed_before_the_rest() {
     assert_eq!(overdue_of_karuo.len(), 1);
     assert_eq!(overdue_of_karuo[0].description, "middle");
     assert_eq!(overdue_of_karuo[0].standing().days_overdue(today), 2);
+}
+
+async fn org_id(app: &TestApp, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.pool)
+        .await
+        .expect("organisation")
+}
+
+#[tokio::test]
+async fn a_county_answers_its_problem_from_the_home_page_and_the_office_closes_it() {
+    let app = TestApp::spawn().await;
+    let karuo = org_id(&app, "卡若区").await;
+    let mut office = app
+        .signed_in("pw-office", Role::Office, Some("市食安办"))
+        .await;
+    let mut clerk = app
+        .signed_in("pw-karuo", Role::Department, Some("卡若区"))
+        .await;
+    let mut other = app
+        .signed_in("pw-jiangda", Role::Department, Some("江达县"))
+        .await;
+    let campaign = shian::campaigns::current(&app.pool).await.unwrap().unwrap();
+    let deadline = (campaign.today() + Duration::days(7)).to_string();
+
+    // The office raises it; a refused form keeps what was typed.
+    office.get("/problems").await;
+    let refused = office
+        .post(
+            "/problems",
+            &[
+                ("source_label", "市委督查"),
+                ("description", "学校食堂未落实明厨亮灶"),
+                ("indicator", "999"),
+                ("organisation_id", &karuo.to_string()),
+                ("deadline", &deadline),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("没有这个指标序号"));
+    assert!(refused.contains("学校食堂未落实明厨亮灶"));
+    let raised = office
+        .post(
+            "/problems",
+            &[
+                ("source_label", "市委督查"),
+                ("description", "学校食堂未落实明厨亮灶"),
+                ("indicator", "57"),
+                ("organisation_id", &karuo.to_string()),
+                ("deadline", &deadline),
+            ],
+        )
+        .await;
+    assert_eq!(raised.status, StatusCode::SEE_OTHER, "{}", raised.body);
+    let path = raised.location().unwrap().to_string();
+    let id: i64 = path.trim_start_matches("/problems/").parse().unwrap();
+
+    // The county sees it first thing, with its deadline; another county cannot open it.
+    let home = clerk.get("/").await;
+    assert!(home.contains("待整改问题"));
+    assert!(home.contains("学校食堂未落实明厨亮灶"));
+    assert!(home.contains(&shian::i18n::chinese_date(
+        campaign.today() + Duration::days(7)
+    )));
+    assert_eq!(other.get(&path).await.status, StatusCode::FORBIDDEN);
+    assert!(
+        !other
+            .get("/problems")
+            .await
+            .contains("学校食堂未落实明厨亮灶")
+    );
+
+    // Submitting without measures is refused and keeps nothing lost; then it is submitted.
+    clerk.get(&path).await;
+    let empty = clerk
+        .post(
+            &format!("{path}/answer"),
+            &[("measures", " "), ("action", "submit")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.contains("提交前请填写整改措施"));
+    // Another county forging the form is refused, and the refusal is in the trail.
+    other.get("/problems").await;
+    let forged = other
+        .post(
+            &format!("{path}/answer"),
+            &[("measures", "x"), ("action", "submit")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let done = clerk
+        .post(
+            &format!("{path}/answer"),
+            &[
+                ("measures", "已安装明厨亮灶设备并接入监管平台"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // The clerk cannot close its own problem.
+    clerk.get(&path).await;
+    let self_close = clerk
+        .post(&format!("{path}/verify"), &[("action", "close")])
+        .await;
+    assert_eq!(self_close.status, StatusCode::FORBIDDEN);
+
+    office.get(&path).await;
+    let closed = office
+        .post(
+            &format!("{path}/verify"),
+            &[("action", "close"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    assert!(office.get(&path).await.contains("已整改（销号）"));
+    let refusals: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'access.refused' AND summary::text LIKE $1",
+    )
+    .bind(format!("%/problems/{id}%"))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(refusals >= 3, "refusals audited: {refusals}");
+
+    // The ledger lists it with its dates, in the official columns.
+    let response = office
+        .client
+        .get(format!("{}/problems/ledger.xlsx", office.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    use calamine::Reader;
+    let sheet = workbook.worksheet_range("问题整改台账").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        [
+            "序号",
+            "问题来源",
+            "问题描述",
+            "指标",
+            "责任单位",
+            "整改时限",
+            "整改措施",
+            "整改状态",
+            "销号时间"
+        ]
+    );
+    let row = rows
+        .iter()
+        .find(|r| r[2] == "学校食堂未落实明厨亮灶")
+        .expect("ledger row");
+    assert_eq!(row[1], "市委督查");
+    assert_eq!(row[3], "第57项");
+    assert_eq!(row[4], "卡若区");
+    assert_eq!(row[6], "已安装明厨亮灶设备并接入监管平台");
+    assert_eq!(row[7], "已整改（销号）");
+    assert!(!row[5].is_empty() && !row[8].is_empty(), "{row:?}");
+    let csv = office.get("/problems/ledger.csv").await;
+    assert!(csv.body.contains("学校食堂未落实明厨亮灶"));
+
+    // The API: the clerk's view is only its own; the filters apply.
+    let api = other.get("/api/v1/problems").await;
+    assert!(!api.body.contains("学校食堂未落实明厨亮灶"));
+    let api = office.get("/api/v1/problems?status=closed").await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["problems"][0]["organisation"]["name"], "卡若区");
+    let open = office.get("/api/v1/problems?status=open").await;
+    assert!(!open.body.contains("学校食堂未落实明厨亮灶"));
 }

@@ -4,7 +4,6 @@
 //! `/exports` rule in [`crate::web::access::RULES`] (departments may not).
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -18,8 +17,7 @@ use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ExportPart, ExportsPage, render};
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const CSV: &str = "text/csv; charset=utf-8";
+use crate::web::download::{CSV, XLSX, download, set_download_headers};
 
 /// `?part=` (a part's number, 1–6) or `?indicator=` (an indicator's number); neither
 /// means the whole campaign.
@@ -179,21 +177,4 @@ pub async fn evidence_zip(
         &format!("佐证资料-{tag}.zip"),
     );
     Ok(response)
-}
-
-fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    let mut response = bytes.into_response();
-    set_download_headers(&mut response, content_type, name);
-    response
-}
-
-fn set_download_headers(response: &mut Response, content_type: &'static str, name: &str) {
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    let disposition = crate::storage::content_disposition("attachment", name);
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    // Exports change with every upload; never serve a stale copy.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }

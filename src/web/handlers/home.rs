@@ -48,11 +48,14 @@ async fn office(state: &AppState, ctx: PageCtx, campaign: &Campaign) -> AppResul
                 .await?,
         )
     },)?;
+    let overdue_problems =
+        crate::problems::overdue_count(&state.db, campaign.id, campaign.today()).await?;
     let page = OfficeHome {
         ctx,
         campaign: campaign.clone(),
         summary,
         figures,
+        overdue_problems,
     };
     Ok(render(&page)?.into_response())
 }
@@ -97,10 +100,12 @@ async fn organisation(
             org_figures(state, campaign, org_id)
         })
         .await?;
+    let problems = crate::problems::open_for(&state.db, campaign.id, org_id).await?;
     let page = OrgHome {
         ctx,
         campaign: campaign.clone(),
         figures,
+        problems,
     };
     Ok(render(&page)?.into_response())
 }

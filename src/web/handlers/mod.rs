@@ -17,6 +17,7 @@ mod health;
 mod home;
 mod notifications;
 mod org_evaluations;
+mod problems;
 mod publicity;
 mod reports;
 mod rounds;
@@ -135,6 +136,16 @@ pub fn routes(config: &Config) -> Router<AppState> {
         )
         .route("/bulletins", get(bulletins::list).post(bulletins::create))
         .route("/bulletins/{id}", get(bulletins::show))
+        .route(
+            "/problems",
+            get(problems::list::list).post(problems::list::raise),
+        )
+        .route("/problems/ledger.xlsx", get(problems::list::ledger_xlsx))
+        .route("/problems/ledger.csv", get(problems::list::ledger_csv))
+        .route("/problems/{id}", get(problems::show::show))
+        .route("/problems/{id}/answer", post(problems::show::answer))
+        .route("/problems/{id}/verify", post(problems::show::verify))
+        .route("/api/v1/problems", get(problems::list::api))
         .route("/bulletins/{id}/export.csv", get(bulletins::export))
         .route("/notifications", get(notifications::list))
         // 公示: public pages (no sign-in) and the office's pages.

@@ -131,6 +131,8 @@ pub struct OfficeHome {
     pub campaign: Campaign,
     pub summary: Arc<Summary>,
     pub figures: Arc<OfficeFigures>,
+    /// Problems past their deadline and not closed (read fresh: not part of the cache).
+    pub overdue_problems: i64,
 }
 
 /// The office dashboard's own figures (besides the summary), the same for every office
@@ -193,6 +195,15 @@ pub struct OrgHome {
     pub ctx: PageCtx,
     pub campaign: Campaign,
     pub figures: Arc<OrgFigures>,
+    /// The organisation's problems still owing an answer or awaiting verification,
+    /// worst first (read fresh: a problem raised a minute ago shows at once).
+    pub problems: Vec<crate::problems::Problem>,
+}
+
+impl OrgHome {
+    pub fn problem_days_overdue(&self, p: &crate::problems::Problem) -> i64 {
+        p.standing().days_overdue(self.campaign.today())
+    }
 }
 
 /// Templates read the figures as if they were the page's own fields.

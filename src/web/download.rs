@@ -1,0 +1,25 @@
+//! Files the server builds and sends (exports, ledgers): the headers that make a browser
+//! save them under their Chinese names and never keep a stale copy.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const CSV: &str = "text/csv; charset=utf-8";
+
+pub fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+    let mut response = bytes.into_response();
+    set_download_headers(&mut response, content_type, name);
+    response
+}
+
+pub fn set_download_headers(response: &mut Response, content_type: &'static str, name: &str) {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let disposition = crate::storage::content_disposition("attachment", name);
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // Exports change with every upload; never serve a stale copy.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}

@@ -1,0 +1,33 @@
+//! 问题整改 pages: the list, the office's raising form, one problem with its answer and
+//! verification, the ledger downloads and the JSON API. The rules are the problems area's
+//! ([`crate::problems::rules`]); these handlers parse, call and word the result.
+
+pub mod list;
+pub mod show;
+
+use crate::accounts::User;
+use crate::problems::{self, Problem, rules};
+use crate::web::AppState;
+use crate::web::error::{AppError, AppResult};
+
+/// The problem if `user` may see it: 404 when there is none, 403 (recorded by the gate)
+/// when it is another organisation's.
+async fn visible(state: &AppState, user: &User, id: i64) -> AppResult<Problem> {
+    let problem = problems::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !rules::can_see(user, &problem.standing()) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(problem)
+}
+
+/// The word for a typed refusal: role refusals are 403s (the gate records them), the rest
+/// are messages on the form.
+fn refusal_error(refusal: rules::Refusal) -> Option<AppError> {
+    use rules::Refusal::*;
+    match refusal {
+        NotResponsible | NotVerifier | NotOffice => Some(AppError::Refused(refusal.message_key())),
+        _ => None,
+    }
+}
