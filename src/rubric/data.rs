@@ -28,6 +28,55 @@ pub struct RubricFile {
     /// kind (`self`, `city`, `provincial`, `national_mock`); a kind not listed covers all.
     #[serde(default)]
     pub round_scopes: BTreeMap<String, Vec<i32>>,
+    /// The kinds of establishment (业态) that on-site inspections (明查暗访) visit, each with
+    /// the checklist an inspector works through at a point. They live in the edition's file
+    /// because what is looked at follows the edition's indicators: every item names the
+    /// indicators it evidences, so a finding at a point can be traced to the item it scores.
+    #[serde(default)]
+    pub establishment_kinds: Vec<EstablishmentKind>,
+}
+
+/// A kind of establishment (业态) an inspection point can be, such as 学校食堂.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstablishmentKind {
+    /// Stable key (kebab-case ASCII, e.g. "school-canteen"), so that planned points and
+    /// records keep their kind when the Chinese name is reworded.
+    pub code: String,
+    /// The name offices use on their lists, e.g. "学校食堂".
+    pub name: String,
+    /// What an inspector looks at in a unit of this kind, in the order of the visit.
+    pub checks: Vec<CheckEntry>,
+}
+
+/// One item of a kind's checklist, answered 合格 / 不合格 / 不适用 at the point.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckEntry {
+    /// Stable key, unique across the file (e.g. "school-canteen-01"), which records cite.
+    pub code: String,
+    /// What the inspector looks at, in Chinese.
+    pub text: String,
+    /// The indicator numbers the item evidences; a failed item proposes a finding on them.
+    pub indicators: Vec<i32>,
+    /// Whose wording `text` is: "derived" for our own wording drawn from the indicators'
+    /// texts, "rubric" when quoted verbatim from an indicator. The rubric itself has no
+    /// checklists, so readers must be able to tell the two apart.
+    pub source: String,
+}
+
+/// The values a check's `source` may take.
+pub const CHECK_SOURCES: [&str; 2] = ["derived", "rubric"];
+
+/// A stable code: lowercase ASCII letters and digits in groups joined by single hyphens.
+fn is_kebab_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.split('-').all(|group| {
+            !group.is_empty()
+                && group
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 /// The kinds of round a rubric file may declare a scope for.
@@ -275,6 +324,18 @@ impl RubricFile {
         })
     }
 
+    /// The establishment kind with this code.
+    pub fn establishment_kind(&self, code: &str) -> Option<&EstablishmentKind> {
+        self.establishment_kinds.iter().find(|k| k.code == code)
+    }
+
+    /// The checklist item with this code and the kind it belongs to.
+    pub fn check(&self, code: &str) -> Option<(&EstablishmentKind, &CheckEntry)> {
+        self.establishment_kinds
+            .iter()
+            .find_map(|k| k.checks.iter().find(|c| c.code == code).map(|c| (k, c)))
+    }
+
     pub fn points(&self) -> impl Iterator<Item = (&PartEntry, &PointEntry)> {
         self.parts
             .iter()
@@ -487,7 +548,58 @@ impl RubricFile {
                 }
             }
         }
+        self.establishment_problems(&numbers, &mut problems);
         problems
+    }
+
+    /// The establishment kinds and their checklists: well-formed unique codes, names and
+    /// texts present, every item tied to indicators of this file.
+    fn establishment_problems(&self, numbers: &HashSet<i32>, problems: &mut Vec<String>) {
+        let mut kind_codes = HashSet::new();
+        let mut check_codes = HashSet::new();
+        for kind in &self.establishment_kinds {
+            let k = &kind.code;
+            if !is_kebab_code(k) {
+                problems.push(format!(
+                    "establishment kind code {k:?} must be lowercase ascii words joined by hyphens"
+                ));
+            }
+            if !kind_codes.insert(k.as_str()) {
+                problems.push(format!("establishment kind {k} is declared twice"));
+            }
+            if kind.name.trim().is_empty() {
+                problems.push(format!("establishment kind {k} has no name"));
+            }
+            if kind.checks.is_empty() {
+                problems.push(format!("establishment kind {k} has no check"));
+            }
+            for check in &kind.checks {
+                let c = &check.code;
+                if !is_kebab_code(c) {
+                    problems.push(format!(
+                        "check code {c:?} of {k} must be lowercase ascii words joined by hyphens"
+                    ));
+                }
+                if !check_codes.insert(c.as_str()) {
+                    problems.push(format!("check {c} is declared twice"));
+                }
+                if check.text.trim().is_empty() {
+                    problems.push(format!("check {c} has no text"));
+                }
+                if check.indicators.is_empty() {
+                    problems.push(format!("check {c} cites no indicator"));
+                }
+                for n in check.indicators.iter().filter(|n| !numbers.contains(n)) {
+                    problems.push(format!("check {c} cites unknown indicator {n}"));
+                }
+                if !CHECK_SOURCES.contains(&check.source.as_str()) {
+                    problems.push(format!(
+                        "check {c} has source {:?}, expected derived or rubric",
+                        check.source
+                    ));
+                }
+            }
+        }
     }
 }
 
@@ -642,5 +754,93 @@ mod tests {
                 .unwrap_err()
                 .contains("indicator 1 has a veto condition but is not a veto item")
         );
+    }
+
+    #[test]
+    fn establishment_kinds_of_the_2021_edition() {
+        let r = bundled();
+        assert!(r.establishment_kinds.len() >= 15);
+        for name in [
+            "学校食堂",
+            "农贸市场（食用农产品集中交易市场）",
+            "农药兽药经营店",
+        ] {
+            assert!(
+                r.establishment_kinds.iter().any(|k| k.name == name),
+                "{name}"
+            );
+        }
+        for kind in &r.establishment_kinds {
+            assert!((5..=10).contains(&kind.checks.len()), "{}", kind.code);
+            assert!(kind.checks.iter().all(|c| c.source == "derived"));
+        }
+        let canteen = r.establishment_kind("school-canteen").unwrap();
+        assert_eq!(canteen.name, "学校食堂");
+        let (kind, check) = r.check("school-canteen-02").unwrap();
+        assert_eq!(kind.code, "school-canteen");
+        assert_eq!(check.indicators, [85]);
+        assert!(r.establishment_kind("nowhere").is_none());
+        assert!(r.check("school-canteen-99").is_none());
+    }
+
+    #[test]
+    fn establishment_problems_are_reported() {
+        let refused = |from: &str, to: &str, expected: &str| {
+            let broken = BUNDLED_2021.replacen(from, to, 1);
+            assert_ne!(broken, BUNDLED_2021, "{from} not found");
+            let err = RubricFile::parse(&broken).unwrap_err();
+            assert!(err.contains(expected), "{err}");
+        };
+        refused(
+            "code = \"school-canteen-02\"",
+            "code = \"school-canteen-01\"",
+            "check school-canteen-01 is declared twice",
+        );
+        refused(
+            "code = \"school-canteen-02\"\ntext = \"后厨“互联网+明厨亮灶”建成运行，画面向社会公开、接受监督\"\nindicators = [85]",
+            "code = \"school-canteen-02\"\ntext = \"后厨“互联网+明厨亮灶”建成运行，画面向社会公开、接受监督\"\nindicators = [95]",
+            "check school-canteen-02 cites unknown indicator 95",
+        );
+        refused(
+            "indicators = [26]",
+            "indicators = []",
+            "check school-canteen-01 cites no indicator",
+        );
+        refused(
+            "\nsource = \"derived\"",
+            "\nsource = \"ours\"",
+            "check school-canteen-01 has source \"ours\"",
+        );
+        refused(
+            "code = \"school-canteen\"",
+            "code = \"School_Canteen\"",
+            "establishment kind code \"School_Canteen\" must be",
+        );
+        refused(
+            "code = \"farmers-market\"",
+            "code = \"school-canteen\"",
+            "establishment kind school-canteen is declared twice",
+        );
+        refused(
+            "name = \"学校食堂\"",
+            "name = \" \"",
+            "establishment kind school-canteen has no name",
+        );
+        let empty = format!(
+            "{BUNDLED_2021}\n[[establishment_kinds]]\ncode = \"empty-kind\"\nname = \"空\"\nchecks = []\n"
+        );
+        let err = RubricFile::parse(&empty).unwrap_err();
+        assert!(
+            err.contains("establishment kind empty-kind has no check"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn kebab_codes() {
+        assert!(is_kebab_code("school-canteen-01"));
+        for bad in ["", "-a", "a-", "a--b", "A", "学校", "a_b"] {
+            assert!(!is_kebab_code(bad), "{bad}");
+        }
     }
 }

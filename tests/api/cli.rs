@@ -174,4 +174,20 @@ async fn rubric_check_validates_a_file_without_a_database() {
     let refused = run(&bad);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("part 2 scores 16"));
+    let unknown = dir.path().join("unknown-indicator.toml");
+    std::fs::write(
+        &unknown,
+        shian::rubric::data::BUNDLED_2021.replacen(
+            "code = \"school-canteen-01\"\ntext = \"落实校长（园长）负责制和学校相关负责人陪餐制，陪餐记录齐全\"\nindicators = [26]",
+            "code = \"school-canteen-01\"\ntext = \"落实校长（园长）负责制和学校相关负责人陪餐制，陪餐记录齐全\"\nindicators = [26, 99]",
+            1,
+        ),
+    )
+    .unwrap();
+    let refused = run(&unknown);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("check school-canteen-01 cites unknown indicator 99")
+    );
 }
