@@ -154,6 +154,16 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 path: "/api/v1/progress".into(),
                 who: Who::Office,
             },
+            Target {
+                name: "own problem list (clerk)",
+                path: "/problems".into(),
+                who: Who::Clerk,
+            },
+            Target {
+                name: "problem list (office)",
+                path: "/problems".into(),
+                who: Who::Office,
+            },
         ]);
     }
     if let (true, Some((self_check, city))) = (all, evaluations) {

@@ -2,12 +2,13 @@
 //! every task assigned with due dates, evidence in all states backed by real files,
 //! two years of monthly reports (some late), a locked self-assessment and an open
 //! provincial round with partial scores, bulletins, a published 公示 of the self-assessment
-//! with objections, the organisations' 自查自评 and a finalised 市级考评, and an audit trail. Bulk rows are
+//! with objections, the organisations' 自查自评 and a finalised 市级考评, the problem list (问题整改) in every state, and an audit trail. Bulk rows are
 //! made by set-based SQL (`generate_series`), so even the province scale takes minutes,
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
 mod files;
 mod org_evaluations;
+mod problems;
 mod publicity;
 
 use std::collections::BTreeMap;
@@ -507,6 +508,10 @@ async fn fill_campaign(
     bulletins(db, campaign).await?;
     publicity::publish(db, campaign).await?;
     org_evaluations::fill(db, campaign).await?;
+    // Seed 003 reports 150 problems under rectification in one county; a city has a few
+    // per unit.
+    let problems_per_org = if plan.clerks_per_org > 1 { 8 } else { 4 };
+    problems::fill(db, campaign, problems_per_org).await?;
     Ok(())
 }
 

@@ -93,6 +93,21 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     assert!(rectified >= 1);
     assert_eq!(returned, "returned");
 
+    // The problem list holds problems in every state, some overdue.
+    let states: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT state FROM problems ORDER BY state")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(states, ["closed", "open", "returned", "submitted"]);
+    let overdue: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM problems WHERE state <> 'closed' AND deadline < CURRENT_DATE",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(overdue >= 2, "some overdue: {overdue}");
+
     // Every printed sign-in works with its role's printed password, at both ends of a
     // range ("office1 … office10"), and then opens the home page.
     let roles: Vec<&str> = report
