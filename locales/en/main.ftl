@@ -1297,3 +1297,7 @@ problem-refused-deadline = The deadline cannot be before today.
 home-problems = Problems to rectify
 home-problems-none = No problems to rectify.
 dash-overdue-problems = Overdue problems
+problem-files = Evidence of rectification
+problem-no-files = No evidence uploaded yet.
+problem-add-files = Upload evidence (several files allowed)
+problem-upload = Upload

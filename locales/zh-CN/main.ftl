@@ -1297,3 +1297,7 @@ problem-refused-deadline = 整改时限不能早于今天。
 home-problems = 待整改问题
 home-problems-none = 没有待整改的问题。
 dash-overdue-problems = 逾期未整改问题
+problem-files = 整改佐证材料
+problem-no-files = 尚未上传整改佐证材料。
+problem-add-files = 上传整改佐证（可多选）
+problem-upload = 上传

@@ -238,3 +238,71 @@ pub async fn open_for(
     .fetch_all(db)
     .await
 }
+
+/// A file the organisation attached as evidence of its rectification.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct ProblemFile {
+    pub file_id: i64,
+    pub storage_key: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub added_by_name: Option<String>,
+    pub added_at: DateTime<Utc>,
+}
+
+pub async fn files(db: &PgPool, problem_id: i64) -> sqlx::Result<Vec<ProblemFile>> {
+    sqlx::query_as(
+        "SELECT f.id AS file_id, f.storage_key, f.original_name, f.content_type, f.size_bytes, \
+                u.display_name AS added_by_name, pf.added_at \
+         FROM problem_files pf JOIN stored_files f ON f.id = pf.file_id LEFT JOIN users u ON u.id = pf.added_by \
+         WHERE pf.problem_id = $1 ORDER BY pf.added_at, f.id",
+    )
+    .bind(problem_id)
+    .fetch_all(db)
+    .await
+}
+
+/// One of the problem's files (None when the file is not the problem's).
+pub async fn file(db: &PgPool, problem_id: i64, file_id: i64) -> sqlx::Result<Option<ProblemFile>> {
+    Ok(files(db, problem_id)
+        .await?
+        .into_iter()
+        .find(|f| f.file_id == file_id))
+}
+
+/// Records files already in storage as the problem's evidence, in one transaction, while
+/// an answer is still owed (checked again under the row lock); `false` writes nothing.
+pub async fn attach(
+    db: &PgPool,
+    problem_id: i64,
+    actor_id: i64,
+    files: &[(crate::storage::Stored, String)],
+) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let owed: Option<bool> = sqlx::query_scalar(
+        "SELECT state IN ('open', 'returned') FROM problems WHERE id = $1 FOR UPDATE",
+    )
+    .bind(problem_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if owed != Some(true) {
+        return Ok(false);
+    }
+    let mut names = Vec::new();
+    for (stored, name) in files {
+        let file_id = crate::evidence::insert_file(&mut *tx, stored, name, actor_id).await?;
+        sqlx::query(
+            "INSERT INTO problem_files (problem_id, file_id, added_by) VALUES ($1, $2, $3)",
+        )
+        .bind(problem_id)
+        .bind(file_id)
+        .bind(actor_id)
+        .execute(&mut *tx)
+        .await?;
+        names.push(name.as_str());
+    }
+    event(&mut tx, problem_id, "file", actor_id, &names.join("、")).await?;
+    tx.commit().await?;
+    Ok(true)
+}

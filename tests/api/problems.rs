@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use shian::accounts::{self, Role, User};
 use shian::problems::{self, Answer, Filter, NewProblem, Refusal, State, Verdict};
 
-use crate::support::TestApp;
+use crate::support::{TestApp, file, pdf};
 
 async fn user(app: &TestApp, name: &str, role: Role, org: Option<&str>) -> User {
     let id = app.create_user(name, role, org, "Problem-Pass-2026").await;
@@ -283,6 +283,38 @@ async fn a_county_answers_its_problem_from_the_home_page_and_the_office_closes_i
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // The evidence goes through the same upload path: a file that is not what it says is
+    // refused and nothing is kept; a real one is attached and listed.
+    let before = app.stored_files().len();
+    let fake = reqwest::multipart::Form::new()
+        .part("files", file("整改照片.pdf", b"not a pdf at all".to_vec()));
+    let refused_file = clerk.post_multipart(&format!("{path}/files"), fake).await;
+    assert_eq!(
+        refused_file.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused_file.body
+    );
+    assert_eq!(app.stored_files().len(), before);
+    let real = reqwest::multipart::Form::new().part("files", file("整改报告.pdf", pdf(4096, 3)));
+    let uploaded = clerk.post_multipart(&format!("{path}/files"), real).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let shown = clerk.get(&path).await;
+    assert!(shown.contains("整改报告.pdf"));
+    let file_id: i64 =
+        sqlx::query_scalar("SELECT file_id FROM problem_files WHERE problem_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        other.get(&format!("{path}/files/{file_id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        office.get(&format!("{path}/files/{file_id}")).await.status,
+        StatusCode::OK
+    );
     let done = clerk
         .post(
             &format!("{path}/answer"),

@@ -145,6 +145,11 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/problems/{id}", get(problems::show::show))
         .route("/problems/{id}/answer", post(problems::show::answer))
         .route("/problems/{id}/verify", post(problems::show::verify))
+        .route("/problems/{id}/files", post(problems::files::upload))
+        .route(
+            "/problems/{id}/files/{file}",
+            get(problems::files::download),
+        )
         .route("/api/v1/problems", get(problems::list::api))
         .route("/bulletins/{id}/export.csv", get(bulletins::export))
         .route("/notifications", get(notifications::list))

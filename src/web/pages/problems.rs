@@ -5,7 +5,7 @@ use askama::Template;
 use chrono::NaiveDate;
 
 use crate::orgs::Organisation;
-use crate::problems::{Event, Problem, State};
+use crate::problems::{Event, Problem, ProblemFile, State};
 use crate::web::context::PageCtx;
 
 /// What the office typed into the raising form (kept when it is refused).
@@ -63,6 +63,7 @@ pub struct ProblemPage {
     pub today: NaiveDate,
     pub problem: Problem,
     pub history: Vec<Event>,
+    pub files: Vec<ProblemFile>,
     pub can_answer: bool,
     pub can_verify: bool,
     /// The 整改措施 as typed (kept when a submission is refused).

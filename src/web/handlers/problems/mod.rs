@@ -2,6 +2,7 @@
 //! verification, the ledger downloads and the JSON API. The rules are the problems area's
 //! ([`crate::problems::rules`]); these handlers parse, call and word the result.
 
+pub mod files;
 pub mod list;
 pub mod show;
 

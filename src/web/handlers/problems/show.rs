@@ -39,8 +39,9 @@ pub async fn show(
     .await
 }
 
+/// The problem's page with what was typed and why it was refused (files.rs shares it).
 #[allow(clippy::too_many_arguments)]
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     ctx: PageCtx,
     user: &User,
@@ -51,7 +52,10 @@ async fn page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let campaign = campaign(state).await?;
-    let history = problems::history(&state.db, problem.id).await?;
+    let (history, files) = tokio::try_join!(
+        problems::history(&state.db, problem.id),
+        problems::files(&state.db, problem.id)
+    )?;
     let standing = problem.standing();
     let page = ProblemPage {
         ctx,
@@ -60,6 +64,7 @@ async fn page(
         can_verify: Verdict::check(user, &standing, true, "").is_ok(),
         problem,
         history,
+        files,
         measures,
         comment,
         errors,

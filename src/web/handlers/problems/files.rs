@@ -1,0 +1,144 @@
+//! The organisation's evidence of rectification: uploaded through the same upload path as
+//! task evidence (same limits, same checks, nothing half-kept), read by whoever may see
+//! the problem.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+use tower_sessions::Session;
+
+use super::show::page;
+use super::{refusal_error, visible};
+use crate::problems::{self, Answer};
+use crate::web::AppState;
+use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
+use crate::web::error::{AppError, AppResult};
+use crate::web::upload_form::{MAX_FILES, UploadValues, receive};
+
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let problem = visible(&state, &user, id).await?;
+    // Files are part of the answer: the same people, at the same times.
+    if let Err(refusal) = Answer::check(&user, &problem.standing(), "", false) {
+        if let Some(error) = refusal_error(refusal) {
+            return Err(error);
+        }
+        let measures = problem.measures.clone();
+        let errors = vec![ctx.t(refusal.message_key())];
+        return page(
+            &state,
+            ctx,
+            &user,
+            problem,
+            measures,
+            String::new(),
+            errors,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let mut values = UploadValues::default();
+    let files = match receive(&state, &ctx, &mut multipart, &mut values, MAX_FILES, true).await? {
+        Ok(files) => files,
+        Err(errors) => {
+            let measures = problem.measures.clone();
+            return page(
+                &state,
+                ctx,
+                &user,
+                problem,
+                measures,
+                String::new(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let attached = match problems::attach(&state.db, id, user.id, &files).await {
+        Ok(attached) => attached,
+        Err(err) => {
+            state.storage.discard(&files).await;
+            return Err(err.into());
+        }
+    };
+    if !attached {
+        state.storage.discard(&files).await;
+        let problem = visible(&state, &user, id).await?;
+        let measures = problem.measures.clone();
+        let errors = vec![ctx.t("problem-error-moved-on")];
+        return page(
+            &state,
+            ctx,
+            &user,
+            problem,
+            measures,
+            String::new(),
+            errors,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    ctx.request
+        .audit(
+            &state.db,
+            "problem.upload",
+            "problem",
+            Some(id.to_string()),
+            json!({ "files": files.iter().map(|(f, n)| json!({"name": n, "size": f.size, "sha256": f.sha256})).collect::<Vec<_>>() }),
+        )
+        .await?;
+    set_flash(
+        &session,
+        FlashKind::Success,
+        ctx.t1("upload-done", "count", files.len()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/problems/{id}")).into_response())
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    CurrentUser(user): CurrentUser,
+    Path((id, file_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    visible(&state, &user, id).await?;
+    let file = problems::file(&state.db, id, file_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let previewable =
+        crate::storage::FileType::from_mime(&file.content_type).is_some_and(|t| t.previewable());
+    let response = state
+        .storage
+        .response(
+            &file.storage_key,
+            &file.original_name,
+            file.size_bytes as u64,
+            &file.content_type,
+            previewable,
+        )
+        .await
+        .map_err(|err| {
+            AppError::Other(anyhow::anyhow!(
+                "stored file {} missing: {err}",
+                file.storage_key
+            ))
+        })?;
+    ctx.audit(
+        &state.db,
+        "file.download",
+        "problem_file",
+        Some(file_id.to_string()),
+        json!({ "problem": id, "file": file.original_name }),
+    )
+    .await?;
+    Ok(response)
+}
