@@ -465,3 +465,5 @@ mod org_evaluations;
 pub use org_evaluations::*;
 mod lifecycle;
 pub use lifecycle::*;
+mod inspections;
+pub use inspections::*;
