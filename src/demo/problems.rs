@@ -159,7 +159,7 @@ pub async fn fill(db: &PgPool, campaign: &Campaign, per_organisation: usize) -> 
                 1 => {
                     let answer = Answer::check(&clerk, &standing, measures, true)?;
                     problems::answer(db, id, clerk.id, &answer).await?;
-                    if n % 3 == 0 {
+                    if n.is_multiple_of(3) {
                         // Returned once, answered again, closed.
                         let standing = problems::find(db, id).await?.context("problem")?.standing();
                         let back = Verdict::check(

@@ -202,6 +202,59 @@ impl EvaluationPolicy {
     }
 }
 
+/// Who may see and plan a round's inspections (`/rounds/{id}/inspections`, the API).
+/// Which points a reader sees is [`crate::inspections::Visibility`].
+pub struct InspectionPolicy;
+
+impl InspectionPolicy {
+    /// The plan is part of the round: not for the organisations being assessed.
+    pub fn can_see(user: &User) -> Result<(), AppError> {
+        if user.role == Role::Department {
+            Err(AppError::Forbidden)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Planning points: the round's lead assessor or the administrator, while the round
+    /// is not locked.
+    pub fn can_plan(user: &User, round: &crate::scoring::rounds::Round) -> Result<(), PlanRefusal> {
+        if round.state == crate::scoring::rounds::RoundState::Locked {
+            return Err(PlanRefusal::Locked);
+        }
+        if user.role == Role::Admin
+            || (user.role == Role::Assessor && round.lead_assessor_id == Some(user.id))
+        {
+            Ok(())
+        } else {
+            Err(PlanRefusal::NotLead)
+        }
+    }
+}
+
+/// Why planning a round's inspections was refused (each is logged and audited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanRefusal {
+    NotLead,
+    Locked,
+}
+
+impl PlanRefusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanRefusal::NotLead => "not_lead",
+            PlanRefusal::Locked => "locked",
+        }
+    }
+
+    pub fn message_key(self) -> &'static str {
+        match self {
+            PlanRefusal::NotLead => "plan-refused-role",
+            PlanRefusal::Locked => "plan-refused-locked",
+        }
+    }
+}
+
 /// Why a score change was refused (each is logged and audited).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScoreRefusal {

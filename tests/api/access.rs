@@ -139,6 +139,15 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             [Unauthorized, Ok, Ok, Forbidden, Ok, Ok],
         ),
         ("/api/v1/problems", [Unauthorized, Ok, Ok, Ok, Ok, Ok]),
+        // A round's inspection plan: its readers (暗访 points filtered per reader).
+        (
+            "/rounds/1/inspections",
+            [ToLogin, Ok, Ok, Forbidden, Ok, Ok],
+        ),
+        (
+            "/api/v1/rounds/1/inspections",
+            [Unauthorized, Ok, Ok, Forbidden, Ok, Ok],
+        ),
         // The second step needs a correct password first; signed-in users are sent home.
         ("/login/2fa", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
     ]

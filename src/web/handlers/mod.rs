@@ -15,6 +15,7 @@ mod evidence;
 mod exports;
 mod health;
 mod home;
+mod inspections;
 mod notifications;
 mod org_evaluations;
 mod problems;
@@ -88,6 +89,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/rounds/{id}/sheet.xlsx", get(rounds::score_sheet))
         .route("/rounds/{id}/history", get(rounds::history))
         .route("/rounds/{id}/locks/{lock_id}", get(rounds::lock))
+        .route("/rounds/{id}/inspections", get(inspections::plan))
+        .route("/rounds/{id}/inspections/paste", post(inspections::paste))
         .route(
             "/rounds/{id}/report",
             get(rounds::report).post(rounds::save_report),
@@ -259,6 +262,10 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/api/v1/rounds", get(api::rounds))
         .route("/api/v1/rounds/{id}", get(api::round))
         .route("/api/v1/rounds/{id}/history", get(api::round_history))
+        .route(
+            "/api/v1/rounds/{id}/inspections",
+            get(inspections::api::round_inspections),
+        )
         .route(
             "/account/password",
             get(account::password_page).post(account::change_password),

@@ -467,3 +467,5 @@ mod lifecycle;
 pub use lifecycle::*;
 mod problems;
 pub use problems::*;
+mod inspections;
+pub use inspections::*;
