@@ -198,5 +198,19 @@ pub async fn fill(db: &PgPool, campaign: &Campaign, per_organisation: usize) -> 
             }
         }
     }
+    // The locked self-assessment is published to the city: its deductions go on the list
+    // as the office's 对照整改.
+    let locked: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM assessment_rounds WHERE campaign_id = $1 AND state = 'locked' AND kind IN ('self', 'city') \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(campaign.id)
+    .fetch_optional(db)
+    .await?;
+    if let Some((round_id, name)) = locked {
+        let command =
+            problems::FromRound::check(&office, round_id, true, today + Duration::days(30), today)?;
+        problems::raise_from_round(db, campaign.id, &command, &name, office.id).await?;
+    }
     Ok(())
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgPool};
 
-pub use rules::{Answer, NewProblem, Refusal, Source, Standing, State, Verdict};
+pub use rules::{Answer, FromRound, NewProblem, Refusal, Source, Standing, State, Verdict};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Problem {
@@ -305,4 +305,76 @@ pub async fn attach(
     event(&mut tx, problem_id, "file", actor_id, &names.join("、")).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// A deduction not yet on the problem list, with the units its indicator names.
+#[derive(Debug, FromRow)]
+struct UnlistedDeduction {
+    id: i64,
+    indicator_id: i64,
+    reason: String,
+    created_by: Option<i64>,
+    lead: Vec<i64>,
+    responsible: Vec<i64>,
+}
+
+/// Puts every standing deduction of the round that is not yet a problem on the list, for
+/// the unit [`rules::proposed_organisation`] names (the city office itself is never
+/// proposed: it orders the rectification); the assessor who recorded the deduction may
+/// verify it. Returns how many problems were raised; running it again raises only what
+/// was deducted since.
+pub async fn raise_from_round(
+    db: &PgPool,
+    campaign_id: i64,
+    command: &FromRound,
+    source_label: &str,
+    actor_id: i64,
+) -> sqlx::Result<usize> {
+    let mut tx = db.begin().await?;
+    // One conversion at a time per round, so two clicks cannot list a deduction twice.
+    sqlx::query("SELECT id FROM assessment_rounds WHERE id = $1 FOR UPDATE")
+        .bind(command.round_id)
+        .execute(&mut *tx)
+        .await?;
+    let deductions: Vec<UnlistedDeduction> = sqlx::query_as(
+        "SELECT d.id, d.indicator_id, d.reason, d.created_by, \
+                COALESCE(array_agg(io.organisation_id ORDER BY io.position) FILTER (WHERE io.role = 'lead'), '{}') AS lead, \
+                COALESCE(array_agg(io.organisation_id ORDER BY io.position) FILTER (WHERE io.role = 'responsible'), '{}') AS responsible \
+         FROM score_deductions d \
+         LEFT JOIN indicator_organisations io ON io.indicator_id = d.indicator_id \
+              AND io.organisation_id IN (SELECT id FROM organisations WHERE active AND kind IN ('department', 'county')) \
+         WHERE d.round_id = $1 AND d.withdrawn_at IS NULL \
+           AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.deduction_id = d.id) \
+         GROUP BY d.id ORDER BY d.id",
+    )
+    .bind(command.round_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut raised = 0;
+    for d in deductions {
+        let Some(organisation_id) = rules::proposed_organisation(None, &d.lead, &d.responsible)
+        else {
+            continue;
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO problems (campaign_id, source, round_id, deduction_id, source_label, indicator_id, \
+             description, organisation_id, deadline, raised_by) \
+             VALUES ($1, 'round', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(campaign_id)
+        .bind(command.round_id)
+        .bind(d.id)
+        .bind(source_label)
+        .bind(d.indicator_id)
+        .bind(&d.reason)
+        .bind(organisation_id)
+        .bind(command.deadline)
+        .bind(d.created_by)
+        .fetch_one(&mut *tx)
+        .await?;
+        event(&mut tx, id, "raised", actor_id, "").await?;
+        raised += 1;
+    }
+    tx.commit().await?;
+    Ok(raised)
 }

@@ -131,6 +131,8 @@ pub enum Refusal {
     NoDescription,
     #[error("the deadline cannot be before the day the problem is raised")]
     DeadlineInPast,
+    #[error("the round's results are not yet published to the city")]
+    NotPublished,
 }
 
 impl Refusal {
@@ -147,6 +149,7 @@ impl Refusal {
             Refusal::NoComment => "problem-refused-no-comment",
             Refusal::NoDescription => "problem-refused-no-description",
             Refusal::DeadlineInPast => "problem-refused-deadline",
+            Refusal::NotPublished => "problem-refused-not-published",
         }
     }
 
@@ -163,6 +166,7 @@ impl Refusal {
             Refusal::NoComment => "no_comment",
             Refusal::NoDescription => "no_description",
             Refusal::DeadlineInPast => "deadline_in_past",
+            Refusal::NotPublished => "not_published",
         }
     }
 }
@@ -290,6 +294,36 @@ impl NewProblem {
             organisation_id,
             deadline,
         })
+    }
+}
+
+/// The office turning a round's deductions into problems (对照整改), all with one deadline.
+/// Only once the round's results are published to the city: before that the deductions'
+/// remarks are not for the organisations being assessed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromRound {
+    pub round_id: i64,
+    pub deadline: NaiveDate,
+}
+
+impl FromRound {
+    pub fn check(
+        user: &User,
+        round_id: i64,
+        results_published: bool,
+        deadline: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<FromRound, Refusal> {
+        if !is_office(user) {
+            return Err(Refusal::NotOffice);
+        }
+        if !results_published {
+            return Err(Refusal::NotPublished);
+        }
+        if deadline < today {
+            return Err(Refusal::DeadlineInPast);
+        }
+        Ok(FromRound { round_id, deadline })
     }
 }
 
@@ -448,6 +482,25 @@ mod tests {
         );
         assert_eq!(
             NewProblem::check(&office, "", None, "x", 7, day(1), day(2)),
+            Err(Refusal::DeadlineInPast)
+        );
+    }
+
+    #[test]
+    fn a_round_is_turned_into_problems_by_the_office_once_published() {
+        let office = user(3, Role::Office, None);
+        let assessor = user(50, Role::Assessor, Some(90));
+        assert!(FromRound::check(&office, 1, true, day(20), day(2)).is_ok());
+        assert_eq!(
+            FromRound::check(&office, 1, false, day(20), day(2)),
+            Err(Refusal::NotPublished)
+        );
+        assert_eq!(
+            FromRound::check(&assessor, 1, true, day(20), day(2)),
+            Err(Refusal::NotOffice)
+        );
+        assert_eq!(
+            FromRound::check(&office, 1, true, day(1), day(2)),
             Err(Refusal::DeadlineInPast)
         );
     }

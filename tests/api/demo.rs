@@ -107,6 +107,15 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     .await
     .unwrap();
     assert!(overdue >= 2, "some overdue: {overdue}");
+    let from_round: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM problems WHERE source = 'round'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(
+        from_round > 0,
+        "the locked self-assessment's deductions are listed"
+    );
 
     // Every printed sign-in works with its role's printed password, at both ends of a
     // range ("office1 … office10"), and then opens the home page.

@@ -404,3 +404,113 @@ async fn a_county_answers_its_problem_from_the_home_page_and_the_office_closes_i
     let open = office.get("/api/v1/problems?status=open").await;
     assert!(!open.body.contains("学校食堂未落实明厨亮灶"));
 }
+
+/// A locked round of `kind` with one deduction on indicator 57, recorded by `assessor`.
+async fn locked_round_with_a_deduction(
+    app: &TestApp,
+    kind: shian::scoring::rounds::RoundKind,
+    assessor: i64,
+) -> i64 {
+    use shian::scoring::rounds::{self, NewRound};
+    let campaign = shian::campaigns::current(&app.pool).await.unwrap().unwrap();
+    let rubric = shian::rubric::data::RubricFile::parse(shian::rubric::data::BUNDLED_2021).unwrap();
+    let scope = shian::scoring::Scope::all(&rubric);
+    let new = NewRound {
+        kind,
+        name: "2026年评估",
+        starts_on: None,
+        ends_on: None,
+        scope: &scope,
+    };
+    let id = rounds::create(&app.pool, campaign.id, &new).await.unwrap();
+    assert!(rounds::open(&app.pool, id).await.unwrap());
+    sqlx::query(
+        "INSERT INTO score_deductions (round_id, indicator_id, points, reason, created_by) \
+         SELECT $1, id, 1, '小作坊登记建档不全', $2 FROM indicators WHERE edition_id = $3 AND number = 57",
+    )
+    .bind(id)
+    .bind(assessor)
+    .bind(campaign.edition_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let outcome = shian::scoring::compute(&rubric, &rubric.verdict, &Default::default());
+    assert!(rounds::lock(&app.pool, id, &outcome).await.unwrap());
+    id
+}
+
+#[tokio::test]
+async fn the_office_lists_a_published_rounds_deductions_as_problems_for_the_lead_unit() {
+    use shian::scoring::rounds::RoundKind;
+    let app = TestApp::spawn().await;
+    let assessor = app
+        .create_user("pr-assessor", Role::Assessor, None, "Problem-Pass-2026")
+        .await;
+    let provincial = locked_round_with_a_deduction(&app, RoundKind::Provincial, assessor).await;
+    let city = locked_round_with_a_deduction(&app, RoundKind::City, assessor).await;
+    let mut office = app
+        .signed_in("pr-office", Role::Office, Some("市食安办"))
+        .await;
+    let mut clerk = app
+        .signed_in("pr-market", Role::Department, Some("市市场监管局"))
+        .await;
+    let campaign = shian::campaigns::current(&app.pool).await.unwrap().unwrap();
+    let deadline = (campaign.today() + Duration::days(30)).to_string();
+
+    // A provincial round no 公示 has published yet: its remarks stay with the assessors.
+    let page = office.get("/problems").await;
+    assert!(page.contains("对照评估结果整改"));
+    let refused = office
+        .post(
+            "/problems/from-round",
+            &[
+                ("round_id", &provincial.to_string()),
+                ("deadline", &deadline),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.contains("尚未向本市公布"));
+    // A clerk cannot do it at all.
+    clerk.get("/problems").await;
+    let forged = clerk
+        .post(
+            "/problems/from-round",
+            &[("round_id", &city.to_string()), ("deadline", &deadline)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // The city's own round, locked, is published: its deduction goes to indicator 57's lead.
+    let done = office
+        .post(
+            "/problems/from-round",
+            &[("round_id", &city.to_string()), ("deadline", &deadline)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let again = office
+        .post(
+            "/problems/from-round",
+            &[("round_id", &city.to_string()), ("deadline", &deadline)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    let listed: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT p.source, o.name, p.raised_by FROM problems p JOIN organisations o ON o.id = p.organisation_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        listed,
+        [(
+            "round".to_string(),
+            "市市场监管局".to_string(),
+            Some(assessor)
+        )]
+    );
+    let mine = clerk.get("/").await;
+    assert!(mine.contains("小作坊登记建档不全"));
+    assert!(mine.contains("2026年评估"));
+}

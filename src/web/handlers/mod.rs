@@ -143,6 +143,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
             "/problems",
             get(problems::list::list).post(problems::list::raise),
         )
+        .route("/problems/from-round", post(problems::from_round::raise))
         .route("/problems/ledger.xlsx", get(problems::list::ledger_xlsx))
         .route("/problems/ledger.csv", get(problems::list::ledger_csv))
         .route("/problems/{id}", get(problems::show::show))

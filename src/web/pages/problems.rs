@@ -32,6 +32,8 @@ pub struct ProblemsPage {
     pub filter_overdue: bool,
     pub overdue: usize,
     pub can_raise: bool,
+    /// Locked rounds the office may turn into problems: (id, name).
+    pub locked_rounds: Vec<(i64, String)>,
     pub values: RaiseValues,
     pub errors: Vec<String>,
     /// The query string of the current filter, for the ledger links.

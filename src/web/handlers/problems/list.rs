@@ -127,9 +127,20 @@ async fn page(
     } else {
         assignable(state).await?
     };
+    let locked_rounds = if can_raise {
+        crate::scoring::rounds::list(&state.db, campaign.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.state == crate::scoring::rounds::RoundState::Locked)
+            .map(|r| (r.id, r.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = ProblemsPage {
         ctx,
         today,
+        locked_rounds,
         own_organisation: (user.role == Role::Department)
             .then(|| user.organisation_name.clone().unwrap_or_default()),
         organisations,

@@ -3,6 +3,7 @@
 //! ([`crate::problems::rules`]); these handlers parse, call and word the result.
 
 pub mod files;
+pub mod from_round;
 pub mod list;
 pub mod show;
 
