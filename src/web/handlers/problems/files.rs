@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 use tower_sessions::Session;
 
-use super::show::page;
-use super::{refusal_error, visible};
+use super::show::{Typed, moved_on, page};
+use super::{UNPROCESSABLE, refusal_messages, visible};
 use crate::problems::{self, Answer};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
@@ -27,18 +27,13 @@ pub async fn upload(
     let problem = visible(&state, &user, id).await?;
     // Files are part of the answer: the same people, at the same times.
     if let Err(refusal) = Answer::check(&user, &problem.standing(), "", false) {
-        if let Some(error) = refusal_error(refusal) {
-            return Err(error);
-        }
-        let measures = problem.measures.clone();
-        let errors = vec![ctx.t(refusal.message_key())];
+        let errors = refusal_messages(&ctx, refusal)?;
         return page(
             &state,
             ctx,
             &user,
             problem,
-            measures,
-            String::new(),
+            Typed::default(),
             errors,
             StatusCode::CONFLICT,
         )
@@ -48,16 +43,14 @@ pub async fn upload(
     let files = match receive(&state, &ctx, &mut multipart, &mut values, MAX_FILES, true).await? {
         Ok(files) => files,
         Err(errors) => {
-            let measures = problem.measures.clone();
             return page(
                 &state,
                 ctx,
                 &user,
                 problem,
-                measures,
-                String::new(),
+                Typed::default(),
                 errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                UNPROCESSABLE,
             )
             .await;
         }
@@ -71,20 +64,7 @@ pub async fn upload(
     };
     if !attached {
         state.storage.discard(&files).await;
-        let problem = visible(&state, &user, id).await?;
-        let measures = problem.measures.clone();
-        let errors = vec![ctx.t("problem-error-moved-on")];
-        return page(
-            &state,
-            ctx,
-            &user,
-            problem,
-            measures,
-            String::new(),
-            errors,
-            StatusCode::CONFLICT,
-        )
-        .await;
+        return moved_on(&state, ctx, &user, id, Typed::default()).await;
     }
     ctx.request
         .audit(

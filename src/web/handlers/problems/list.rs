@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use super::refusal_error;
+use super::refusal_messages;
 use crate::accounts::{Role, User};
 use crate::campaigns::Campaign;
 use crate::exports::ledger;
@@ -248,10 +248,7 @@ pub async fn raise(
     ) {
         Ok(new) => new,
         Err(refusal) => {
-            if let Some(error) = refusal_error(refusal) {
-                return Err(error);
-            }
-            let errors = vec![ctx.t(refusal.message_key())];
+            let errors = refusal_messages(&ctx, refusal)?;
             return page(
                 &state,
                 ctx,

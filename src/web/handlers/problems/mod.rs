@@ -24,6 +24,20 @@ async fn visible(state: &AppState, user: &User, id: i64) -> AppResult<Problem> {
     Ok(problem)
 }
 
+/// A form refused for what was typed (kept and shown again).
+const UNPROCESSABLE: axum::http::StatusCode = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+
+/// A typed refusal as messages on the form, or as the 403 it is for a role refusal.
+fn refusal_messages(
+    ctx: &crate::web::context::PageCtx,
+    refusal: rules::Refusal,
+) -> Result<Vec<String>, AppError> {
+    match refusal_error(refusal) {
+        Some(error) => Err(error),
+        None => Ok(vec![ctx.t(refusal.message_key())]),
+    }
+}
+
 /// The word for a typed refusal: role refusals are 403s (the gate records them), the rest
 /// are messages on the form.
 fn refusal_error(refusal: rules::Refusal) -> Option<AppError> {

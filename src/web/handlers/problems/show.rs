@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 
-use super::{refusal_error, visible};
+use super::{UNPROCESSABLE, refusal_messages, visible};
 use crate::accounts::{Role, User};
 use crate::problems::{self, Answer, Problem, Verdict};
 use crate::web::AppState;
@@ -25,32 +25,61 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let problem = visible(&state, &user, id).await?;
-    let measures = problem.measures.clone();
     page(
         &state,
         ctx,
         &user,
         problem,
-        measures,
-        String::new(),
+        Typed::default(),
         Vec::new(),
         StatusCode::OK,
     )
     .await
 }
 
+/// The page again after the problem was handled elsewhere meanwhile (another tab, another
+/// verifier): nothing was written, what was typed is kept.
+pub(super) async fn moved_on(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    id: i64,
+    typed: Typed,
+) -> AppResult<Response> {
+    let problem = visible(state, user, id).await?;
+    let errors = vec![ctx.t("problem-error-moved-on")];
+    page(
+        state,
+        ctx,
+        user,
+        problem,
+        typed,
+        errors,
+        StatusCode::CONFLICT,
+    )
+    .await
+}
+
+/// What the user typed into the problem's forms, shown again with the page.
+#[derive(Debug, Default)]
+pub(super) struct Typed {
+    /// The 整改措施 as typed; None shows the ones saved.
+    pub measures: Option<String>,
+    pub comment: String,
+}
+
 /// The problem's page with what was typed and why it was refused (files.rs shares it).
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn page(
     state: &AppState,
     ctx: PageCtx,
     user: &User,
     problem: Problem,
-    measures: String,
-    comment: String,
+    typed: Typed,
     errors: Vec<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let measures = typed.measures.unwrap_or_else(|| problem.measures.clone());
+    let comment = typed.comment;
     let campaign = campaign(state).await?;
     let (history, files) = tokio::try_join!(
         problems::history(&state.db, problem.id),
@@ -94,38 +123,20 @@ pub async fn answer(
     let answer = match Answer::check(&user, &problem.standing(), &form.measures, submit) {
         Ok(answer) => answer,
         Err(refusal) => {
-            if let Some(error) = refusal_error(refusal) {
-                return Err(error);
-            }
-            let errors = vec![ctx.t(refusal.message_key())];
-            return page(
-                &state,
-                ctx,
-                &user,
-                problem,
-                form.measures,
-                String::new(),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let errors = refusal_messages(&ctx, refusal)?;
+            let typed = Typed {
+                measures: Some(form.measures),
+                ..Typed::default()
+            };
+            return page(&state, ctx, &user, problem, typed, errors, UNPROCESSABLE).await;
         }
     };
     if !problems::answer(&state.db, id, user.id, &answer).await? {
-        // Verified or submitted from another tab meanwhile: nothing was written.
-        let problem = visible(&state, &user, id).await?;
-        let errors = vec![ctx.t("problem-error-moved-on")];
-        return page(
-            &state,
-            ctx,
-            &user,
-            problem,
-            form.measures,
-            String::new(),
-            errors,
-            StatusCode::CONFLICT,
-        )
-        .await;
+        let typed = Typed {
+            measures: Some(form.measures),
+            ..Typed::default()
+        };
+        return moved_on(&state, ctx, &user, id, typed).await;
     }
     ctx.request
         .audit(
@@ -171,39 +182,20 @@ pub async fn verify(
     let verdict = match Verdict::check(&user, &problem.standing(), close, &form.comment) {
         Ok(verdict) => verdict,
         Err(refusal) => {
-            if let Some(error) = refusal_error(refusal) {
-                return Err(error);
-            }
-            let errors = vec![ctx.t(refusal.message_key())];
-            let measures = problem.measures.clone();
-            return page(
-                &state,
-                ctx,
-                &user,
-                problem,
-                measures,
-                form.comment,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let errors = refusal_messages(&ctx, refusal)?;
+            let typed = Typed {
+                comment: form.comment,
+                ..Typed::default()
+            };
+            return page(&state, ctx, &user, problem, typed, errors, UNPROCESSABLE).await;
         }
     };
     if !problems::verify(&state.db, id, user.id, &verdict).await? {
-        let problem = visible(&state, &user, id).await?;
-        let measures = problem.measures.clone();
-        let errors = vec![ctx.t("problem-error-moved-on")];
-        return page(
-            &state,
-            ctx,
-            &user,
-            problem,
-            measures,
-            form.comment,
-            errors,
-            StatusCode::CONFLICT,
-        )
-        .await;
+        let typed = Typed {
+            comment: form.comment,
+            ..Typed::default()
+        };
+        return moved_on(&state, ctx, &user, id, typed).await;
     }
     ctx.request
         .audit(
