@@ -336,18 +336,22 @@ impl Finding {
 
     /// The reason a deduction made from this finding carries: it cites the point, the
     /// finding and its photos, so the score sheet and the report read on their own.
+    /// Deductions are shown to the city's office before the results are published, so
+    /// a 暗访 finding's reason names no place: the city learns where only from the finding
+    /// itself, once it may see 暗访 points.
     pub fn deduction_reason(&self) -> String {
         let photos = if self.photos.is_empty() {
             String::new()
         } else {
             format!("（现场照片{}张）", self.photos.len())
         };
+        let place = match self.mode {
+            Mode::Open => self.place(),
+            Mode::Unannounced => "（暗访）".to_string(),
+        };
         format!(
-            "现场检查{}：{}{}〔现场检查问题#{}〕",
-            self.place(),
-            self.description,
-            photos,
-            self.id
+            "现场检查{place}：{}{photos}〔现场检查问题#{}〕",
+            self.description, self.id
         )
     }
 }

@@ -511,3 +511,241 @@ async fn two_inspections_recorded_and_their_findings_decided_on_the_item_page() 
     assert_eq!(decision, "pending");
     assert_eq!(total(&p.a.get(&format!("/rounds/{round}")).await), before);
 }
+
+/// Every cell of an .xlsx as text, joined.
+fn xlsx_text(bytes: &[u8]) -> String {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("an xlsx");
+    let mut text = String::new();
+    for name in book.sheet_names() {
+        if let Ok(range) = book.worksheet_range(&name) {
+            for row in range.rows() {
+                for cell in row {
+                    text.push_str(&cell.to_string());
+                    text.push('\t');
+                }
+            }
+        }
+    }
+    text
+}
+
+async fn raw(browser: &Browser, path: &str) -> (StatusCode, Vec<u8>) {
+    let response = browser
+        .client
+        .get(format!("{}{path}", browser.base))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn unannounced_findings_stay_out_of_the_citys_sight_until_published() {
+    let mut p = panel().await;
+    let round = create_round(&mut p.admin, "provincial", "2026年省级初评").await;
+    let group_a: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '第一评审组'")
+        .fetch_one(&p.app.pool)
+        .await
+        .unwrap();
+    let lead: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'expert_a'")
+        .fetch_one(&p.app.pool)
+        .await
+        .unwrap();
+    let page = p
+        .admin
+        .post(
+            &format!("/admin/rounds/{round}/assignments"),
+            &[
+                ("lead_assessor_id", lead.to_string().as_str()),
+                ("p20", &group_a.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    p.open(round).await;
+    let page =
+        p.a.post(
+            &format!("/rounds/{round}/inspections/paste"),
+            &[("text", TEN_POINTS)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let eatery = point_id(&p.app, round, 7).await; // 暗访甲小吃店, 南街3号
+    let karuo: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '卡若区'")
+        .fetch_one(&p.app.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE inspection_points SET county_id = $2 WHERE id = $1")
+        .bind(eatery)
+        .bind(karuo)
+        .execute(&p.app.pool)
+        .await
+        .unwrap();
+    let base = format!("/rounds/{round}/inspections/{eatery}");
+    let page =
+        p.a.post(
+            &format!("{base}/findings"),
+            &[
+                ("description", "后厨无防蝇设施"),
+                ("indicator", "65"),
+                ("points", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let form = Form::new().part("photo", Part::bytes(png()).file_name("后厨.png"));
+    let (status, photo) = send_photo(&mut p.a, &format!("{base}/photos"), form).await;
+    assert_eq!(status, StatusCode::OK, "{photo}");
+    let page = p.a.get(&base).await;
+    let mut fields: Vec<(String, String)> = answers_all(&page, "pass");
+    fields.push(("version".into(), "0".into()));
+    fields.push(("action".into(), "submit".into()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(
+        p.a.post(&format!("{base}/record"), &refs).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let finding: i64 = sqlx::query_scalar("SELECT id FROM inspection_findings WHERE point_id = $1")
+        .bind(eatery)
+        .fetch_one(&p.app.pool)
+        .await
+        .unwrap();
+    let page =
+        p.a.post(&format!("/rounds/{round}/findings/{finding}/accept"), &[])
+            .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let photo_path = format!("{base}/photos/{}", photo["id"]);
+
+    let secrets = ["暗访甲小吃店", "南街3号", "南街街道", "后厨无防蝇设施"];
+    let leaks = |what: &str, text: &str| {
+        for secret in &secrets[..3] {
+            assert!(!text.contains(secret), "{what} shows {secret}");
+        }
+    };
+
+    // A department: none of its pages, exports or API answers show the 暗访 point.
+    let mut clerk = p
+        .app
+        .signed_in("clerk-kr", Role::Department, Some("卡若区"))
+        .await;
+    clerk.get("/").await;
+    for path in [
+        "/",
+        "/tasks",
+        "/problems",
+        "/api/v1/problems",
+        "/problems/ledger.csv",
+        "/notifications",
+        "/rounds",
+        &format!("/rounds/{round}"),
+        &format!("/rounds/{round}/inspections"),
+        &format!("/api/v1/rounds/{round}/inspections"),
+        &base,
+        &photo_path,
+    ] {
+        let (_, body) = raw(&clerk, path).await;
+        leaks(path, &String::from_utf8_lossy(&body));
+        for secret in secrets {
+            assert!(
+                !String::from_utf8_lossy(&body).contains(secret),
+                "{path} shows {secret}"
+            );
+        }
+    }
+    let (_, ledger) = raw(&clerk, "/problems/ledger.xlsx").await;
+    leaks("ledger.xlsx", &xlsx_text(&ledger));
+    for path in [&base, &photo_path] {
+        assert_eq!(raw(&clerk, path).await.0, StatusCode::FORBIDDEN, "{path}");
+    }
+
+    // The city's office and leaders: the plan, the item, history, report and score sheet
+    // show no place of a 暗访 point; its record and photos are "not found".
+    let mut office = p
+        .app
+        .signed_in("office-x", Role::Office, Some("市食安办"))
+        .await;
+    office.get("/").await;
+    for path in [
+        "/",
+        "/problems",
+        "/api/v1/problems",
+        &format!("/rounds/{round}"),
+        &format!("/rounds/{round}/inspections"),
+        &format!("/api/v1/rounds/{round}/inspections"),
+        &format!("/rounds/{round}/items/p20"),
+        &format!("/rounds/{round}/history"),
+        &format!("/rounds/{round}/report"),
+    ] {
+        let (_, body) = raw(&office, path).await;
+        leaks(path, &String::from_utf8_lossy(&body));
+    }
+    let (status, sheet) = raw(&office, &format!("/rounds/{round}/sheet.xlsx")).await;
+    if status == StatusCode::OK {
+        leaks("sheet.xlsx", &xlsx_text(&sheet));
+    }
+    for path in [&base, &photo_path] {
+        assert_eq!(raw(&office, path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Nor can the office turn the round's findings into problems before publication.
+    let campaign = shian::campaigns::current(&p.app.pool)
+        .await
+        .unwrap()
+        .unwrap();
+    let deadline = (campaign.today() + chrono::Duration::days(30)).to_string();
+    let page = office
+        .post(
+            "/problems/from-round",
+            &[("round_id", &round.to_string()), ("deadline", &deadline)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+
+    // Published in a 公示: the city sees the point, and the finding becomes the county's
+    // problem (the county of the point), citing the inspection.
+    sqlx::query(
+        "WITH n AS (INSERT INTO publicity_notices (campaign_id, title, body, issuer, contact, starts_on, ends_on, \
+                    state, published_at) \
+                    SELECT id, '公示', '正文', '省食安办', '电话', current_date, current_date + 15, 'published', now() \
+                    FROM campaigns LIMIT 1 RETURNING id) \
+         INSERT INTO publicity_rounds (notice_id, round_id) SELECT id, $1 FROM n",
+    )
+    .bind(round)
+    .execute(&p.app.pool)
+    .await
+    .unwrap();
+    let page = office.get(&format!("/rounds/{round}/inspections")).await;
+    assert!(
+        page.contains("暗访甲小吃店"),
+        "published: the city sees 暗访 points"
+    );
+    assert_eq!(raw(&office, &base).await.0, StatusCode::OK);
+    let page = office
+        .post(
+            "/problems/from-round",
+            &[("round_id", &round.to_string()), ("deadline", &deadline)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let (source, org, label, linked): (String, i64, String, Option<i64>) = sqlx::query_as(
+        "SELECT source, organisation_id, source_label, finding_id FROM problems WHERE round_id = $1",
+    )
+    .bind(round)
+    .fetch_one(&p.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(source, "inspection");
+    assert_eq!(org, karuo, "the county of the point");
+    assert!(label.contains("现场检查"), "{label}");
+    assert_eq!(linked, Some(finding));
+    let home = clerk.get("/").await;
+    assert!(
+        home.contains("后厨无防蝇设施"),
+        "the county sees its problem"
+    );
+}
