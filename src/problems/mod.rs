@@ -10,7 +10,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgPool};
 
-pub use rules::{Answer, FromRound, NewProblem, Refusal, Source, Standing, State, Verdict};
+pub use rules::{
+    Answer, FromRound, NewProblem, Reassignment, Refusal, Source, Standing, State, Verdict,
+};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Problem {
@@ -303,6 +305,58 @@ pub async fn attach(
         names.push(name.as_str());
     }
     event(&mut tx, problem_id, "file", actor_id, &names.join("、")).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Applies a reassignment while the problem is not closed (checked again under the row
+/// lock), with one event per change; `false` writes nothing.
+pub async fn reassign(
+    db: &PgPool,
+    id: i64,
+    actor_id: i64,
+    change: &rules::Reassignment,
+) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let open: Option<bool> =
+        sqlx::query_scalar("SELECT state <> 'closed' FROM problems WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if open != Some(true) {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE problems SET organisation_id = COALESCE($2, organisation_id), \
+                deadline = COALESCE($3, deadline), updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(change.organisation_id)
+    .bind(change.deadline)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(org) = change.organisation_id {
+        let name: String = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1")
+            .bind(org)
+            .fetch_one(&mut *tx)
+            .await?;
+        let comment = [name.as_str(), change.comment.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("：");
+        event(&mut tx, id, "reassigned", actor_id, &comment).await?;
+    }
+    if let Some(deadline) = change.deadline {
+        let comment = [deadline.to_string().as_str(), change.comment.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("：");
+        event(&mut tx, id, "deadline", actor_id, &comment).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

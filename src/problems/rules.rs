@@ -127,6 +127,8 @@ pub enum Refusal {
     NoMeasures,
     #[error("a return needs a comment")]
     NoComment,
+    #[error("a reassignment must change the organisation or the deadline")]
+    NothingChanged,
     #[error("a problem needs a description")]
     NoDescription,
     #[error("the deadline cannot be before the day the problem is raised")]
@@ -148,6 +150,7 @@ impl Refusal {
             Refusal::NoMeasures => "problem-refused-no-measures",
             Refusal::NoComment => "problem-refused-no-comment",
             Refusal::NoDescription => "problem-refused-no-description",
+            Refusal::NothingChanged => "problem-refused-nothing-changed",
             Refusal::DeadlineInPast => "problem-refused-deadline",
             Refusal::NotPublished => "problem-refused-not-published",
         }
@@ -165,6 +168,7 @@ impl Refusal {
             Refusal::NoMeasures => "no_measures",
             Refusal::NoComment => "no_comment",
             Refusal::NoDescription => "no_description",
+            Refusal::NothingChanged => "nothing_changed",
             Refusal::DeadlineInPast => "deadline_in_past",
             Refusal::NotPublished => "not_published",
         }
@@ -293,6 +297,49 @@ impl NewProblem {
             description,
             organisation_id,
             deadline,
+        })
+    }
+}
+
+/// The office changing who must rectify a problem, or by when (the organisation proposed
+/// from the indicator or the point was not the right one; a deadline moved by decision).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reassignment {
+    /// The new organisation, when it changes.
+    pub organisation_id: Option<i64>,
+    /// The new deadline, when it changes.
+    pub deadline: Option<NaiveDate>,
+    /// Why (kept in the problem's history).
+    pub comment: String,
+}
+
+impl Reassignment {
+    pub fn check(
+        user: &User,
+        problem: &Standing,
+        organisation_id: i64,
+        deadline: NaiveDate,
+        comment: &str,
+        today: NaiveDate,
+    ) -> Result<Reassignment, Refusal> {
+        if !is_office(user) {
+            return Err(Refusal::NotOffice);
+        }
+        if problem.state == State::Closed {
+            return Err(Refusal::AlreadyClosed);
+        }
+        let organisation_id = (organisation_id != problem.organisation_id).then_some(organisation_id);
+        let deadline = (deadline != problem.deadline).then_some(deadline);
+        if deadline.is_some_and(|d| d < today) {
+            return Err(Refusal::DeadlineInPast);
+        }
+        if organisation_id.is_none() && deadline.is_none() {
+            return Err(Refusal::NothingChanged);
+        }
+        Ok(Reassignment {
+            organisation_id,
+            deadline,
+            comment: comment.trim().to_string(),
         })
     }
 }

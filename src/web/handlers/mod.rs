@@ -196,6 +196,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/problems/{id}", get(problems::show::show))
         .route("/problems/{id}/answer", post(problems::show::answer))
         .route("/problems/{id}/verify", post(problems::show::verify))
+        .route("/problems/{id}/manage", post(problems::manage::manage))
         .route(
             "/problems/{id}/files/{file}",
             get(problems::files::download),

@@ -68,6 +68,10 @@ pub struct ProblemPage {
     pub files: Vec<ProblemFile>,
     pub can_answer: bool,
     pub can_verify: bool,
+    /// The office may change the organisation or the deadline (the problem is not closed).
+    pub can_manage: bool,
+    /// The organisations it may be given to (for the office's form).
+    pub organisations: Vec<crate::orgs::Organisation>,
     /// The 整改措施 as typed (kept when a submission is refused).
     pub measures: String,
     pub comment: String,

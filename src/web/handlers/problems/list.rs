@@ -12,11 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use super::refusal_messages;
+use super::{assignable, refusal_messages};
 use crate::accounts::{Role, User};
 use crate::campaigns::Campaign;
 use crate::exports::ledger;
-use crate::orgs::{self, OrgKind};
 use crate::problems::{self, Filter, NewProblem, State as ProblemState};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
@@ -68,15 +67,6 @@ impl ListQuery {
         }
         parts.join("&")
     }
-}
-
-/// The organisations a problem can be assigned to.
-async fn assignable(state: &AppState) -> AppResult<Vec<orgs::Organisation>> {
-    Ok(orgs::list(&state.db, false)
-        .await?
-        .into_iter()
-        .filter(|o| matches!(o.kind, OrgKind::Department | OrgKind::County))
-        .collect())
 }
 
 pub async fn list(

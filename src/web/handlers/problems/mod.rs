@@ -5,6 +5,7 @@
 pub mod files;
 pub mod from_round;
 pub mod list;
+pub mod manage;
 pub mod show;
 
 use crate::accounts::User;
@@ -22,6 +23,17 @@ async fn visible(state: &AppState, user: &User, id: i64) -> AppResult<Problem> {
         return Err(AppError::Forbidden);
     }
     Ok(problem)
+}
+
+/// The organisations a problem can be assigned to: departments and counties (the office
+/// orders rectification, it does not owe it).
+async fn assignable(state: &AppState) -> AppResult<Vec<crate::orgs::Organisation>> {
+    use crate::orgs::{self, OrgKind};
+    Ok(orgs::list(&state.db, false)
+        .await?
+        .into_iter()
+        .filter(|o| matches!(o.kind, OrgKind::Department | OrgKind::County))
+        .collect())
 }
 
 /// A form refused for what was typed (kept and shown again).

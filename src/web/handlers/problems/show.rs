@@ -86,7 +86,23 @@ pub(super) async fn page(
         problems::files(&state.db, problem.id)
     )?;
     let standing = problem.standing();
+    let can_manage = problems::Reassignment::check(
+        user,
+        &standing,
+        -1,
+        standing.deadline,
+        "",
+        campaign.today(),
+    )
+    .is_ok();
+    let organisations = if can_manage {
+        super::assignable(state).await?
+    } else {
+        Vec::new()
+    };
     let page = ProblemPage {
+        can_manage,
+        organisations,
         ctx,
         today: campaign.today(),
         can_answer: Answer::check(user, &standing, "x", false).is_ok(),
