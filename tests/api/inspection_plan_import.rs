@@ -158,6 +158,10 @@ async fn a_spreadsheet_is_imported_all_or_nothing() {
     let page = upload(&mut p.a, round, "计划.xlsx", workbook(&HEADERS[..5], &[])).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("表头缺少“业态”列"), "{}", page.body);
+    // Past the 5 MB the plan is read within, the upload is refused as too large.
+    let big = vec![b'P'; shian::inspections::plan::xlsx::MAX_BYTES + 10];
+    let page = upload(&mut p.a, round, "大计划.xlsx", big).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", page.body);
     assert_eq!(count_points(&p.app, round).await, 0);
 
     let page = upload(&mut p.a, round, "计划.xlsx", workbook(&HEADERS, &rows)).await;
