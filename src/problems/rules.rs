@@ -328,7 +328,8 @@ impl Reassignment {
         if problem.state == State::Closed {
             return Err(Refusal::AlreadyClosed);
         }
-        let organisation_id = (organisation_id != problem.organisation_id).then_some(organisation_id);
+        let organisation_id =
+            (organisation_id != problem.organisation_id).then_some(organisation_id);
         let deadline = (deadline != problem.deadline).then_some(deadline);
         if deadline.is_some_and(|d| d < today) {
             return Err(Refusal::DeadlineInPast);

@@ -69,6 +69,21 @@ pub struct CheckEntry {
     pub source: String,
 }
 
+/// The kind among `kinds` that a typed 业态 names (see
+/// [`RubricFile::establishment_kind_named`]).
+pub fn kind_named<'a>(kinds: &'a [EstablishmentKind], text: &str) -> Option<&'a EstablishmentKind> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    kinds.iter().find(|k| {
+        k.code == text
+            || k.name == text
+            || k.aliases.iter().any(|a| a == text)
+            || kind_name_parts(&k.name).any(|part| part == text)
+    })
+}
+
 /// The alternatives a kind's name joins: "农贸市场（食用农产品集中交易市场）" gives
 /// 农贸市场 and 食用农产品集中交易市场.
 fn kind_name_parts(name: &str) -> impl Iterator<Item = &str> {
@@ -345,16 +360,7 @@ impl RubricFile {
     /// of the alternatives its name joins with （）、及 or / ("农贸市场" and
     /// "食用农产品集中交易市场" both name 农贸市场（食用农产品集中交易市场）).
     pub fn establishment_kind_named(&self, text: &str) -> Option<&EstablishmentKind> {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        self.establishment_kinds.iter().find(|k| {
-            k.code == text
-                || k.name == text
-                || k.aliases.iter().any(|a| a == text)
-                || kind_name_parts(&k.name).any(|part| part == text)
-        })
+        kind_named(&self.establishment_kinds, text)
     }
 
     /// The checklist item with this code and the kind it belongs to.

@@ -490,3 +490,237 @@ async fn organisation_evaluation_routes_by_role() {
     .unwrap();
     assert_eq!(refused, 4 + posts.len() as i64 * 3 + 2 * 4);
 }
+
+/// The inspection plan's forms, role by role: anonymous, admin, office, a clerk, an
+/// assessor who does not lead the round, viewer. The edit page is the planners' (the
+/// administrator or the round's lead assessor); every POST route is refused to the others,
+/// the clerk by the path rule, the rest by the planning policy (audited by the handler).
+#[tokio::test]
+async fn inspection_plan_routes_by_role() {
+    use Expect::*;
+    use shian::scoring::rounds::{self, NewRound, RoundKind};
+    let app = TestApp::spawn().await;
+    let campaign = shian::campaigns::current(&app.pool).await.unwrap().unwrap();
+    let rubric = shian::rubric::data::RubricFile::parse(shian::rubric::data::BUNDLED_2021).unwrap();
+    let scope = shian::scoring::Scope::all(&rubric);
+    let new = NewRound {
+        kind: RoundKind::Provincial,
+        name: "计划矩阵轮次",
+        starts_on: None,
+        ends_on: None,
+        scope: &scope,
+    };
+    let round = rounds::create(&app.pool, campaign.id, &new).await.unwrap();
+    assert!(rounds::open(&app.pool, round).await.unwrap());
+    let point: i64 = sqlx::query_scalar(
+        "INSERT INTO inspection_points (round_id, seq, county_name, unit_name, kind_code, mode) \
+         VALUES ($1, 1, '城关区', '矩阵单位', 'school-canteen', 'open') RETURNING id",
+    )
+    .bind(round)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut anonymous = app.browser();
+    let mut browsers = [
+        app.signed_in("admin1", Role::Admin, None).await,
+        app.signed_in("office1", Role::Office, Some("市食安办"))
+            .await,
+        app.signed_in("clerk1", Role::Department, Some("市农业农村局"))
+            .await,
+        app.signed_in("assessor1", Role::Assessor, None).await,
+        app.signed_in("viewer1", Role::Viewer, None).await,
+    ];
+    for browser in browsers.iter_mut() {
+        browser.get("/").await;
+    }
+    let plan = format!("/rounds/{round}/inspections");
+    let gets: Vec<(String, [Expect; 6])> = vec![
+        (
+            format!("{plan}/points/{point}/edit"),
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
+        (plan.clone(), [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
+    ];
+    for (path, expected) in &gets {
+        assert_eq!(
+            outcome(&anonymous.get(path).await),
+            expected[0],
+            "anonymous GET {path}"
+        );
+        for (index, browser) in browsers.iter_mut().enumerate() {
+            let got = outcome(&browser.get(path).await);
+            assert_eq!(got, expected[index + 1], "role #{index} GET {path}");
+        }
+    }
+    let posts = [
+        format!("{plan}/points/{point}/edit"),
+        format!("{plan}/points/{point}/delete"),
+        format!("{plan}/import"),
+        format!("{plan}/draw"),
+        format!("{plan}/draw/confirm"),
+    ];
+    for path in &posts {
+        for index in [1, 2, 3, 4] {
+            let page = if path.ends_with("/import") {
+                let form = reqwest::multipart::Form::new().text("note", "");
+                browsers[index].post_multipart(path, form).await
+            } else {
+                browsers[index].post(path, &[]).await
+            };
+            assert_eq!(
+                page.status,
+                StatusCode::FORBIDDEN,
+                "role #{index} POST {path}"
+            );
+        }
+    }
+    // The clerk's refusals by the path rule (GETs and POSTs), the others' by the policy.
+    let by_path: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events a JOIN users u ON u.id = a.actor_id \
+         WHERE a.action = 'access.refused' AND u.username = 'clerk1' AND a.summary->>'reason' = 'role'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(by_path, 2 + posts.len() as i64);
+    let by_policy: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'inspection.plan.refused'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(by_policy, 3 + 3 * posts.len() as i64);
+    let unit: String = sqlx::query_scalar("SELECT unit_name FROM inspection_points WHERE id = $1")
+        .bind(point)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(unit, "矩阵单位");
+}
+
+#[tokio::test]
+async fn inspection_record_routes_by_role() {
+    use Expect::*;
+    use shian::scoring::rounds::{self, NewRound, RoundKind};
+    let app = TestApp::spawn().await;
+    let campaign = shian::campaigns::current(&app.pool).await.unwrap().unwrap();
+    let rubric = shian::rubric::data::RubricFile::parse(shian::rubric::data::BUNDLED_2021).unwrap();
+    let scope = shian::scoring::Scope::all(&rubric);
+    let new = NewRound {
+        kind: RoundKind::Provincial,
+        name: "记录矩阵轮次",
+        starts_on: None,
+        ends_on: None,
+        scope: &scope,
+    };
+    let round = rounds::create(&app.pool, campaign.id, &new).await.unwrap();
+    assert!(rounds::open(&app.pool, round).await.unwrap());
+    let group = shian::orgs::insert(
+        &app.pool,
+        "派出检查组",
+        shian::orgs::OrgKind::AssessorGroup,
+        9,
+    )
+    .await
+    .unwrap();
+    // The point is its group's: an assessor of no group was not sent there.
+    let point: i64 = sqlx::query_scalar(
+        "INSERT INTO inspection_points (round_id, seq, county_name, unit_name, kind_code, mode, group_id) \
+         VALUES ($1, 1, '城关区', '矩阵食堂', 'school-canteen', 'open', $2) RETURNING id",
+    )
+    .bind(round)
+    .bind(group)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let finding: i64 = sqlx::query_scalar(
+        "INSERT INTO inspection_findings (point_id, round_id, indicator_id, description, proposed_points) \
+         SELECT $1, $2, id, '矩阵问题', 0.5 FROM indicators WHERE edition_id = $3 AND number = 65 RETURNING id",
+    )
+    .bind(point)
+    .bind(round)
+    .bind(campaign.edition_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut anonymous = app.browser();
+    let mut browsers = [
+        app.signed_in("admin1", Role::Admin, None).await,
+        app.signed_in("office1", Role::Office, Some("市食安办"))
+            .await,
+        app.signed_in("clerk1", Role::Department, Some("市农业农村局"))
+            .await,
+        app.signed_in("assessor1", Role::Assessor, None).await,
+        app.signed_in("viewer1", Role::Viewer, None).await,
+    ];
+    for browser in browsers.iter_mut() {
+        browser.get("/").await;
+    }
+    let base = format!("/rounds/{round}/inspections/{point}");
+    let path = base.clone();
+    let expected = [ToLogin, Ok, Ok, Forbidden, Ok, Ok];
+    assert_eq!(outcome(&anonymous.get(&path).await), expected[0]);
+    for (index, browser) in browsers.iter_mut().enumerate() {
+        let got = outcome(&browser.get(&path).await);
+        assert_eq!(got, expected[index + 1], "role #{index} GET {path}");
+    }
+    // Changes: only those sent to the point (or the lead, or the admin).
+    let posts = [
+        format!("{base}/record"),
+        format!("{base}/findings"),
+        format!("{base}/findings/{finding}/delete"),
+        format!("{base}/photos"),
+        format!("{base}/photos/1/delete"),
+    ];
+    for path in &posts {
+        for index in [1, 2, 3, 4] {
+            let page = if path.ends_with("/photos") {
+                let form = reqwest::multipart::Form::new().text("finding", "");
+                browsers[index].post_multipart(path, form).await
+            } else {
+                browsers[index].post(path, &[("version", "0")]).await
+            };
+            assert_eq!(
+                page.status,
+                StatusCode::FORBIDDEN,
+                "role #{index} POST {path}"
+            );
+        }
+    }
+    // Deciding a finding is a score change: the item's group, the lead, the admin.
+    for path in [
+        format!("/rounds/{round}/findings/{finding}/accept"),
+        format!("/rounds/{round}/findings/{finding}/set-aside"),
+    ] {
+        for index in [1, 2, 3, 4] {
+            let page = browsers[index].post(&path, &[("reason", "x")]).await;
+            assert_eq!(
+                page.status,
+                StatusCode::FORBIDDEN,
+                "role #{index} POST {path}"
+            );
+        }
+    }
+    // Every refusal is audited: the clerk's by the path rule, the record's by its policy,
+    // the decisions' as score refusals.
+    let by_policy: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'inspection.record.refused'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(by_policy, 3 * posts.len() as i64);
+    let scores: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'score.refused'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(scores, 6);
+    let decision: String =
+        sqlx::query_scalar("SELECT decision FROM inspection_findings WHERE id = $1")
+            .bind(finding)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(decision, "pending");
+}

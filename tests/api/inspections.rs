@@ -197,7 +197,7 @@ async fn the_lead_plans_by_pasting_and_the_city_sees_no_unannounced_point() {
     assert_eq!(points[0]["county"], "城关区");
     assert_eq!(points[0]["town"], "东街街道");
     assert_eq!(points[0]["unit"], "城关第一中学食堂");
-    assert_eq!(points[0]["kind_code"], "学校食堂");
+    assert_eq!(points[0]["kind_code"], "school-canteen");
     assert_eq!(points[0]["mode"], "open");
     assert_eq!(points[0]["planned_on"], "2026-12-08");
     assert_eq!(points[0]["findings_count"], 0);

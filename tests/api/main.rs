@@ -14,6 +14,8 @@ mod hardening_auth;
 mod hardening_ops;
 mod hardening_uploads;
 mod inspection_findings;
+mod inspection_plan;
+mod inspection_plan_import;
 mod inspections;
 mod json_api;
 mod org_evaluations;

@@ -139,6 +139,26 @@ pub fn routes(config: &Config) -> Router<AppState> {
             post(rounds::set_aside_finding),
         )
         .route(
+            "/rounds/{id}/inspections/import",
+            // A spreadsheet is read in memory, within its own limit (not the usual one).
+            post(inspections::import).layer(DefaultBodyLimit::max(
+                crate::inspections::plan::xlsx::MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/rounds/{id}/inspections/draw", post(inspections::draw))
+        .route(
+            "/rounds/{id}/inspections/draw/confirm",
+            post(inspections::confirm_draw),
+        )
+        .route(
+            "/rounds/{id}/inspections/points/{point}/edit",
+            get(inspections::edit_point_form).post(inspections::edit_point),
+        )
+        .route(
+            "/rounds/{id}/inspections/points/{point}/delete",
+            post(inspections::delete_point),
+        )
+        .route(
             "/rounds/{id}/report",
             get(rounds::report).post(rounds::save_report),
         )

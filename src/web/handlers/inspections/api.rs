@@ -41,6 +41,8 @@ pub async fn round_inspections(
                 "kind_code": p.kind_code,
                 "mode": p.mode,
                 "planned_on": p.planned_on,
+                "group": p.group_name,
+                "assessors": p.assessor_names,
                 "findings_count": p.findings_count,
             })
         })

@@ -1,15 +1,22 @@
-//! A round's on-site inspections (明查暗访): the plan page with its paste form, the record
-//! made on a phone at each point (checklist, findings, photos), and the plan in the JSON
-//! API. Who may see and plan is [`crate::web::access::InspectionPolicy`]; which points a
-//! reader sees is [`crate::inspections::Visibility`], applied in SQL.
+//! A round's on-site inspections (明查暗访): the plan page with its paste, spreadsheet and
+//! random-draw forms, one point's edit and removal, the record made on a phone at each
+//! point (checklist, findings, photos), and the plan in the JSON API. Who may see, plan
+//! and record is [`crate::web::access::InspectionPolicy`]; which points a reader sees is
+//! [`crate::inspections::Visibility`], applied in SQL.
 
 pub mod api;
+mod draw;
 pub mod findings;
+mod import;
 pub mod photos;
 mod plan;
+mod points;
 pub mod record;
 
+pub use draw::{confirm as confirm_draw, draw};
+pub use import::import;
 pub use plan::{paste, plan};
+pub use points::{delete as delete_point, edit as edit_point, edit_form as edit_point_form};
 
 use crate::accounts::User;
 use crate::inspections::records::{self, RecordPoint};

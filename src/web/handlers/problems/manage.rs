@@ -36,11 +36,7 @@ pub async fn manage(
 ) -> AppResult<Response> {
     let problem = visible(&state, &user, id).await?;
     let today = campaign(&state).await?.today();
-    let organisation = form
-        .organisation_id
-        .trim()
-        .parse::<i64>()
-        .ok();
+    let organisation = form.organisation_id.trim().parse::<i64>().ok();
     let known = match organisation {
         Some(org) => assignable(&state).await?.iter().any(|o| o.id == org),
         None => false,

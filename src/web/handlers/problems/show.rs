@@ -86,15 +86,9 @@ pub(super) async fn page(
         problems::files(&state.db, problem.id)
     )?;
     let standing = problem.standing();
-    let can_manage = problems::Reassignment::check(
-        user,
-        &standing,
-        -1,
-        standing.deadline,
-        "",
-        campaign.today(),
-    )
-    .is_ok();
+    let can_manage =
+        problems::Reassignment::check(user, &standing, -1, standing.deadline, "", campaign.today())
+            .is_ok();
     let organisations = if can_manage {
         super::assignable(state).await?
     } else {
