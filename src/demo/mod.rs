@@ -7,6 +7,7 @@
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
 pub mod files;
+mod inspections;
 mod org_evaluations;
 mod problems;
 mod publicity;
@@ -166,6 +167,11 @@ pub async fn fill(
             "demo campaign filled"
         );
     }
+    // The provincial round's site inspections, in the city the demo signs in to.
+    let shown = campaigns::current(db)
+        .await?
+        .context("the first campaign")?;
+    inspections::fill(db, storage, &shown).await?;
     audit_trail(db, plan.audit_events * campaign_list.len() as i64).await?;
     // Fresh statistics, so the first queries after a bulk load get good plans rather
     // than waiting for autovacuum to notice.

@@ -117,6 +117,38 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
         "the locked self-assessment's deductions are listed"
     );
 
+    // The provincial round's site inspections: 100 points, both modes, 15+ kinds; records
+    // submitted and drafts; findings with photos; decisions of both kinds.
+    let (points, unannounced, kinds): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE mode = 'unannounced'), count(DISTINCT kind_code) \
+         FROM inspection_points",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((points, unannounced), (100, 35));
+    assert!(kinds >= 15, "{kinds} kinds");
+    let record_states: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT state FROM inspection_records ORDER BY state")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(record_states, ["draft", "submitted"]);
+    let decisions: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT decision FROM inspection_findings ORDER BY decision")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(decisions, ["accepted", "pending", "set_aside"]);
+    let unphotographed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM inspection_findings f \
+         WHERE NOT EXISTS (SELECT 1 FROM inspection_photos p WHERE p.finding_id = f.id)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(unphotographed, 0, "every finding has its photo");
+
     // Every printed sign-in works with its role's printed password, at both ends of a
     // range ("office1 … office10"), and then opens the home page.
     let roles: Vec<&str> = report
