@@ -1498,3 +1498,6 @@ draw-seed-used = Random seed of this draw:
 draw-confirm = Add to the plan
 draw-back = Back to draw again
 plan-point-findings = { $count } findings
+bulletin-problems = Problems under rectification
+bulletin-problems-summary = { $open } problems not yet closed;
+bulletin-problems-overdue = { $count } past their deadline (longest overdue first below).

@@ -1498,3 +1498,6 @@ draw-seed-used = 本次抽取的随机种子：
 draw-confirm = 确认加入计划
 draw-back = 返回重新抽取
 plan-point-findings = { $count } 个问题
+bulletin-problems = 问题整改
+bulletin-problems-summary = 尚未销号的问题 { $open } 个，
+bulletin-problems-overdue = 其中逾期 { $count } 个（按逾期时间排列如下）。

@@ -52,6 +52,20 @@ pub struct Approved {
     pub at: DateTime<Utc>,
 }
 
+/// A problem past its 整改时限 and not closed (销号) when the bulletin was made.
+#[derive(Debug, Clone, Serialize, Deserialize, FromRow)]
+pub struct OverdueProblem {
+    pub organisation: String,
+    pub source_label: String,
+    pub indicator_number: Option<i32>,
+    pub description: String,
+    pub deadline: NaiveDate,
+    pub days_overdue: i32,
+}
+
+/// How many overdue problems a bulletin lists (the count covers them all).
+const OVERDUE_PROBLEMS: i64 = 50;
+
 /// Everything a bulletin states, frozen when it is issued.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Figures {
@@ -65,6 +79,14 @@ pub struct Figures {
     pub returned_in_period: i64,
     pub newly_approved: Vec<Approved>,
     pub next_deadlines: Vec<Deadline>,
+    /// Problems not yet rectified, and those past their deadline (worst first). Bulletins
+    /// issued before the problem list existed have none.
+    #[serde(default)]
+    pub open_problems: i64,
+    #[serde(default)]
+    pub overdue_problem_count: i64,
+    #[serde(default)]
+    pub overdue_problems: Vec<OverdueProblem>,
 }
 
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -192,8 +214,33 @@ pub async fn figures(
     .bind(NEXT_DEADLINES)
     .fetch_all(db)
     .await?;
+    let today = campaign.today();
+    let (open_problems, overdue_problem_count): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE deadline < $2) FROM problems \
+         WHERE campaign_id = $1 AND state <> 'closed'",
+    )
+    .bind(campaign.id)
+    .bind(today)
+    .fetch_one(db)
+    .await?;
+    let overdue_problems: Vec<OverdueProblem> = sqlx::query_as(
+        "SELECT o.name AS organisation, p.source_label, i.number AS indicator_number, p.description, \
+                p.deadline, ($2 - p.deadline)::int AS days_overdue \
+         FROM problems p JOIN organisations o ON o.id = p.organisation_id \
+         LEFT JOIN indicators i ON i.id = p.indicator_id \
+         WHERE p.campaign_id = $1 AND p.state <> 'closed' AND p.deadline < $2 \
+         ORDER BY p.deadline, o.sort_order, p.id LIMIT $3",
+    )
+    .bind(campaign.id)
+    .bind(today)
+    .bind(OVERDUE_PROBLEMS)
+    .fetch_all(db)
+    .await?;
     Ok(Figures {
-        as_of: campaign.today(),
+        open_problems,
+        overdue_problem_count,
+        overdue_problems,
+        as_of: today,
         tasks: overall.tasks,
         approved: overall.approved,
         overdue: overall.overdue,

@@ -31,6 +31,19 @@ async fn the_office_issues_numbered_bulletins_everyone_reads() {
     let start = (today - chrono::Duration::days(70)).to_string();
     let end = today.to_string();
 
+    // One problem of 市农业农村局 ten days past its deadline, one closed (not listed).
+    sqlx::query(
+        "INSERT INTO problems (campaign_id, source, source_label, description, organisation_id, deadline, state, \
+                               measures, closed_at) \
+         SELECT c.id, 'office', '市委督查', d.text, o.id, current_date - 10, d.state, d.measures, d.closed_at \
+         FROM campaigns c, organisations o, \
+              (VALUES ('农药经营店购销台账缺失', 'open', '', NULL::timestamptz), \
+                      ('已销号的旧问题', 'closed', '已整改', now())) d(text, state, measures, closed_at) \
+         WHERE o.name = '市农业农村局'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let mut office = app
         .signed_in("office", Role::Office, Some("市食安办"))
         .await;
@@ -57,6 +70,14 @@ async fn the_office_issues_numbered_bulletins_everyone_reads() {
     let bulletin = office.get(&location).await;
     assert!(bulletin.contains("第1期"));
     assert!(bulletin.contains("本期重点"));
+    assert!(
+        bulletin.contains("尚未销号的问题 1 个"),
+        "{}",
+        bulletin.body
+    );
+    assert!(bulletin.contains("农药经营店购销台账缺失"));
+    assert!(bulletin.contains("逾期 10 天"));
+    assert!(!bulletin.contains("已销号的旧问题"));
     let cells = bulletin.texts("article table.compact:first-of-type tbody td");
     let cells = cells
         .chunks(7)
