@@ -232,6 +232,9 @@ impl InspectionPolicy {
     }
 }
 
+mod interviews;
+pub use interviews::{InterviewAccessRefusal, InterviewPolicy};
+
 /// Why planning a round's inspections was refused (each is logged and audited).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlanRefusal {

@@ -15,6 +15,7 @@ mod hardening_ops;
 mod hardening_uploads;
 mod inspection_findings;
 mod inspections;
+mod interviews;
 mod json_api;
 mod org_evaluations;
 mod problems;

@@ -16,6 +16,7 @@ mod exports;
 mod health;
 mod home;
 mod inspections;
+mod interviews;
 mod notifications;
 mod org_evaluations;
 mod problems;
@@ -91,6 +92,18 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/rounds/{id}/locks/{lock_id}", get(rounds::lock))
         .route("/rounds/{id}/inspections", get(inspections::plan))
         .route("/rounds/{id}/inspections/paste", post(inspections::paste))
+        .route(
+            "/rounds/{id}/interviews",
+            get(interviews::list).post(interviews::add),
+        )
+        .route(
+            "/rounds/{id}/interviews/{iid}/edit",
+            get(interviews::edit).post(interviews::save),
+        )
+        .route(
+            "/rounds/{id}/interviews/{iid}/delete",
+            post(interviews::delete),
+        )
         .route(
             "/rounds/{id}/report",
             get(rounds::report).post(rounds::save_report),
@@ -266,6 +279,10 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route(
             "/api/v1/rounds/{id}/inspections",
             get(inspections::api::round_inspections),
+        )
+        .route(
+            "/api/v1/rounds/{id}/interviews",
+            get(interviews::api::round_interviews),
         )
         .route(
             "/account/password",

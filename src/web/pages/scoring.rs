@@ -239,6 +239,8 @@ pub struct RoundItemPage {
     pub targets: Vec<TargetLine>,
     pub chooses: Option<usize>,
     pub optional_chosen: bool,
+    /// The leader interviews linked to the item's indicators (党政领导访谈).
+    pub interviews: Vec<crate::inspections::interviews::Interview>,
 }
 
 impl RoundItemPage {
@@ -359,6 +361,10 @@ pub struct ReportPage {
     pub kind_name: String,
     /// The lock in force, when the round was locked with something unfinished.
     pub unfinished_lock: Option<crate::scoring::locks::LockEntry>,
+    /// The figures of 组织实施情况 in one sentence (official text), empty when none.
+    pub figures: String,
+    /// The 存在问题 drawn from the problems by part, for when the lead has written none.
+    pub default_shortcomings: String,
 }
 
 impl ReportPage {
