@@ -7,6 +7,7 @@
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
 mod files;
+mod interviews;
 mod org_evaluations;
 mod problems;
 mod publicity;
@@ -622,6 +623,7 @@ async fn scoring(
         .await?;
         rounds::set_lead(db, id, lead).await?;
         let round = rounds::find(db, id).await?.context("round just made")?;
+        interviews::add(db, &round, &rubric, &ids.indicators, groups).await?;
         for item in &items {
             if noise.below(100) >= share {
                 continue;
