@@ -142,3 +142,138 @@
     button.addEventListener("click", function () { window.print(); });
   });
 })();
+
+// The inspection record (on a phone at the point): the text is saved as a draft while
+// the inspector types, with the version it was based on; the position and the start time
+// are filled in when the browser gives them; each photo uploads on its own with a
+// progress bar and a retry, and a photo the browser cannot show itself (HEIC outside
+// Safari) gets a JPEG preview drawn here when the browser can decode it.
+(function () {
+  var form = document.getElementById("record-form");
+  if (!form || form.getAttribute("data-autosave") !== "true" || !window.fetch) return;
+  var status = document.getElementById("save-status");
+  var version = form.querySelector('input[name="version"]');
+  var started = form.querySelector('input[name="started_at"]');
+  if (started && !started.value) started.value = new Date().toISOString();
+  var timer = null, saving = false, again = false;
+  var say = function (text) { if (status) status.textContent = text; };
+  var save = function () {
+    if (saving) { again = true; return; }
+    saving = true;
+    say(form.getAttribute("data-saving") || "");
+    var body = new URLSearchParams(new FormData(form));
+    body.set("action", "save");
+    fetch(form.action, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (res) {
+      // A refusal may come as a page (e.g. no longer allowed): say it failed.
+      return res.json().catch(function () {
+        return { message: form.getAttribute("data-failed") || "" };
+      }).then(function (data) { return { ok: res.ok, data: data }; });
+    }).then(function (r) {
+      if (r.ok) { version.value = r.data.version; }
+      say(r.data.message || "");
+    }).catch(function () {
+      // Offline or a dropped connection: keep the text, try again on the next change.
+      say(form.getAttribute("data-offline") || "");
+    }).then(function () {
+      saving = false;
+      if (again) { again = false; schedule(); }
+    });
+  };
+  var schedule = function () { clearTimeout(timer); timer = setTimeout(save, 1500); };
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  form.querySelectorAll("[data-confirm-click]").forEach(function (button) {
+    button.addEventListener("click", function (e) {
+      if (!window.confirm(button.getAttribute("data-confirm-click"))) e.preventDefault();
+    });
+  });
+  if (navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      form.querySelector('input[name="latitude"]').value = pos.coords.latitude;
+      form.querySelector('input[name="longitude"]').value = pos.coords.longitude;
+      form.querySelector('input[name="accuracy"]').value = Math.round(pos.coords.accuracy);
+      schedule();
+    }, function () {}, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
+})();
+
+(function () {
+  var strings = document.getElementById("photo-strings");
+  if (!strings || !window.XMLHttpRequest || !window.FormData) return;
+  var text = function (name) { return strings.getAttribute("data-" + name) || ""; };
+  // A JPEG of at most 1600 px, when the browser can decode the photo; else null.
+  var previewOf = function (file, done) {
+    if (!window.createImageBitmap || /^image\/(jpeg|png|webp)$/.test(file.type)) return done(null);
+    createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      canvas.toBlob(function (blob) { done(blob); }, "image/jpeg", 0.85);
+    }).catch(function () { done(null); });
+  };
+  var send = function (form, file, row) {
+    var bar = row.querySelector("progress");
+    var label = row.querySelector(".state");
+    var retry = row.querySelector("button");
+    retry.hidden = true;
+    bar.hidden = false;
+    label.textContent = "";
+    previewOf(file, function (preview) {
+      var data = new FormData();
+      var finding = form.querySelector('input[name="finding"]');
+      if (finding) data.append("finding", finding.value);
+      data.append("taken_at", new Date(file.lastModified || Date.now()).toISOString());
+      data.append("photo", file, file.name || "photo.jpg");
+      if (preview) data.append("preview", preview, "preview.jpg");
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.addEventListener("progress", function (ev) {
+        if (ev.lengthComputable) bar.value = Math.round((ev.loaded / ev.total) * 100);
+      });
+      var fail = function (message) {
+        bar.hidden = true;
+        label.textContent = message || text("failed");
+        label.setAttribute("role", "alert");
+        retry.hidden = false;
+      };
+      xhr.addEventListener("load", function () {
+        var answer = {};
+        try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = {}; }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          bar.hidden = true;
+          label.textContent = answer.message || text("done");
+          row.classList.add("done");
+        } else {
+          fail(answer.message);
+        }
+      });
+      xhr.addEventListener("error", function () { fail(""); });
+      xhr.addEventListener("abort", function () { fail(""); });
+      xhr.send(data);
+    });
+  };
+  document.querySelectorAll("form.photo-form").forEach(function (form) {
+    var input = form.querySelector("input.photo-input");
+    var list = form.querySelector("ul.uploads");
+    input.addEventListener("change", function () {
+      Array.prototype.forEach.call(input.files, function (file) {
+        var row = document.createElement("li");
+        row.innerHTML = '<span class="name"></span> <progress max="100" value="0"></progress> <span class="state"></span> <button type="button" class="link" hidden></button>';
+        row.querySelector(".name").textContent = file.name;
+        var retry = row.querySelector("button");
+        retry.textContent = text("retry");
+        retry.addEventListener("click", function () { send(form, file, row); });
+        list.appendChild(row);
+        send(form, file, row);
+      });
+      input.value = "";
+    });
+  });
+})();

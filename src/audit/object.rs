@@ -54,3 +54,27 @@ pub async fn history(
     };
     Ok(ObjectPage { events, next })
 }
+
+/// The latest `size` events of an object whose summary names `item` (e.g. one item of a
+/// round: its deductions, decisions on findings, marks), newest first.
+pub async fn item_history(
+    db: &PgPool,
+    object_type: &str,
+    object_id: &str,
+    item: &str,
+    size: i64,
+) -> sqlx::Result<Vec<ObjectEvent>> {
+    sqlx::query_as(
+        "SELECT a.id, a.at, u.display_name AS actor, a.action, a.summary FROM audit_events a \
+         LEFT JOIN users u ON u.id = a.actor_id \
+         WHERE a.object_type = $1 AND a.object_id = $2 AND a.summary->>'item' = $3 \
+           AND a.action NOT LIKE '%.refused' \
+         ORDER BY a.at DESC, a.id DESC LIMIT $4",
+    )
+    .bind(object_type)
+    .bind(object_id)
+    .bind(item)
+    .bind(size)
+    .fetch_all(db)
+    .await
+}

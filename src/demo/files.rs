@@ -12,7 +12,7 @@ impl Noise {
         Noise(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -22,7 +22,7 @@ impl Noise {
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
 }
 
@@ -32,11 +32,11 @@ pub fn pdf(title: &str, padding: usize, noise: &mut Noise) -> Vec<u8> {
     // PDF text is ASCII here; the Chinese title goes into the document information.
     let content = format!(
         "BT /F1 18 Tf 72 720 Td (Shian demo document) Tj 0 -28 Td /F1 11 Tf (ref {}) Tj ET",
-        noise.next() % 1_000_000
+        noise.next_u64() % 1_000_000
     );
     let mut filler = vec![0u8; padding];
     for chunk in filler.chunks_mut(8) {
-        let bytes = noise.next().to_le_bytes();
+        let bytes = noise.next_u64().to_le_bytes();
         chunk.copy_from_slice(&bytes[..chunk.len()]);
     }
     let title_utf16: String = std::iter::once(0xFEFFu16)
@@ -123,7 +123,7 @@ pub fn png(width: u32, height: u32, noise: &mut Noise) -> Vec<u8> {
     for y in 0..height {
         raw.push(0); // no filter
         for x in 0..width {
-            let n = (noise.next() & 0x1F) as u32;
+            let n = (noise.next_u64() & 0x1F) as u32;
             raw.push(((x * 255 / width.max(1) + n) & 0xFF) as u8);
             raw.push(((y * 255 / height.max(1) + n) & 0xFF) as u8);
             raw.push(((tint + n) & 0xFF) as u8);

@@ -6,7 +6,7 @@
 //! made by set-based SQL (`generate_series`), so even the province scale takes minutes,
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
-mod files;
+pub mod files;
 mod interviews;
 mod org_evaluations;
 mod problems;

@@ -310,7 +310,12 @@ pub async fn attach(
 /// A deduction not yet on the problem list, with the units its indicator names.
 #[derive(Debug, FromRow)]
 struct UnlistedDeduction {
-    id: i64,
+    /// The deduction, or None for an inspection finding the group has not decided.
+    id: Option<i64>,
+    /// The inspection finding it was accepted from (or the undecided finding).
+    finding_id: Option<i64>,
+    /// The county of the finding's point, when the typed name matched one.
+    point_county: Option<i64>,
     indicator_id: i64,
     reason: String,
     created_by: Option<i64>,
@@ -321,8 +326,10 @@ struct UnlistedDeduction {
 /// Puts every standing deduction of the round that is not yet a problem on the list, for
 /// the unit [`rules::proposed_organisation`] names (the city office itself is never
 /// proposed: it orders the rectification); the assessor who recorded the deduction may
-/// verify it. Returns how many problems were raised; running it again raises only what
-/// was deducted since.
+/// verify it. A deduction accepted from an inspection finding, and a finding the group
+/// has not decided, become inspection problems for the county of the point; a finding
+/// set aside is not a problem. Returns how many problems were raised; running it again
+/// raises only what was deducted or found since.
 pub async fn raise_from_round(
     db: &PgPool,
     campaign_id: i64,
@@ -337,34 +344,55 @@ pub async fn raise_from_round(
         .execute(&mut *tx)
         .await?;
     let deductions: Vec<UnlistedDeduction> = sqlx::query_as(
-        "SELECT d.id, d.indicator_id, d.reason, d.created_by, \
+        "WITH unlisted AS ( \
+             SELECT d.id, f.id AS finding_id, pt.county_id AS point_county, d.indicator_id, d.reason, d.created_by \
+             FROM score_deductions d \
+             LEFT JOIN inspection_findings f ON f.deduction_id = d.id \
+             LEFT JOIN inspection_points pt ON pt.id = f.point_id \
+             WHERE d.round_id = $1 AND d.withdrawn_at IS NULL \
+               AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.deduction_id = d.id) \
+             UNION ALL \
+             SELECT NULL, f.id, pt.county_id, f.indicator_id, \
+                    '现场检查' || pt.county_name || pt.town || pt.unit_name || '（第' || pt.seq || '号点位，' || \
+                    CASE pt.mode WHEN 'open' THEN '明查' ELSE '暗访' END || '）：' || f.description, f.created_by \
+             FROM inspection_findings f JOIN inspection_points pt ON pt.id = f.point_id \
+             JOIN inspection_records r ON r.point_id = f.point_id AND r.state = 'submitted' \
+             WHERE f.round_id = $1 AND f.decision = 'pending' \
+               AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.finding_id = f.id)) \
+         SELECT u.id, u.finding_id, u.point_county, u.indicator_id, u.reason, u.created_by, \
                 COALESCE(array_agg(io.organisation_id ORDER BY io.position) FILTER (WHERE io.role = 'lead'), '{}') AS lead, \
                 COALESCE(array_agg(io.organisation_id ORDER BY io.position) FILTER (WHERE io.role = 'responsible'), '{}') AS responsible \
-         FROM score_deductions d \
-         LEFT JOIN indicator_organisations io ON io.indicator_id = d.indicator_id \
+         FROM unlisted u \
+         LEFT JOIN indicator_organisations io ON io.indicator_id = u.indicator_id \
               AND io.organisation_id IN (SELECT id FROM organisations WHERE active AND kind IN ('department', 'county')) \
-         WHERE d.round_id = $1 AND d.withdrawn_at IS NULL \
-           AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.deduction_id = d.id) \
-         GROUP BY d.id ORDER BY d.id",
+         GROUP BY u.id, u.finding_id, u.point_county, u.indicator_id, u.reason, u.created_by \
+         ORDER BY u.id NULLS LAST, u.finding_id",
     )
     .bind(command.round_id)
     .fetch_all(&mut *tx)
     .await?;
     let mut raised = 0;
     for d in deductions {
-        let Some(organisation_id) = rules::proposed_organisation(None, &d.lead, &d.responsible)
+        let Some(organisation_id) =
+            rules::proposed_organisation(d.point_county, &d.lead, &d.responsible)
         else {
             continue;
         };
+        let (source, label) = match d.finding_id {
+            Some(_) => ("inspection", format!("{source_label} 现场检查")),
+            None => ("round", source_label.to_string()),
+        };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO problems (campaign_id, source, round_id, deduction_id, source_label, indicator_id, \
-             description, organisation_id, deadline, raised_by) \
-             VALUES ($1, 'round', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO problems (campaign_id, source, round_id, deduction_id, finding_id, source_label, \
+             indicator_id, description, organisation_id, deadline, raised_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(campaign_id)
+        .bind(source)
         .bind(command.round_id)
         .bind(d.id)
-        .bind(source_label)
+        .bind(d.finding_id)
+        .bind(&label)
         .bind(d.indicator_id)
         .bind(&d.reason)
         .bind(organisation_id)

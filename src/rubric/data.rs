@@ -45,6 +45,10 @@ pub struct EstablishmentKind {
     pub code: String,
     /// The name offices use on their lists, e.g. "学校食堂".
     pub name: String,
+    /// Other names the same kind goes by on pasted or imported plans ("大型超市", "超市").
+    /// Each names one kind only.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// What an inspector looks at in a unit of this kind, in the order of the visit.
     pub checks: Vec<CheckEntry>,
 }
@@ -63,6 +67,14 @@ pub struct CheckEntry {
     /// texts, "rubric" when quoted verbatim from an indicator. The rubric itself has no
     /// checklists, so readers must be able to tell the two apart.
     pub source: String,
+}
+
+/// The alternatives a kind's name joins: "农贸市场（食用农产品集中交易市场）" gives
+/// 农贸市场 and 食用农产品集中交易市场.
+fn kind_name_parts(name: &str) -> impl Iterator<Item = &str> {
+    name.split(['（', '）', '(', ')', '/', '、', '及'])
+        .map(str::trim)
+        .filter(|part| part.chars().count() >= 2)
 }
 
 /// The values a check's `source` may take.
@@ -329,6 +341,22 @@ impl RubricFile {
         self.establishment_kinds.iter().find(|k| k.code == code)
     }
 
+    /// The kind a plan's 业态 cell names: its code, its name, one of its aliases, or one
+    /// of the alternatives its name joins with （）、及 or / ("农贸市场" and
+    /// "食用农产品集中交易市场" both name 农贸市场（食用农产品集中交易市场）).
+    pub fn establishment_kind_named(&self, text: &str) -> Option<&EstablishmentKind> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        self.establishment_kinds.iter().find(|k| {
+            k.code == text
+                || k.name == text
+                || k.aliases.iter().any(|a| a == text)
+                || kind_name_parts(&k.name).any(|part| part == text)
+        })
+    }
+
     /// The checklist item with this code and the kind it belongs to.
     pub fn check(&self, code: &str) -> Option<(&EstablishmentKind, &CheckEntry)> {
         self.establishment_kinds
@@ -572,6 +600,25 @@ impl RubricFile {
             }
             if kind.checks.is_empty() {
                 problems.push(format!("establishment kind {k} has no check"));
+            }
+            for alias in &kind.aliases {
+                let elsewhere = self
+                    .establishment_kinds
+                    .iter()
+                    .filter(|o| o.code != *k)
+                    .find(|o| {
+                        o.name == *alias
+                            || o.aliases.contains(alias)
+                            || kind_name_parts(&o.name).any(|part| part == alias)
+                    });
+                if alias.trim().is_empty() {
+                    problems.push(format!("establishment kind {k} has an empty alias"));
+                } else if let Some(other) = elsewhere {
+                    problems.push(format!(
+                        "alias {alias} of establishment kind {k} also names {}",
+                        other.code
+                    ));
+                }
             }
             for check in &kind.checks {
                 let c = &check.code;

@@ -469,7 +469,7 @@ pub async fn deductions(db: &PgPool, round_id: i64) -> sqlx::Result<Vec<Deductio
 }
 
 pub async fn add_deduction(
-    db: &PgPool,
+    db: impl PgExecutor<'_>,
     round_id: i64,
     indicator_id: i64,
     points: Decimal,

@@ -11,6 +11,8 @@ pub enum FileType {
     Webp,
     Bmp,
     Tiff,
+    /// HEIC/HEIF photos (iPhones): stored as sent; only some browsers show them.
+    Heic,
     Word,
     Excel,
     PowerPoint,
@@ -31,6 +33,7 @@ impl FileType {
             FileType::Webp => "image/webp",
             FileType::Bmp => "image/bmp",
             FileType::Tiff => "image/tiff",
+            FileType::Heic => "image/heic",
             FileType::Word => "application/msword",
             FileType::Excel => "application/vnd.ms-excel",
             FileType::PowerPoint => "application/vnd.ms-powerpoint",
@@ -38,6 +41,14 @@ impl FileType {
             FileType::Text => "text/plain; charset=utf-8",
             FileType::Csv => "text/csv; charset=utf-8",
         }
+    }
+
+    /// Whether this is a photo as a camera makes it (what inspection photos may be).
+    pub fn is_photo(self) -> bool {
+        matches!(
+            self,
+            FileType::Jpeg | FileType::Png | FileType::Heic | FileType::Webp
+        )
     }
 
     /// Browsers show these inline safely (PDF viewer, images); TIFF they cannot show.
@@ -58,7 +69,7 @@ impl FileType {
     }
 }
 
-const ALL: [FileType; 14] = [
+const ALL: [FileType; 15] = [
     FileType::Pdf,
     FileType::Jpeg,
     FileType::Png,
@@ -66,6 +77,7 @@ const ALL: [FileType; 14] = [
     FileType::Webp,
     FileType::Bmp,
     FileType::Tiff,
+    FileType::Heic,
     FileType::Word,
     FileType::Excel,
     FileType::PowerPoint,
@@ -94,6 +106,7 @@ pub fn detect(head: &[u8], name: &str) -> Option<FileType> {
             "image/webp" => Some(FileType::Webp),
             "image/bmp" => Some(FileType::Bmp),
             "image/tiff" => Some(FileType::Tiff),
+            "image/heif" => Some(FileType::Heic),
             "application/msword"
             | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
                 Some(FileType::Word)

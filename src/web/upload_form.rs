@@ -125,7 +125,39 @@ pub async fn receive_within(
     require_file: bool,
     limit: u64,
 ) -> AppResult<Result<Vec<(Stored, String)>, Vec<String>>> {
-    let mut stored: Vec<(Stored, String)> = Vec::new();
+    Ok(receive_fields(
+        state,
+        ctx,
+        multipart,
+        values,
+        (max_files, require_file, limit),
+        &["file", "files"],
+    )
+    .await?
+    .map(|files| files.into_iter().map(|f| (f.stored, f.name)).collect()))
+}
+
+/// A stored file with the form field it came in.
+#[derive(Debug, Clone)]
+pub struct FieldFile {
+    pub field: String,
+    pub stored: Stored,
+    pub name: String,
+}
+
+/// [`receive_within`] for forms whose files come in several named fields (`file_fields`),
+/// e.g. a photo and the preview the browser made of it. `bounds` are (most files, whether
+/// one is required, limit of each).
+pub async fn receive_fields(
+    state: &AppState,
+    ctx: &PageCtx,
+    multipart: &mut Multipart,
+    values: &mut UploadValues,
+    bounds: (usize, bool, u64),
+    file_fields: &[&str],
+) -> AppResult<Result<Vec<FieldFile>, Vec<String>>> {
+    let (max_files, require_file, limit) = bounds;
+    let mut stored: Vec<FieldFile> = Vec::new();
     let mut problems = Vec::new();
     let outcome: AppResult<()> = async {
         while let Some(field) = multipart
@@ -138,7 +170,8 @@ pub async fn receive_within(
                 "description" => values.description = text_field(field, MAX_FIELD_BYTES).await?,
                 "year" => values.year = text_field(field, MAX_FIELD_BYTES).await?,
                 "kind" => values.kind = text_field(field, MAX_FIELD_BYTES).await?,
-                "file" | "files" => {
+                field_name if file_fields.contains(&field_name) => {
+                    let field_name = field_name.to_string();
                     let name = field.file_name().unwrap_or("").to_string();
                     if name.is_empty() {
                         continue; // an empty file input
@@ -152,7 +185,11 @@ pub async fn receive_within(
                         continue;
                     }
                     match state.storage.store(&name, field, limit).await {
-                        Ok(file) => stored.push((file, name.trim().to_string())),
+                        Ok(file) => stored.push(FieldFile {
+                            field: field_name,
+                            stored: file,
+                            name: name.trim().to_string(),
+                        }),
                         Err(err @ StorageError::Full(_)) => {
                             storage_full(state, &err).await;
                             return Err(AppError::StorageFull);
@@ -187,8 +224,8 @@ pub async fn receive_within(
     }
     .await;
     if outcome.is_err() || !problems.is_empty() {
-        for (file, _) in &stored {
-            state.storage.remove(&file.key).await;
+        for file in &stored {
+            state.storage.remove(&file.stored.key).await;
         }
     }
     outcome?;

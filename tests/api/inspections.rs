@@ -10,7 +10,7 @@ use crate::support::{Browser, TestApp};
 
 /// Ten points: six 明查 and four 暗访, with a header, a blank line, commas and tabs, and
 /// both forms of date.
-const TEN_POINTS: &str = "县区\t乡镇街道\t单位名称\t地址\t业态\t方式\t日期
+pub(crate) const TEN_POINTS: &str = "县区\t乡镇街道\t单位名称\t地址\t业态\t方式\t日期
 城关区\t东街街道\t城关第一中学食堂\t东街1号\t学校食堂\t明查\t2026-12-08
 城关区\t东街街道\t东街农贸市场\t东街20号\t农贸市场\t明查\t2026-12-08
 城关区\t西街街道\t惠民大型超市\t西街5号\t大型超市\t明查\t2026年12月9日

@@ -1,7 +1,7 @@
 //! A deduction: points taken off an item of a 扣分 part, tied to one of its indicators.
 
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 
 use super::{closed, parse_points};
 use crate::rubric::data::Scoring;
@@ -109,6 +109,11 @@ impl Deduction {
 
     /// Records the deduction by `user_id`; its id.
     pub async fn record(&self, db: &PgPool, user_id: i64) -> sqlx::Result<i64> {
+        self.record_in(db, user_id).await
+    }
+
+    /// [`Self::record`] inside a caller's transaction (a finding accepted links to it).
+    pub async fn record_in(&self, db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<i64> {
         rounds::add_deduction(
             db,
             self.round_id,

@@ -67,6 +67,17 @@ pub fn routes(config: &Config) -> Router<AppState> {
             post(evidence::replace).layer(upload(1)),
         )
         .route(
+            "/problems/{id}/files",
+            post(problems::files::upload).layer(upload(crate::web::upload_form::MAX_FILES)),
+        )
+        .route(
+            "/rounds/{id}/inspections/{point}/photos",
+            post(inspections::photos::upload).layer(upload_within(
+                2,
+                crate::inspections::photos::MAX_PHOTO_BYTES,
+            )),
+        )
+        .route(
             "/publicity/{id}/objections",
             post(publicity::object).layer(upload_within(1, config.objection_attachment_bytes)),
         )
@@ -103,6 +114,42 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route(
             "/rounds/{id}/interviews/{iid}/delete",
             post(interviews::delete),
+        )
+        .route(
+            "/rounds/{id}/inspections/{point}",
+            get(inspections::record::show),
+        )
+        .route(
+            "/rounds/{id}/inspections/{point}/record",
+            post(inspections::record::save),
+        )
+        .route(
+            "/rounds/{id}/inspections/{point}/findings",
+            post(inspections::findings::add),
+        )
+        .route(
+            "/rounds/{id}/inspections/{point}/findings/{finding}/delete",
+            post(inspections::findings::remove),
+        )
+        .route(
+            "/rounds/{id}/inspections/{point}/photos/{photo}",
+            get(inspections::photos::download),
+        )
+        .route(
+            "/rounds/{id}/inspections/{point}/photos/{photo}/preview",
+            get(inspections::photos::preview),
+        )
+        .route(
+            "/rounds/{id}/inspections/{point}/photos/{photo}/delete",
+            post(inspections::photos::remove),
+        )
+        .route(
+            "/rounds/{id}/findings/{finding}/accept",
+            post(rounds::accept_finding),
+        )
+        .route(
+            "/rounds/{id}/findings/{finding}/set-aside",
+            post(rounds::set_aside_finding),
         )
         .route(
             "/rounds/{id}/report",
@@ -162,7 +209,6 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/problems/{id}", get(problems::show::show))
         .route("/problems/{id}/answer", post(problems::show::answer))
         .route("/problems/{id}/verify", post(problems::show::verify))
-        .route("/problems/{id}/files", post(problems::files::upload))
         .route(
             "/problems/{id}/files/{file}",
             get(problems::files::download),

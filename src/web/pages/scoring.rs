@@ -239,11 +239,30 @@ pub struct RoundItemPage {
     pub targets: Vec<TargetLine>,
     pub chooses: Option<usize>,
     pub optional_chosen: bool,
+    /// Inspection findings on the item's indicators (暗访 ones only for readers who may
+    /// see them), undecided first.
+    pub findings: Vec<crate::inspections::findings::Finding>,
+    /// The item's latest recorded changes, newest first.
+    pub history: Vec<crate::web::round_history::HistoryEntry>,
     /// The leader interviews linked to the item's indicators (党政领导访谈).
     pub interviews: Vec<crate::inspections::interviews::Interview>,
 }
 
 impl RoundItemPage {
+    /// The finding a deduction was accepted from, if any.
+    pub fn finding_of(&self, deduction_id: &i64) -> Option<&crate::inspections::findings::Finding> {
+        self.findings
+            .iter()
+            .find(|f| f.deduction_id == Some(*deduction_id))
+    }
+
+    pub fn pending_findings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.decision_str() == "pending")
+            .count()
+    }
+
     pub fn evidence_of(&self, number: &i32) -> Vec<&EvidenceForReview> {
         self.evidence
             .iter()

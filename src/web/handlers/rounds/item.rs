@@ -14,6 +14,10 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{IndicatorBrief, ItemValues, RoundItemPage, TargetLine, render};
 use crate::web::round_view::{RoundView, Scope};
 
+/// How many of the item's latest recorded changes its page lists (the round's history
+/// has them all).
+const ITEM_HISTORY: i64 = 30;
+
 /// The neighbours of an item in the user's list (its group's items for an assessor).
 pub(super) fn neighbours(
     scope: &Scope,
@@ -127,6 +131,20 @@ pub(super) async fn item_page(
             (d.triggered, text)
         });
     let review = view.reviews.get(&key).cloned();
+    let vis = crate::inspections::visibility(&state.db, user, &scope.round).await?;
+    let findings =
+        crate::inspections::findings::for_item(&state.db, round_id, &item.indicators, vis).await?;
+    let history: Vec<crate::web::round_history::HistoryEntry> = crate::audit::object::item_history(
+        &state.db,
+        "round",
+        &round_id.to_string(),
+        &key.to_string(),
+        ITEM_HISTORY,
+    )
+    .await?
+    .iter()
+    .map(|e| crate::web::round_history::word(ctx.lang(), e))
+    .collect();
     let evidence = view.item_evidence(state, &item).await?;
     let choices = &view.choices;
     let chooses = scope
@@ -233,6 +251,8 @@ pub(super) async fn item_page(
         targets: target_lines,
         chooses,
         optional_chosen,
+        findings,
+        history,
     };
     Ok((status, render(&page)?).into_response())
 }

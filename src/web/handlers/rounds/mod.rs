@@ -8,6 +8,7 @@
 //! refusal in the log and the audit trail.
 
 mod comparison;
+mod findings;
 mod history;
 mod item;
 mod list;
@@ -22,6 +23,7 @@ mod worklist;
 use axum::response::{IntoResponse, Redirect, Response};
 
 pub use comparison::compare;
+pub use findings::{accept_finding, set_aside_finding};
 pub use history::{history, lock};
 pub use item::item;
 pub use list::list;

@@ -162,12 +162,16 @@ pub async fn withdraw_deduction(
         .ok_or(AppError::NotFound)?;
     guard(&state, &ctx.request, &user, &scope, key).await?;
     rounds::withdraw_deduction(&state.db, deduction_id, user.id).await?;
+    // A deduction accepted from an inspection finding puts the finding back to be
+    // decided again: the finding stands, only the group's decision was withdrawn.
+    let finding =
+        crate::inspections::findings::reopen_after_withdrawal(&state.db, deduction_id).await?;
     audit_score(
         &state,
         &ctx.request,
         &scope,
         "score.withdraw",
-        serde_json::json!({"item": key.to_string(), "indicator": indicator, "points": points, "reason": reason, "deduction": deduction_id}),
+        serde_json::json!({"item": key.to_string(), "indicator": indicator, "points": points, "reason": reason, "deduction": deduction_id, "finding": finding}),
     )
     .await?;
     set_flash(&session, FlashKind::Success, ctx.t("score-withdrawn")).await?;
