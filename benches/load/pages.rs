@@ -70,6 +70,8 @@ pub enum Who {
     Office,
     Clerk,
     Assessor,
+    /// The demo round's lead assessor (expert-1-1, the first of the first group).
+    Lead,
     Login,
     /// A signed-out visitor of the public pages (its session made before the clock).
     Public,
@@ -128,6 +130,11 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 name: "assessor worklist",
                 path: format!("/rounds/{round}/work"),
                 who: Who::Assessor,
+            },
+            Target {
+                name: "leader interviews (lead)",
+                path: format!("/rounds/{round}/interviews"),
+                who: Who::Lead,
             },
             Target {
                 name: "score sheet (.xlsx)",
@@ -239,6 +246,7 @@ pub async fn run_load(
             Who::Assessor => {
                 signed_in(base, &format!("expert-1-{}", 1 + i % 4), "Demo-Expert-2025").await?
             }
+            Who::Lead => signed_in(base, "expert-1-1", "Demo-Expert-2025").await?,
         };
         sessions.push(client);
     }

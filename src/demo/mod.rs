@@ -8,6 +8,7 @@
 
 pub mod files;
 mod inspections;
+mod interviews;
 mod org_evaluations;
 mod problems;
 mod publicity;
@@ -628,6 +629,7 @@ async fn scoring(
         .await?;
         rounds::set_lead(db, id, lead).await?;
         let round = rounds::find(db, id).await?.context("round just made")?;
+        interviews::add(db, &round, &rubric, &ids.indicators, groups).await?;
         for item in &items {
             if noise.below(100) >= share {
                 continue;

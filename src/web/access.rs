@@ -283,6 +283,8 @@ impl RecordAccessRefusal {
         }
     }
 }
+mod interviews;
+pub use interviews::{InterviewAccessRefusal, InterviewPolicy};
 
 /// Why planning a round's inspections was refused (each is logged and audited).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

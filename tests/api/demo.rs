@@ -42,6 +42,22 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     .unwrap();
     assert_eq!(states, 5, "tasks in every state");
     assert_eq!((locked, open, bulletins), (1, 1, 2));
+    // The open round's leader interviews: at every level, each linked to indicators
+    // assessed by 党政领导访谈.
+    let (interviews, levels, unlinked): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), \
+                (SELECT count(DISTINCT p.level) FROM round_interviewees p \
+                 JOIN round_interviews v ON v.id = p.interview_id JOIN assessment_rounds r ON r.id = v.round_id \
+                 WHERE r.state = 'open'), \
+                count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM round_interview_indicators l \
+                 WHERE l.interview_id = v.id)) \
+         FROM round_interviews v JOIN assessment_rounds r ON r.id = v.round_id WHERE r.state = 'open'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!((4..=6).contains(&interviews), "{interviews} interviews");
+    assert_eq!((levels, unlinked), (3, 0));
     // The self-assessment was reopened once with a reason and locked again: two lock
     // entries, the first closed.
     let (locks, reopened): (i64, i64) = sqlx::query_as(

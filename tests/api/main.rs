@@ -17,6 +17,7 @@ mod inspection_findings;
 mod inspection_plan;
 mod inspection_plan_import;
 mod inspections;
+mod interviews;
 mod json_api;
 mod org_evaluations;
 mod problems;

@@ -16,6 +16,7 @@ mod exports;
 mod health;
 mod home;
 mod inspections;
+mod interviews;
 mod notifications;
 mod org_evaluations;
 mod problems;
@@ -102,6 +103,18 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/rounds/{id}/locks/{lock_id}", get(rounds::lock))
         .route("/rounds/{id}/inspections", get(inspections::plan))
         .route("/rounds/{id}/inspections/paste", post(inspections::paste))
+        .route(
+            "/rounds/{id}/interviews",
+            get(interviews::list).post(interviews::add),
+        )
+        .route(
+            "/rounds/{id}/interviews/{iid}/edit",
+            get(interviews::edit).post(interviews::save),
+        )
+        .route(
+            "/rounds/{id}/interviews/{iid}/delete",
+            post(interviews::delete),
+        )
         .route(
             "/rounds/{id}/inspections/{point}",
             get(inspections::record::show),
@@ -333,6 +346,10 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route(
             "/api/v1/rounds/{id}/inspections",
             get(inspections::api::round_inspections),
+        )
+        .route(
+            "/api/v1/rounds/{id}/interviews",
+            get(interviews::api::round_interviews),
         )
         .route(
             "/account/password",

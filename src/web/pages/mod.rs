@@ -469,3 +469,5 @@ mod problems;
 pub use problems::*;
 mod inspections;
 pub use inspections::*;
+mod interviews;
+pub use interviews::*;

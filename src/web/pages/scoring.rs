@@ -244,6 +244,8 @@ pub struct RoundItemPage {
     pub findings: Vec<crate::inspections::findings::Finding>,
     /// The item's latest recorded changes, newest first.
     pub history: Vec<crate::web::round_history::HistoryEntry>,
+    /// The leader interviews linked to the item's indicators (党政领导访谈).
+    pub interviews: Vec<crate::inspections::interviews::Interview>,
 }
 
 impl RoundItemPage {
@@ -378,6 +380,10 @@ pub struct ReportPage {
     pub kind_name: String,
     /// The lock in force, when the round was locked with something unfinished.
     pub unfinished_lock: Option<crate::scoring::locks::LockEntry>,
+    /// The figures of 组织实施情况 in one sentence (official text), empty when none.
+    pub figures: String,
+    /// The 存在问题 drawn from the problems by part, for when the lead has written none.
+    pub default_shortcomings: String,
 }
 
 impl ReportPage {

@@ -225,7 +225,10 @@ pub(super) async fn item_page(
         ItemKey::Point(seq) => choices.optional_points.contains(&seq),
         ItemKey::Veto(_) => false,
     };
+    let interviews =
+        crate::inspections::interviews::linked_to(&state.db, round_id, &item.indicators).await?;
     let page = RoundItemPage {
+        interviews,
         ctx,
         can_score: Policy::can_score(user, &scope.round, owner).is_ok(),
         round: scope.round.clone(),

@@ -1,7 +1,7 @@
 //! The printable evaluation report and its narrative.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
@@ -10,6 +10,7 @@ use super::audit_score;
 use super::wording::{Answer, Worded};
 use crate::accounts::User;
 use crate::i18n::Lang;
+use crate::inspections::figures;
 use crate::scoring::commands::ReportEdit;
 use crate::scoring::report_framing::{self, FramingFacts};
 use crate::scoring::rounds;
@@ -21,15 +22,25 @@ use crate::web::pages::{ReportPage, render};
 use crate::web::round_view::{RoundView, Scope, assessors_by_group, part_lines};
 use crate::web::verdict::verdict_text;
 
+/// `?fill=problems`: the form's 存在问题 filled with the default drawn from the problems,
+/// for the lead to edit (nothing is saved until the form is).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ReportQuery {
+    #[serde(default)]
+    pub fill: String,
+}
+
 /// The printable evaluation report: statistics from the data, narrative by the lead.
 pub async fn report(
     State(state): State<AppState>,
     ctx: PageCtx,
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
+    Query(query): Query<ReportQuery>,
 ) -> AppResult<Response> {
     let view = RoundView::load(&state, id).await?;
-    report_page(&state, ctx, &user, &view, None, Vec::new()).await
+    let fill = query.fill == "problems";
+    report_page(&state, ctx, &user, &view, None, Vec::new(), fill).await
 }
 
 async fn report_page(
@@ -39,6 +50,7 @@ async fn report_page(
     view: &RoundView,
     typed: Option<rounds::ReportText>,
     errors: Vec<String>,
+    fill: bool,
 ) -> AppResult<Response> {
     // The figures come from the round's computed view (one computation per change of
     // the data), not from fresh queries per reader.
@@ -62,7 +74,22 @@ async fn report_page(
         .iter()
         .filter(|i| reviews.get(&i.key).is_some_and(|r| r.done))
         .count();
-    let text = typed.unwrap_or_else(|| rounds::ReportText::of(&scope.round));
+    let figures = figures::load(
+        &state.db,
+        &scope.rubric,
+        scope.round.id,
+        deductions
+            .iter()
+            .map(|d| (d.indicator_number, d.reason.clone()))
+            .collect(),
+        marked,
+    )
+    .await?;
+    let can_edit = Policy::can_write_report(user, &scope.round);
+    let mut text = typed.unwrap_or_else(|| rounds::ReportText::of(&scope.round));
+    if fill && can_edit {
+        text.shortcomings = figures.shortcomings();
+    }
     let verdict = verdict_text(ctx.lang(), &outcome, rule);
     let indicator_count = scope.items.iter().map(|i| i.indicators.len()).sum();
     let round_scope = scope.round.scope(&scope.rubric);
@@ -103,7 +130,9 @@ async fn report_page(
     let page = ReportPage {
         ctx,
         errors,
-        can_edit: Policy::can_write_report(user, &scope.round),
+        can_edit,
+        figures: figures.sentence(),
+        default_shortcomings: figures.shortcomings(),
         city: scope.campaign.city_name.clone(),
         parts: part_lines(&scope.rubric, &outcome),
         assessor_count: assessors.iter().map(|(_, n)| n.len()).sum(),
@@ -162,7 +191,7 @@ pub async fn save_report(
                 Answer::Form(message) => vec![message],
             };
             let view = RoundView::load(&state, id).await?;
-            return report_page(&state, ctx, &user, &view, Some(form), errors).await;
+            return report_page(&state, ctx, &user, &view, Some(form), errors, false).await;
         }
     };
     edit.save(&state.db).await?;
