@@ -158,7 +158,8 @@ pub async fn withdraw_deduction(
 
 /// Turns a deduction into rectification work: every task of the organisation for the
 /// deduction's indicator is returned (the review loop's 退回) with the reason and due date,
-/// and the link is kept. Returns the returned tasks, for the notifications.
+/// the link is kept, and the deduction goes on the problem list with that deadline.
+/// Returns the returned tasks, for the notifications.
 pub async fn rectify(
     db: &PgPool,
     evaluation: &Evaluation,
@@ -226,6 +227,20 @@ pub async fn rectify(
             returned.push(task);
         }
     }
+    // The same deduction is on the problem list, so the organisation answers it with its
+    // 整改措施 and the office closes it (销号) like any other problem.
+    crate::problems::raise_from_evaluation(
+        &mut tx,
+        evaluation.campaign_id,
+        deduction_id,
+        &format!("{} 限期整改", evaluation.name),
+        Some(indicator_id),
+        &reason,
+        organisation_id,
+        due_on,
+        actor_id,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Ok(returned))
 }

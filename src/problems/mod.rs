@@ -122,6 +122,43 @@ async fn event(
     Ok(())
 }
 
+/// A 市级考评 deduction put on the problem list (限期整改) for the organisation it was
+/// taken from, inside the caller's transaction; the problem's id, or None when the
+/// deduction is already listed.
+#[allow(clippy::too_many_arguments)]
+pub async fn raise_from_evaluation(
+    tx: &mut sqlx::PgConnection,
+    campaign_id: i64,
+    evaluation_deduction_id: i64,
+    source_label: &str,
+    indicator_id: Option<i64>,
+    description: &str,
+    organisation_id: i64,
+    deadline: NaiveDate,
+    actor_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO problems (campaign_id, source, evaluation_deduction_id, source_label, indicator_id, \
+                description, organisation_id, deadline, raised_by) \
+         VALUES ($1, 'evaluation', $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (evaluation_deduction_id) DO NOTHING RETURNING id",
+    )
+    .bind(campaign_id)
+    .bind(evaluation_deduction_id)
+    .bind(source_label)
+    .bind(indicator_id)
+    .bind(description)
+    .bind(organisation_id)
+    .bind(deadline)
+    .bind(actor_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = id {
+        event(tx, id, "raised", actor_id, "").await?;
+    }
+    Ok(id)
+}
+
 /// Records a problem the office raised (the command was checked by [`NewProblem::check`]).
 pub async fn raise(
     db: &PgPool,

@@ -505,6 +505,23 @@ async fn a_city_evaluation_scores_grades_ranks_and_turns_a_deduction_into_return
     assert_eq!(linked, 1);
     let task_page = clerk.get(&format!("/tasks/{task}")).await;
     assert!(task_page.contains("农产品质量安全追溯台账不完整"));
+    // The deduction is on the problem list too, for the organisation, with the deadline.
+    let (source, deadline, org_name): (String, chrono::NaiveDate, String) = sqlx::query_as(
+        "SELECT p.source, p.deadline, o.name FROM problems p JOIN organisations o ON o.id = p.organisation_id \
+         WHERE p.evaluation_deduction_id = $1",
+    )
+    .bind(deduction)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(source, "evaluation");
+    assert_eq!(deadline.to_string(), "2027-01-15");
+    let home = clerk.get("/").await;
+    assert!(
+        home.contains("农产品质量安全追溯台账不完整"),
+        "on the clerk's home page"
+    );
+    assert!(!org_name.is_empty());
     let notices = clerk.get("/notifications").await;
     assert!(
         notices.contains("农产品质量安全追溯台账不完整"),
