@@ -35,6 +35,29 @@ pub async fn ids(client: &reqwest::Client, base: &str) -> anyhow::Result<(i64, i
     Ok((round, bulletin))
 }
 
+/// A submitted inspection point of the open round with findings (its record page is the
+/// heaviest: checklist, findings, photos), as the lead sees the plan.
+pub async fn recorded_point(
+    client: &reqwest::Client,
+    base: &str,
+    round: i64,
+) -> anyhow::Result<i64> {
+    let plan: Value = client
+        .get(format!("{base}/api/v1/rounds/{round}/inspections"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    plan["points"]
+        .as_array()
+        .and_then(|p| {
+            p.iter()
+                .find(|p| p["findings_count"].as_i64().unwrap_or(0) > 0)
+                .and_then(|p| p["id"].as_i64())
+        })
+        .ok_or_else(|| anyhow::anyhow!("no inspection point with findings in the demo data"))
+}
+
 /// The demo's 自查自评 and 市级考评 (ids from the API, as the office sees them).
 pub async fn evaluation_ids(client: &reqwest::Client, base: &str) -> anyhow::Result<(i64, i64)> {
     let orgs: Value = client
@@ -132,6 +155,11 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 who: Who::Assessor,
             },
             Target {
+                name: "item page with findings (lead)",
+                path: format!("/rounds/{round}/items/p20"),
+                who: Who::Lead,
+            },
+            Target {
                 name: "leader interviews (lead)",
                 path: format!("/rounds/{round}/interviews"),
                 who: Who::Lead,
@@ -172,6 +200,17 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 who: Who::Office,
             },
         ]);
+    }
+    // Demo data kept from before the inspections existed has no points: skipped.
+    let lead = signed_in(&base, "expert-1-1", "Demo-Expert-2025").await?;
+    match recorded_point(&lead, &base, round).await {
+        Ok(point) if all => targets.push(Target {
+            name: "inspection record page (lead)",
+            path: format!("/rounds/{round}/inspections/{point}"),
+            who: Who::Lead,
+        }),
+        Ok(_) => {}
+        Err(err) => eprintln!("bench: inspection record page skipped: {err}"),
     }
     if let (true, Some((self_check, city))) = (all, evaluations) {
         targets.extend([

@@ -32,6 +32,7 @@ pub async fn round_inspections(
         .iter()
         .map(|p| {
             json!({
+                "id": p.id,
                 "seq": p.seq,
                 "county": p.county_name,
                 "county_id": p.county_id,
