@@ -514,3 +514,109 @@ async fn the_office_lists_a_published_rounds_deductions_as_problems_for_the_lead
     assert!(mine.contains("小作坊登记建档不全"));
     assert!(mine.contains("2026年评估"));
 }
+
+#[tokio::test]
+async fn the_office_reassigns_a_problem_and_moves_its_deadline() {
+    let app = TestApp::spawn().await;
+    let karuo = org_id(&app, "卡若区").await;
+    let jiangda = org_id(&app, "江达县").await;
+    let mut office = app
+        .signed_in("re-office", Role::Office, Some("市食安办"))
+        .await;
+    let mut clerk = app
+        .signed_in("re-karuo", Role::Department, Some("卡若区"))
+        .await;
+    let campaign = shian::campaigns::current(&app.pool).await.unwrap().unwrap();
+    let deadline = (campaign.today() + Duration::days(7)).to_string();
+    office.get("/problems").await;
+    let raised = office
+        .post(
+            "/problems",
+            &[
+                ("source_label", "市委督查"),
+                ("description", "集体用餐配送单位留样不全"),
+                ("indicator", "65"),
+                ("organisation_id", &karuo.to_string()),
+                ("deadline", &deadline),
+            ],
+        )
+        .await;
+    let path = raised.location().unwrap().to_string();
+    let manage = format!("{path}/manage");
+    let page = office.get(&path).await;
+    assert!(page.contains(&manage), "the office has the form");
+
+    // Nothing changed, or a deadline in the past: refused, the note kept.
+    let past = (campaign.today() - Duration::days(1)).to_string();
+    for (org, date, message) in [
+        (karuo, deadline.as_str(), "责任单位和整改时限都没有变化"),
+        (jiangda, past.as_str(), "整改时限不能早于今天"),
+    ] {
+        let page = office
+            .post(
+                &manage,
+                &[
+                    ("organisation_id", &org.to_string()),
+                    ("deadline", date),
+                    ("comment", "属地管理"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.body
+        );
+        assert!(page.contains(message), "{}", page.body);
+        assert!(page.contains("属地管理"));
+    }
+    // A clerk may not reassign (403, audited by the gate).
+    clerk.get(&path).await;
+    let later = (campaign.today() + Duration::days(20)).to_string();
+    let page = clerk
+        .post(
+            &manage,
+            &[
+                ("organisation_id", &jiangda.to_string()),
+                ("deadline", &later),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+
+    // The office gives it to 江达县 with a later deadline: two events in its history.
+    let page = office
+        .post(
+            &manage,
+            &[
+                ("organisation_id", &jiangda.to_string()),
+                ("deadline", &later),
+                ("comment", "属地管理"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let (org, moved): (i64, chrono::NaiveDate) =
+        sqlx::query_as("SELECT organisation_id, deadline FROM problems")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((org, moved.to_string()), (jiangda, later.clone()));
+    let page = office.get(&path).await;
+    let history = page.texts(".timeline li").join("\n");
+    assert!(history.contains("改派"), "{history}");
+    assert!(history.contains("江达县：属地管理"), "{history}");
+    assert!(history.contains("调整时限"), "{history}");
+    assert_eq!(
+        clerk.get(&path).await.status,
+        StatusCode::FORBIDDEN,
+        "no longer 卡若区's"
+    );
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'problem.reassign'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+}
