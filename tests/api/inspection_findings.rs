@@ -97,7 +97,7 @@ async fn send_photo(
 fn answers_all(page: &Page, answer: &str) -> Vec<(String, String)> {
     let document = scraper::Html::parse_document(&page.body);
     let selector =
-        scraper::Selector::parse("fieldset.check input[type=radio][value=pass]").unwrap();
+        scraper::Selector::parse("fieldset.check-item input[type=radio][value=pass]").unwrap();
     document
         .select(&selector)
         .map(|e| {
@@ -217,7 +217,7 @@ async fn two_inspections_recorded_and_their_findings_decided_on_the_item_page() 
     );
     assert!(page.contains("尚未填写"));
     assert!(page.contains("补充：消毒柜未运行"), "the notes are kept");
-    assert!(!page.texts("fieldset.check.missing").is_empty());
+    assert!(!page.texts("fieldset.check-item.missing").is_empty());
 
     // A finding with a proposed deduction on indicator 65, and its photos.
     let page =
