@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use sqlx::PgPool;
 
-use super::Mode;
 use super::interviews::{self, Tally};
+use super::{Mode, Visibility};
 use crate::rubric::data::RubricFile;
 
 /// The points inspected in one mode.
@@ -272,35 +272,42 @@ struct PointFact {
 /// The round's figures. `deductions` are the deductions in force (number, reason) and
 /// `materials` the evidence files reviewed, both as the report already has them; pending
 /// inspection findings are added to the problems (accepted ones are deductions already,
-/// set-aside ones are not problems).
+/// set-aside ones are not problems). A reader who may not see 暗访 points gets figures
+/// without them (no count, no places, no findings), as the plan page shows.
 pub async fn load(
     db: &PgPool,
     rubric: &RubricFile,
     round_id: i64,
     deductions: Vec<(i32, String)>,
     materials: i64,
+    vis: Visibility,
 ) -> sqlx::Result<Figures> {
+    let all = vis.includes_unannounced();
     let points: Vec<PointFact> = sqlx::query_as(
         "SELECT p.mode, p.county_name, p.town, p.kind_code FROM inspection_points p \
          JOIN inspection_records r ON r.point_id = p.id \
-         WHERE p.round_id = $1 AND r.state = 'submitted'",
+         WHERE p.round_id = $1 AND r.state = 'submitted' AND ($2 OR p.mode = 'open')",
     )
     .bind(round_id)
+    .bind(all)
     .fetch_all(db)
     .await?;
     let unrecorded: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM inspection_points p WHERE p.round_id = $1 AND NOT EXISTS \
-         (SELECT 1 FROM inspection_records r WHERE r.point_id = p.id AND r.state = 'submitted')",
+        "SELECT COUNT(*) FROM inspection_points p WHERE p.round_id = $1 AND ($2 OR p.mode = 'open') \
+         AND NOT EXISTS (SELECT 1 FROM inspection_records r WHERE r.point_id = p.id AND r.state = 'submitted')",
     )
     .bind(round_id)
+    .bind(all)
     .fetch_one(db)
     .await?;
     let findings: Vec<(i32, String)> = sqlx::query_as(
         "SELECT i.number, f.description FROM inspection_findings f \
-         JOIN indicators i ON i.id = f.indicator_id \
-         WHERE f.round_id = $1 AND f.decision = 'pending' ORDER BY i.number, f.id",
+         JOIN indicators i ON i.id = f.indicator_id JOIN inspection_points p ON p.id = f.point_id \
+         WHERE f.round_id = $1 AND f.decision = 'pending' AND ($2 OR p.mode = 'open') \
+         ORDER BY i.number, f.id",
     )
     .bind(round_id)
+    .bind(all)
     .fetch_all(db)
     .await?;
     let of_mode = |mode: Mode| {

@@ -685,6 +685,16 @@ async fn unannounced_findings_stay_out_of_the_citys_sight_until_published() {
         let (_, body) = raw(&office, path).await;
         leaks(path, &String::from_utf8_lossy(&body));
     }
+    let report = office.get(&format!("/rounds/{round}/report")).await;
+    assert!(
+        !report.contains("暗访1"),
+        "the report counts no 暗访 point for the city yet"
+    );
+    let report = p.a.get(&format!("/rounds/{round}/report")).await;
+    assert!(
+        report.contains("暗访1区"),
+        "the assessors' report counts it"
+    );
     let (status, sheet) = raw(&office, &format!("/rounds/{round}/sheet.xlsx")).await;
     if status == StatusCode::OK {
         leaks("sheet.xlsx", &xlsx_text(&sheet));

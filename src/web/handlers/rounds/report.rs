@@ -83,6 +83,7 @@ async fn report_page(
             .map(|d| (d.indicator_number, d.reason.clone()))
             .collect(),
         marked,
+        crate::inspections::visibility(&state.db, user, &scope.round).await?,
     )
     .await?;
     let can_edit = Policy::can_write_report(user, &scope.round);
