@@ -156,7 +156,7 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
             },
             Target {
                 name: "item page with findings (lead)",
-                path: format!("/rounds/{round}/items/p20"),
+                path: format!("/rounds/{round}/items/p22"),
                 who: Who::Lead,
             },
             Target {

@@ -67,8 +67,8 @@ pub async fn item_history(
     sqlx::query_as(
         "SELECT a.id, a.at, u.display_name AS actor, a.action, a.summary FROM audit_events a \
          LEFT JOIN users u ON u.id = a.actor_id \
-         WHERE a.object_type = $1 AND a.object_id = $2 AND a.summary->>'item' = $3 \
-           AND a.action NOT LIKE '%.refused' \
+         WHERE a.object_type = $1 AND a.object_id = $2 AND a.summary ? 'item' \
+           AND a.summary->>'item' = $3 AND a.action NOT LIKE '%.refused' \
          ORDER BY a.at DESC, a.id DESC LIMIT $4",
     )
     .bind(object_type)
