@@ -23,3 +23,23 @@ pub fn set_download_headers(response: &mut Response, content_type: &'static str,
     // Exports change with every upload; never serve a stale copy.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
+
+/// A stored file sent by the page that owns it (a problem's evidence, an inspection
+/// photo): shown inline when browsers show its type safely, else saved. A file missing
+/// from storage while its row exists is a server error, logged with its key.
+pub async fn stored_file(
+    state: &crate::web::AppState,
+    key: &str,
+    name: &str,
+    size: i64,
+    content_type: &str,
+) -> crate::web::error::AppResult<Response> {
+    let inline = crate::storage::FileType::from_mime(content_type).is_some_and(|t| t.previewable());
+    state
+        .storage
+        .response(key, name, size as u64, content_type, inline)
+        .await
+        .map_err(|err| {
+            crate::web::error::AppError::Other(anyhow::anyhow!("stored file {key} missing: {err}"))
+        })
+}

@@ -26,6 +26,20 @@ fn outcome(page: &Page) -> Expect {
     }
 }
 
+/// One signed-in browser per role, in the matrix's column order: admin, office, department
+/// (市农业农村局), assessor, viewer.
+async fn role_browsers(app: &TestApp) -> [crate::support::Browser; 5] {
+    [
+        app.signed_in("admin1", Role::Admin, None).await,
+        app.signed_in("office1", Role::Office, Some("市食安办"))
+            .await,
+        app.signed_in("clerk1", Role::Department, Some("市农业农村局"))
+            .await,
+        app.signed_in("assessor1", Role::Assessor, None).await,
+        app.signed_in("viewer1", Role::Viewer, None).await,
+    ]
+}
+
 /// GET pages and who may see them: anonymous, admin, office, department, assessor, viewer.
 const MATRIX: &[(&str, [Expect; 6])] = {
     use Expect::*;
@@ -172,15 +186,7 @@ async fn every_role_sees_exactly_what_the_rules_allow() {
     let round = locked_round(&app).await;
     assert_eq!(round, 1, "the matrix names round 1");
     let mut anonymous = app.browser();
-    let mut browsers = [
-        app.signed_in("admin1", Role::Admin, None).await,
-        app.signed_in("office1", Role::Office, Some("市食安办"))
-            .await,
-        app.signed_in("clerk1", Role::Department, Some("市农业农村局"))
-            .await,
-        app.signed_in("assessor1", Role::Assessor, None).await,
-        app.signed_in("viewer1", Role::Viewer, None).await,
-    ];
+    let mut browsers = role_browsers(&app).await;
     for (path, expected) in MATRIX {
         let got = outcome(&anonymous.get(path).await);
         // A signed-in user visiting /login is sent home; count that as allowed.
@@ -386,15 +392,7 @@ async fn organisation_evaluation_routes_by_role() {
     use Expect::*;
     let app = TestApp::spawn().await;
     let mut anonymous = app.browser();
-    let mut browsers = [
-        app.signed_in("admin1", Role::Admin, None).await,
-        app.signed_in("office1", Role::Office, Some("市食安办"))
-            .await,
-        app.signed_in("clerk1", Role::Department, Some("市农业农村局"))
-            .await,
-        app.signed_in("assessor1", Role::Assessor, None).await,
-        app.signed_in("viewer1", Role::Viewer, None).await,
-    ];
+    let mut browsers = role_browsers(&app).await;
     let org = |name: &'static str| {
         let pool = app.pool.clone();
         async move {
@@ -553,15 +551,7 @@ async fn inspection_plan_routes_by_role() {
     .await
     .unwrap();
     let mut anonymous = app.browser();
-    let mut browsers = [
-        app.signed_in("admin1", Role::Admin, None).await,
-        app.signed_in("office1", Role::Office, Some("市食安办"))
-            .await,
-        app.signed_in("clerk1", Role::Department, Some("市农业农村局"))
-            .await,
-        app.signed_in("assessor1", Role::Assessor, None).await,
-        app.signed_in("viewer1", Role::Viewer, None).await,
-    ];
+    let mut browsers = role_browsers(&app).await;
     for browser in browsers.iter_mut() {
         browser.get("/").await;
     }
@@ -676,15 +666,7 @@ async fn inspection_record_routes_by_role() {
     .await
     .unwrap();
     let mut anonymous = app.browser();
-    let mut browsers = [
-        app.signed_in("admin1", Role::Admin, None).await,
-        app.signed_in("office1", Role::Office, Some("市食安办"))
-            .await,
-        app.signed_in("clerk1", Role::Department, Some("市农业农村局"))
-            .await,
-        app.signed_in("assessor1", Role::Assessor, None).await,
-        app.signed_in("viewer1", Role::Viewer, None).await,
-    ];
+    let mut browsers = role_browsers(&app).await;
     for browser in browsers.iter_mut() {
         browser.get("/").await;
     }

@@ -10,7 +10,7 @@ use reqwest::multipart::{Form, Part};
 use shian::accounts::Role;
 
 use crate::inspections::TEN_POINTS;
-use crate::scoring::{create_round, panel};
+use crate::scoring::{Panel, create_round, panel};
 use crate::support::{Browser, Page, TestApp};
 
 /// A PNG made by the demo's generator (passes the upload checks).
@@ -116,24 +116,24 @@ fn total(page: &Page) -> String {
         .expect("a total")
 }
 
-#[tokio::test]
-async fn two_inspections_recorded_and_their_findings_decided_on_the_item_page() {
+/// A provincial round, open, whose lead is expert_a and whose item p20 (indicators 58–69)
+/// is group A's, with the ten points of [`TEN_POINTS`] planned.
+async fn round_with_plan() -> (Panel, i64) {
     let mut p = panel().await;
     let round = create_round(&mut p.admin, "provincial", "2026年省级初评").await;
-    let group_a: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '第一评审组'")
-        .fetch_one(&p.app.pool)
-        .await
-        .unwrap();
+    let group_a = group_id(&p.app, "第一评审组").await.to_string();
     let lead: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'expert_a'")
         .fetch_one(&p.app.pool)
         .await
         .unwrap();
-    let (group_a, lead) = (group_a.to_string(), lead.to_string());
     let page = p
         .admin
         .post(
             &format!("/admin/rounds/{round}/assignments"),
-            &[("lead_assessor_id", lead.as_str()), ("p20", &group_a)],
+            &[
+                ("lead_assessor_id", lead.to_string().as_str()),
+                ("p20", &group_a),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -145,6 +145,20 @@ async fn two_inspections_recorded_and_their_findings_decided_on_the_item_page() 
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    (p, round)
+}
+
+async fn group_id(app: &TestApp, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn two_inspections_recorded_and_their_findings_decided_on_the_item_page() {
+    let (mut p, round) = round_with_plan().await;
     let canteen = point_id(&p.app, round, 1).await; // 明查 学校食堂
     let eatery = point_id(&p.app, round, 7).await; // 暗访 小餐饮
     let base = format!("/rounds/{round}/inspections/{canteen}");
@@ -374,7 +388,7 @@ async fn two_inspections_recorded_and_their_findings_decided_on_the_item_page() 
     // record; the refusal is audited.
     sqlx::query("UPDATE inspection_points SET group_id = $2 WHERE id = $1")
         .bind(canteen)
-        .bind(group_a.parse::<i64>().unwrap())
+        .bind(group_id(&p.app, "第一评审组").await)
         .execute(&p.app.pool)
         .await
         .unwrap();
@@ -544,35 +558,7 @@ async fn raw(browser: &Browser, path: &str) -> (StatusCode, Vec<u8>) {
 
 #[tokio::test]
 async fn unannounced_findings_stay_out_of_the_citys_sight_until_published() {
-    let mut p = panel().await;
-    let round = create_round(&mut p.admin, "provincial", "2026年省级初评").await;
-    let group_a: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '第一评审组'")
-        .fetch_one(&p.app.pool)
-        .await
-        .unwrap();
-    let lead: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'expert_a'")
-        .fetch_one(&p.app.pool)
-        .await
-        .unwrap();
-    let page = p
-        .admin
-        .post(
-            &format!("/admin/rounds/{round}/assignments"),
-            &[
-                ("lead_assessor_id", lead.to_string().as_str()),
-                ("p20", &group_a.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    p.open(round).await;
-    let page =
-        p.a.post(
-            &format!("/rounds/{round}/inspections/paste"),
-            &[("text", TEN_POINTS)],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let (mut p, round) = round_with_plan().await;
     let eatery = point_id(&p.app, round, 7).await; // 暗访甲小吃店, 南街3号
     let karuo: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '卡若区'")
         .fetch_one(&p.app.pool)

@@ -14,7 +14,6 @@ use super::{may_record, point_path, visible_point, wants_json};
 use crate::inspections::findings;
 use crate::inspections::photos::{self, MAX_PHOTO_BYTES, NewPhoto, PhotoRefusal};
 use crate::inspections::records::{self, RecordState};
-use crate::storage::FileType;
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
 use crate::web::error::{AppError, AppResult};
@@ -185,23 +184,14 @@ async fn send(
     let file = photos::file(&state.db, point_id, photo_id, preview)
         .await?
         .ok_or(AppError::NotFound)?;
-    let inline = FileType::from_mime(&file.content_type).is_some_and(|t| t.previewable());
-    let response = state
-        .storage
-        .response(
-            &file.storage_key,
-            &file.original_name,
-            file.size_bytes as u64,
-            &file.content_type,
-            inline,
-        )
-        .await
-        .map_err(|err| {
-            AppError::Other(anyhow::anyhow!(
-                "stored file {} missing: {err}",
-                file.storage_key
-            ))
-        })?;
+    let response = crate::web::download::stored_file(
+        state,
+        &file.storage_key,
+        &file.original_name,
+        file.size_bytes,
+        &file.content_type,
+    )
+    .await?;
     ctx.audit(
         &state.db,
         "file.download",

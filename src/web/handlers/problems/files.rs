@@ -94,24 +94,14 @@ pub async fn download(
     let file = problems::file(&state.db, id, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let previewable =
-        crate::storage::FileType::from_mime(&file.content_type).is_some_and(|t| t.previewable());
-    let response = state
-        .storage
-        .response(
-            &file.storage_key,
-            &file.original_name,
-            file.size_bytes as u64,
-            &file.content_type,
-            previewable,
-        )
-        .await
-        .map_err(|err| {
-            AppError::Other(anyhow::anyhow!(
-                "stored file {} missing: {err}",
-                file.storage_key
-            ))
-        })?;
+    let response = crate::web::download::stored_file(
+        &state,
+        &file.storage_key,
+        &file.original_name,
+        file.size_bytes,
+        &file.content_type,
+    )
+    .await?;
     ctx.audit(
         &state.db,
         "file.download",
