@@ -109,6 +109,31 @@ fn answers_all(page: &Page, answer: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Submits the record at `base` with every item answered `answer` (the first one
+/// `first` when given), based on `version`, with these notes; the answer page.
+async fn submit_record(
+    browser: &mut Browser,
+    base: &str,
+    answer: &str,
+    first: Option<&str>,
+    version: &str,
+    notes: &str,
+) -> Page {
+    let page = browser.get(base).await;
+    let mut fields: Vec<(String, String)> = answers_all(&page, answer);
+    if let (Some(first), Some(field)) = (first, fields.first_mut()) {
+        field.1 = first.to_string();
+    }
+    fields.push(("version".into(), version.into()));
+    fields.push(("notes".into(), notes.into()));
+    fields.push(("action".into(), "submit".into()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    browser.post(&format!("{base}/record"), &refs).await
+}
+
 fn total(page: &Page) -> String {
     page.texts(".verdict-score .stat-value")
         .first()
@@ -328,17 +353,15 @@ async fn two_inspections_recorded_and_their_findings_decided_on_the_item_page() 
     assert_eq!(preview.headers()["content-type"], "image/jpeg");
 
     // Everything answered: submitted, and no longer changed.
-    let page = p.a.get(&base).await;
-    let mut fields: Vec<(String, String)> = answers_all(&page, "pass");
-    fields[0].1 = "fail".into();
-    fields.push(("version".into(), "1".into()));
-    fields.push(("notes".into(), "后厨地面有积水，消毒柜未运行".into()));
-    fields.push(("action".into(), "submit".into()));
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let page = p.a.post(&format!("{base}/record"), &refs).await;
+    let page = submit_record(
+        &mut p.a,
+        &base,
+        "pass",
+        Some("fail"),
+        "1",
+        "后厨地面有积水，消毒柜未运行",
+    )
+    .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let page = p.a.get(&base).await;
     assert!(page.contains("检查记录已提交"));
@@ -367,15 +390,7 @@ async fn two_inspections_recorded_and_their_findings_decided_on_the_item_page() 
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    let page = p.a.get(&base7).await;
-    let mut fields: Vec<(String, String)> = answers_all(&page, "na");
-    fields.push(("version".into(), "0".into()));
-    fields.push(("action".into(), "submit".into()));
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let page = p.a.post(&format!("{base7}/record"), &refs).await;
+    let page = submit_record(&mut p.a, &base7, "na", None, "0", "").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let finding_two: i64 =
         sqlx::query_scalar("SELECT id FROM inspection_findings WHERE point_id = $1")
@@ -585,18 +600,8 @@ async fn unannounced_findings_stay_out_of_the_citys_sight_until_published() {
     let form = Form::new().part("photo", Part::bytes(png()).file_name("后厨.png"));
     let (status, photo) = send_photo(&mut p.a, &format!("{base}/photos"), form).await;
     assert_eq!(status, StatusCode::OK, "{photo}");
-    let page = p.a.get(&base).await;
-    let mut fields: Vec<(String, String)> = answers_all(&page, "pass");
-    fields.push(("version".into(), "0".into()));
-    fields.push(("action".into(), "submit".into()));
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    assert_eq!(
-        p.a.post(&format!("{base}/record"), &refs).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let page = submit_record(&mut p.a, &base, "pass", None, "0", "").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let finding: i64 = sqlx::query_scalar("SELECT id FROM inspection_findings WHERE point_id = $1")
         .bind(eatery)
         .fetch_one(&p.app.pool)
