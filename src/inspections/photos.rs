@@ -100,6 +100,11 @@ impl<'a> NewPhoto<'a> {
         })
     }
 
+    /// Whether the preview sent along is kept (only for a photo browsers cannot show).
+    pub fn keeps_preview(&self) -> bool {
+        self.preview.is_some()
+    }
+
     /// Records the files and the photo in one transaction, while the record still takes
     /// photos (checked again here); None writes nothing.
     pub async fn record(

@@ -326,6 +326,18 @@ async fn two_inspections_recorded_and_their_findings_decided_on_the_item_page() 
     let (status, body) = send_photo(&mut p.a, &format!("{base}/photos"), form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let photo_url = body["preview_url"].as_str().unwrap().to_string();
+    // A JPEG needs no preview: one sent along is not kept.
+    let on_disk = p.app.stored_files().len();
+    let form = Form::new()
+        .part("photo", Part::bytes(jpeg()).file_name("门头.jpg"))
+        .part("preview", Part::bytes(jpeg()).file_name("preview.jpg"));
+    let (status, body) = send_photo(&mut p.a, &format!("{base}/photos"), form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        p.app.stored_files().len(),
+        on_disk + 1,
+        "only the photo is kept"
+    );
     let form = Form::new()
         .part("photo", Part::bytes(heic()).file_name("IMG_0001.HEIC"))
         .part("preview", Part::bytes(jpeg()).file_name("preview.jpg"));

@@ -70,7 +70,19 @@ pub async fn upload(
     .await?
     {
         Ok(files) => files,
-        Err(messages) => return refused(&state, ctx, json, (id, point_id), messages).await,
+        Err(messages) => {
+            // Refused by the upload checks (type, size, an interrupted body): nothing kept.
+            ctx.request
+                .audit(
+                    &state.db,
+                    "inspection.photo.refused",
+                    "inspection_point",
+                    Some(point.id.to_string()),
+                    json!({"round": id, "why": "upload", "messages": messages}),
+                )
+                .await?;
+            return refused(&state, ctx, json, (id, point_id), messages).await;
+        }
     };
     let discard = |files: Vec<FieldFile>| {
         let storage = state.storage.clone();
@@ -134,6 +146,12 @@ pub async fn upload(
             return refused(&state, ctx, json, (id, point_id), vec![message]).await;
         }
     };
+    // A preview of a photo browsers show themselves is not kept.
+    if !photo.keeps_preview() {
+        for file in files.iter().filter(|f| f.field == "preview") {
+            state.storage.remove(&file.stored.key).await;
+        }
+    }
     let recorded = match photo.record(&state.db, point.id, user.id).await {
         Ok(recorded) => recorded,
         Err(err) => {
