@@ -7,6 +7,8 @@ use sqlx::{FromRow, PgPool, Postgres, Transaction};
 
 use crate::storage::Stored;
 
+pub mod preview;
+
 pub const KINDS: [&str; 6] = ["document", "ledger", "minutes", "photo", "news", "other"];
 
 /// What the uploader says about a file.
@@ -42,6 +44,11 @@ pub struct EvidenceRow {
 impl EvidenceRow {
     pub fn previewable(&self) -> bool {
         crate::storage::FileType::from_mime(&self.content_type).is_some_and(|t| t.previewable())
+    }
+
+    /// Whether the preview page has something to show for its latest version.
+    pub fn has_preview(&self) -> bool {
+        preview::offered(&self.content_type, &self.original_name)
     }
 
     pub fn size_text(&self) -> String {

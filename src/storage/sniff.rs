@@ -19,6 +19,10 @@ pub enum FileType {
     /// OLE or OpenDocument office files whose application is not told apart (WPS, .odt…).
     Office,
     Zip,
+    /// RAR archives (v4 and v5): accepted and listed, never expanded.
+    Rar,
+    /// 7z archives: accepted and listed, never expanded.
+    SevenZip,
     Text,
     Csv,
 }
@@ -38,6 +42,8 @@ impl FileType {
             FileType::Excel => "application/vnd.ms-excel",
             FileType::PowerPoint => "application/vnd.ms-powerpoint",
             FileType::Office | FileType::Zip => "application/octet-stream",
+            FileType::Rar => "application/vnd.rar",
+            FileType::SevenZip => "application/x-7z-compressed",
             FileType::Text => "text/plain; charset=utf-8",
             FileType::Csv => "text/csv; charset=utf-8",
         }
@@ -69,7 +75,7 @@ impl FileType {
     }
 }
 
-const ALL: [FileType; 15] = [
+const ALL: [FileType; 17] = [
     FileType::Pdf,
     FileType::Jpeg,
     FileType::Png,
@@ -83,9 +89,16 @@ const ALL: [FileType; 15] = [
     FileType::PowerPoint,
     FileType::Office,
     FileType::Zip,
+    FileType::Rar,
+    FileType::SevenZip,
     FileType::Text,
     FileType::Csv,
 ];
+
+/// RAR 1.5–4.x and RAR 5.0 signatures, and the 7z one.
+const RAR4: &[u8] = b"Rar!\x1a\x07\x00";
+const RAR5: &[u8] = b"Rar!\x1a\x07\x01\x00";
+const SEVEN_ZIP: &[u8] = b"7z\xbc\xaf\x27\x1c";
 
 fn extension(name: &str) -> String {
     name.rsplit_once('.')
@@ -96,6 +109,12 @@ fn extension(name: &str) -> String {
 /// The type of a file from its leading bytes and name, or None when it is not allowed.
 pub fn detect(head: &[u8], name: &str) -> Option<FileType> {
     let ext = extension(name);
+    if head.starts_with(RAR4) || head.starts_with(RAR5) {
+        return Some(FileType::Rar);
+    }
+    if head.starts_with(SEVEN_ZIP) {
+        return Some(FileType::SevenZip);
+    }
     if let Some(kind) = infer::get(head) {
         let mime = kind.mime_type();
         return match mime {
@@ -211,6 +230,42 @@ mod tests {
             "text, but not an allowed kind"
         );
         assert_eq!(detect(b"plain words", "noextension"), None);
+        assert_eq!(
+            detect(b"\x1f\x8b\x08\x00\x00\x00", "材料.tar.gz"),
+            None,
+            "other archives stay refused"
+        );
         assert_eq!(detect(b"bin\0ary", "data.txt"), None);
+    }
+
+    #[test]
+    fn rar_and_7z_archives() {
+        assert_eq!(
+            detect(b"Rar!\x1a\x07\x00\xcf\x90\x73", "旧材料.rar"),
+            Some(FileType::Rar),
+            "RAR 4"
+        );
+        assert_eq!(
+            detect(b"Rar!\x1a\x07\x01\x00\x33\x92", "材料.rar"),
+            Some(FileType::Rar),
+            "RAR 5"
+        );
+        assert_eq!(
+            detect(b"7z\xbc\xaf\x27\x1c\x00\x04", "材料.7z"),
+            Some(FileType::SevenZip)
+        );
+        assert_eq!(
+            detect(b"Rar!\x1a\x07\x02\x00", "x.rar"),
+            None,
+            "no such RAR version"
+        );
+        for t in [FileType::Rar, FileType::SevenZip] {
+            assert_eq!(FileType::from_mime(t.mime()), Some(t), "{t:?}");
+        }
+        assert_eq!(
+            FileType::from_mime("image/heic"),
+            Some(FileType::Heic),
+            "HEIC stays accepted"
+        );
     }
 }

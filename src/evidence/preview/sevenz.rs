@@ -1,0 +1,628 @@
+//! 7z archives listed from their header (7-Zip's `7zFormat.txt`). The header sits at the
+//! end of the archive, usually LZMA-compressed ("encoded"); it is decoded (at most
+//! [`limits::ARCHIVE_HEADER_BYTES`], with a dictionary no larger than that) and read, and
+//! the packed data itself is never touched. An archive whose header is encrypted
+//! (`7z -mhe=on`) has nothing to list without the password.
+//!
+//! Written over `lzma-rust2` rather than with `sevenz-rust2`: that crate sizes its vectors
+//! from the counts the header declares before reading them (`vec![..; num_files]`), so a
+//! few crafted bytes could make the server allocate gigabytes. Here every count is
+//! checked against the bytes that must follow it, and nothing is kept per entry beyond
+//! the listed ones.
+
+use std::io::{BufReader, Read, Seek, SeekFrom};
+
+use super::{
+    ArchiveFormat, Entry, Listing, ListingBuilder, PreviewRefusal, PreviewResult, capped, limits,
+};
+
+const SIGNATURE: &[u8] = b"7z\xbc\xaf\x27\x1c";
+const AES: &[u8] = &[0x06, 0xF1, 0x07, 0x01];
+const LZMA: &[u8] = &[0x03, 0x01, 0x01];
+const LZMA2: &[u8] = &[0x21];
+const COPY: &[u8] = &[0x00];
+
+mod id {
+    pub const END: u64 = 0x00;
+    pub const HEADER: u8 = 0x01;
+    pub const ARCHIVE_PROPERTIES: u64 = 0x02;
+    pub const ADDITIONAL_STREAMS: u64 = 0x03;
+    pub const MAIN_STREAMS: u64 = 0x04;
+    pub const FILES: u64 = 0x05;
+    pub const PACK_INFO: u64 = 0x06;
+    pub const UNPACK_INFO: u64 = 0x07;
+    pub const SUBSTREAMS: u64 = 0x08;
+    pub const SIZE: u64 = 0x09;
+    pub const CRC: u64 = 0x0A;
+    pub const FOLDER: u64 = 0x0B;
+    pub const UNPACK_SIZE: u64 = 0x0C;
+    pub const NUM_UNPACK_STREAM: u64 = 0x0D;
+    pub const EMPTY_STREAM: u64 = 0x0E;
+    pub const EMPTY_FILE: u64 = 0x0F;
+    pub const NAME: u64 = 0x11;
+    pub const ENCODED_HEADER: u8 = 0x17;
+}
+
+/// Reads the header's bytes; every failure is [`PreviewRefusal::Corrupt`].
+struct Bytes<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Bytes<'a> {
+    fn left(&self) -> usize {
+        self.b.len() - self.at
+    }
+    fn byte(&mut self) -> PreviewResult<u8> {
+        let b = *self.b.get(self.at).ok_or(PreviewRefusal::Corrupt)?;
+        self.at += 1;
+        Ok(b)
+    }
+    fn take(&mut self, n: u64) -> PreviewResult<&'a [u8]> {
+        if n > self.left() as u64 {
+            return Err(PreviewRefusal::Corrupt);
+        }
+        let slice = &self.b[self.at..self.at + n as usize];
+        self.at += n as usize;
+        Ok(slice)
+    }
+    /// 7z's NUMBER: the first byte's leading ones say how many bytes follow.
+    fn number(&mut self) -> PreviewResult<u64> {
+        let first = self.byte()? as u64;
+        let mut mask = 0x80u64;
+        let mut value = 0u64;
+        for i in 0..8 {
+            if first & mask == 0 {
+                let high = first & (mask - 1);
+                return Ok(value | (high << (8 * i)));
+            }
+            value |= (self.byte()? as u64) << (8 * i);
+            mask >>= 1;
+        }
+        Ok(value)
+    }
+    /// A count of things that each take at least `per_byte`⁻¹ bytes of what follows.
+    fn count(&mut self, per_byte: u64) -> PreviewResult<u64> {
+        let n = self.number()?;
+        if n > (self.left() as u64 + 1).saturating_mul(per_byte) {
+            return Err(PreviewRefusal::Corrupt);
+        }
+        Ok(n)
+    }
+    /// Skips a digests record for `n` streams.
+    fn skip_digests(&mut self, n: u64) -> PreviewResult<()> {
+        let defined = if self.byte()? == 0 {
+            let bits = self.take(n.div_ceil(8))?;
+            (0..n).filter(|&i| bit(bits, i)).count() as u64
+        } else {
+            n
+        };
+        self.take(defined.saturating_mul(4))?;
+        Ok(())
+    }
+}
+
+fn bit(bits: &[u8], i: u64) -> bool {
+    bits.get((i / 8) as usize)
+        .is_some_and(|b| b & (0x80 >> (i % 8)) != 0)
+}
+
+#[derive(Debug, Default)]
+struct Coder {
+    id: Vec<u8>,
+    props: Vec<u8>,
+}
+
+#[derive(Debug, Default)]
+struct Folder {
+    coders: Vec<Coder>,
+    /// The size of the folder's final output.
+    unpack_size: u64,
+    has_crc: bool,
+    substreams: u64,
+    /// Outputs of all its coders, and which of them feed another coder.
+    outputs: u64,
+    bound_outputs: Vec<u64>,
+}
+
+impl Folder {
+    fn encrypted(&self) -> bool {
+        self.coders.iter().any(|c| c.id == AES)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Streams {
+    pack_pos: u64,
+    first_pack_size: Option<u64>,
+    folders: Vec<Folder>,
+    /// The sizes of the first [`limits::WALK_ENTRIES`] files with data, in order.
+    sizes: Vec<u64>,
+}
+
+fn folder(r: &mut Bytes<'_>) -> PreviewResult<Folder> {
+    let coders = r.count(1)?;
+    if coders == 0 || coders > 64 {
+        return Err(PreviewRefusal::Corrupt);
+    }
+    let mut folder = Folder::default();
+    let (mut ins, mut outs) = (0u64, 0u64);
+    for _ in 0..coders {
+        let flag = r.byte()?;
+        if flag & 0x80 != 0 {
+            return Err(PreviewRefusal::Corrupt);
+        }
+        let id = r.take((flag & 0x0F) as u64)?.to_vec();
+        let (i, o) = if flag & 0x10 != 0 {
+            (r.number()?, r.number()?)
+        } else {
+            (1, 1)
+        };
+        if i > 64 || o > 64 {
+            return Err(PreviewRefusal::Corrupt);
+        }
+        ins += i;
+        outs += o;
+        let props = if flag & 0x20 != 0 {
+            let n = r.number()?;
+            r.take(n)?.to_vec()
+        } else {
+            Vec::new()
+        };
+        folder.coders.push(Coder { id, props });
+    }
+    let bind_pairs = outs.checked_sub(1).ok_or(PreviewRefusal::Corrupt)?;
+    for _ in 0..bind_pairs {
+        r.number()?;
+        folder.bound_outputs.push(r.number()?);
+    }
+    let packed = ins.checked_sub(bind_pairs).ok_or(PreviewRefusal::Corrupt)?;
+    if packed > 1 {
+        for _ in 0..packed {
+            r.number()?;
+        }
+    }
+    folder.outputs = outs;
+    folder.substreams = 1;
+    Ok(folder)
+}
+
+fn streams_info(r: &mut Bytes<'_>) -> PreviewResult<Streams> {
+    let mut s = Streams::default();
+    let mut have_substreams = false;
+    loop {
+        match r.number()? {
+            id::END => break,
+            id::PACK_INFO => {
+                s.pack_pos = r.number()?;
+                let n = r.count(1)?;
+                loop {
+                    match r.number()? {
+                        id::END => break,
+                        id::SIZE => {
+                            for i in 0..n {
+                                let size = r.number()?;
+                                if i == 0 {
+                                    s.first_pack_size = Some(size);
+                                }
+                            }
+                        }
+                        id::CRC => r.skip_digests(n)?,
+                        _ => return Err(PreviewRefusal::Corrupt),
+                    }
+                }
+            }
+            id::UNPACK_INFO => {
+                if r.number()? != id::FOLDER {
+                    return Err(PreviewRefusal::Corrupt);
+                }
+                let n = r.count(1)?;
+                if r.byte()? != 0 {
+                    return Err(PreviewRefusal::Corrupt);
+                }
+                for _ in 0..n {
+                    s.folders.push(folder(r)?);
+                }
+                if r.number()? != id::UNPACK_SIZE {
+                    return Err(PreviewRefusal::Corrupt);
+                }
+                for f in &mut s.folders {
+                    // The folder's own output is the one no bind pair feeds on.
+                    for index in 0..f.outputs {
+                        let size = r.number()?;
+                        if !f.bound_outputs.contains(&index) {
+                            f.unpack_size = size;
+                        }
+                    }
+                }
+                loop {
+                    match r.number()? {
+                        id::END => break,
+                        id::CRC => {
+                            let defined_all = r.byte()? != 0;
+                            let bits = if defined_all {
+                                &[][..]
+                            } else {
+                                r.take(n.div_ceil(8))?
+                            };
+                            let mut defined = 0u64;
+                            for (i, f) in s.folders.iter_mut().enumerate() {
+                                f.has_crc = defined_all || bit(bits, i as u64);
+                                defined += f.has_crc as u64;
+                            }
+                            r.take(defined * 4)?;
+                        }
+                        _ => return Err(PreviewRefusal::Corrupt),
+                    }
+                }
+            }
+            id::SUBSTREAMS => {
+                have_substreams = true;
+                substreams_info(r, &mut s)?;
+            }
+            _ => return Err(PreviewRefusal::Corrupt),
+        }
+    }
+    if !have_substreams {
+        for f in &s.folders {
+            push_size(&mut s.sizes, f.unpack_size);
+        }
+    }
+    Ok(s)
+}
+
+fn push_size(sizes: &mut Vec<u64>, size: u64) {
+    if (sizes.len() as u64) < limits::WALK_ENTRIES {
+        sizes.push(size);
+    }
+}
+
+fn substreams_info(r: &mut Bytes<'_>, s: &mut Streams) -> PreviewResult<()> {
+    let mut sized = false;
+    loop {
+        match r.number()? {
+            id::END => break,
+            id::NUM_UNPACK_STREAM => {
+                let mut total = 0u64;
+                for f in &mut s.folders {
+                    f.substreams = r.number()?;
+                    total = total.saturating_add(f.substreams);
+                }
+                if total > limits::ARCHIVE_HEADER_BYTES {
+                    return Err(PreviewRefusal::Corrupt);
+                }
+            }
+            id::SIZE => {
+                sized = true;
+                for f in &s.folders {
+                    if f.substreams == 0 {
+                        continue;
+                    }
+                    let mut sum = 0u64;
+                    for _ in 1..f.substreams {
+                        let size = r.number()?;
+                        sum = sum.saturating_add(size);
+                        push_size(&mut s.sizes, size);
+                    }
+                    push_size(&mut s.sizes, f.unpack_size.saturating_sub(sum));
+                }
+            }
+            id::CRC => {
+                let n = s
+                    .folders
+                    .iter()
+                    .filter(|f| !(f.substreams == 1 && f.has_crc))
+                    .map(|f| f.substreams)
+                    .sum();
+                r.skip_digests(n)?;
+            }
+            _ => return Err(PreviewRefusal::Corrupt),
+        }
+    }
+    if !sized {
+        for f in &s.folders {
+            if f.substreams == 1 {
+                push_size(&mut s.sizes, f.unpack_size);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Decodes an encoded header: its streams info points at packed bytes in the file.
+fn decode_header<R: Read + Seek>(
+    r: &mut Bytes<'_>,
+    file: &mut R,
+    size: u64,
+) -> PreviewResult<Vec<u8>> {
+    let streams = streams_info(r)?;
+    let folder = streams.folders.first().ok_or(PreviewRefusal::Corrupt)?;
+    if folder.encrypted() {
+        return Err(PreviewRefusal::Encrypted);
+    }
+    let unpack = folder.unpack_size;
+    if unpack > limits::ARCHIVE_HEADER_BYTES {
+        return Err(PreviewRefusal::TooLarge(limits::ARCHIVE_HEADER_BYTES));
+    }
+    let packed = streams.first_pack_size.ok_or(PreviewRefusal::Corrupt)?;
+    let start = streams
+        .pack_pos
+        .checked_add(32)
+        .ok_or(PreviewRefusal::Corrupt)?;
+    if start.checked_add(packed).is_none_or(|end| end > size) || folder.coders.len() != 1 {
+        return Err(PreviewRefusal::Corrupt);
+    }
+    file.seek(SeekFrom::Start(start))?;
+    let input = BufReader::new(file.take(packed));
+    let coder = &folder.coders[0];
+    // The dictionary never needs to be larger than what it produces.
+    let dict_cap = unpack.max(4096) as u32;
+    let mut decoder: Box<dyn Read> = if coder.id == LZMA && coder.props.len() == 5 {
+        let dict = u32::from_le_bytes([
+            coder.props[1],
+            coder.props[2],
+            coder.props[3],
+            coder.props[4],
+        ]);
+        Box::new(
+            lzma_rust2::LzmaReader::new_with_props(
+                input,
+                unpack,
+                coder.props[0],
+                dict.min(dict_cap),
+                None,
+            )
+            .map_err(|_| PreviewRefusal::Corrupt)?,
+        )
+    } else if coder.id == LZMA2 && coder.props.len() == 1 {
+        let d = coder.props[0] as u32;
+        if d > 40 {
+            return Err(PreviewRefusal::Corrupt);
+        }
+        let dict = if d == 40 {
+            u32::MAX
+        } else {
+            (2 | (d & 1)) << (d / 2 + 11)
+        };
+        Box::new(lzma_rust2::Lzma2Reader::new(
+            input,
+            dict.min(dict_cap),
+            None,
+        ))
+    } else if coder.id == COPY {
+        Box::new(input)
+    } else {
+        return Err(PreviewRefusal::Corrupt);
+    };
+    let mut out = Vec::new();
+    (&mut decoder).take(unpack).read_to_end(&mut out)?;
+    if out.len() as u64 != unpack {
+        return Err(PreviewRefusal::Corrupt);
+    }
+    Ok(out)
+}
+
+pub fn listing(mut file: std::fs::File, size: u64) -> PreviewResult<Listing> {
+    let mut start = [0u8; 32];
+    file.read_exact(&mut start)?;
+    if !start.starts_with(SIGNATURE) || start[6] != 0 {
+        return Err(PreviewRefusal::Corrupt);
+    }
+    let word = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&start[at..at + 8]);
+        u64::from_le_bytes(b)
+    };
+    let (offset, length) = (word(12), word(20));
+    if length == 0 {
+        return Ok(ListingBuilder::new(ArchiveFormat::SevenZip).finish(false));
+    }
+    if length > limits::ARCHIVE_HEADER_BYTES {
+        return Err(PreviewRefusal::TooLarge(limits::ARCHIVE_HEADER_BYTES));
+    }
+    let at = offset.checked_add(32).ok_or(PreviewRefusal::Corrupt)?;
+    if at.checked_add(length).is_none_or(|end| end > size) {
+        return Err(PreviewRefusal::Corrupt);
+    }
+    file.seek(SeekFrom::Start(at))?;
+    let mut header = vec![0u8; length as usize];
+    file.read_exact(&mut header)?;
+    for _ in 0..4 {
+        match header.first() {
+            Some(&id::HEADER) => return files(&header[1..]),
+            Some(&id::ENCODED_HEADER) => {
+                let mut r = Bytes {
+                    b: &header[1..],
+                    at: 0,
+                };
+                header = decode_header(&mut r, &mut file, size)?;
+            }
+            _ => return Err(PreviewRefusal::Corrupt),
+        }
+    }
+    Err(PreviewRefusal::Corrupt)
+}
+
+/// The plain header: streams, then the files.
+fn files(header: &[u8]) -> PreviewResult<Listing> {
+    let mut r = Bytes { b: header, at: 0 };
+    let mut streams = Streams::default();
+    let mut builder = ListingBuilder::new(ArchiveFormat::SevenZip);
+    loop {
+        match r.number()? {
+            id::END => return Ok(builder.finish(false)),
+            id::ARCHIVE_PROPERTIES => loop {
+                if r.number()? == id::END {
+                    break;
+                }
+                let n = r.number()?;
+                r.take(n)?;
+            },
+            id::ADDITIONAL_STREAMS => {
+                streams_info(&mut r)?;
+            }
+            id::MAIN_STREAMS => streams = streams_info(&mut r)?,
+            id::FILES => {
+                files_info(&mut r, &streams, &mut builder)?;
+            }
+            _ => return Err(PreviewRefusal::Corrupt),
+        }
+    }
+}
+
+fn files_info(
+    r: &mut Bytes<'_>,
+    streams: &Streams,
+    builder: &mut ListingBuilder,
+) -> PreviewResult<()> {
+    // Every file has at least a name's terminator (two bytes) in what follows.
+    let n = r.count(1)?;
+    let (mut empty_stream, mut empty_file, mut names) = (&[][..], &[][..], &[][..]);
+    loop {
+        let kind = r.number()?;
+        if kind == id::END {
+            break;
+        }
+        let size = r.number()?;
+        let data = r.take(size)?;
+        match kind {
+            id::EMPTY_STREAM => empty_stream = data,
+            id::EMPTY_FILE => empty_file = data,
+            id::NAME => {
+                // External names (in another stream) are not written by 7-Zip.
+                if data.first() == Some(&0) {
+                    names = &data[1..];
+                }
+            }
+            _ => {}
+        }
+    }
+    let encrypted = streams.folders.iter().any(Folder::encrypted);
+    let (mut stream_index, mut empty_index) = (0usize, 0u64);
+    let mut name_at = 0usize;
+    for i in 0..n {
+        if !builder.room() {
+            break;
+        }
+        let mut units = Vec::new();
+        while name_at + 1 < names.len() {
+            let unit = u16::from_le_bytes([names[name_at], names[name_at + 1]]);
+            name_at += 2;
+            if unit == 0 {
+                break;
+            }
+            if units.len() < limits::NAME_CHARS * 2 {
+                units.push(unit);
+            }
+        }
+        let name = capped(&String::from_utf16_lossy(&units), limits::NAME_CHARS);
+        let entry = if bit(empty_stream, i) {
+            let folder = !bit(empty_file, empty_index);
+            empty_index += 1;
+            Entry {
+                name,
+                size: (!folder).then_some(0),
+                folder,
+                encrypted: false,
+            }
+        } else {
+            let size = streams.sizes.get(stream_index).copied();
+            stream_index += 1;
+            Entry {
+                name,
+                size,
+                folder: false,
+                encrypted,
+            }
+        };
+        builder.push(entry);
+    }
+    builder.listing.total = builder.listing.total.max(n);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Preview, preview_bytes};
+    use super::*;
+
+    fn listing_of(bytes: &[u8]) -> PreviewResult<Listing> {
+        match preview_bytes(bytes, "材料.7z", 0)? {
+            Preview::Listing(l) => Ok(l),
+            other => panic!("a listing, got {other:?}"),
+        }
+    }
+
+    fn archive(header: &[u8]) -> Vec<u8> {
+        let mut bytes = SIGNATURE.to_vec();
+        bytes.extend([0, 4, 0, 0, 0, 0]);
+        bytes.extend(0u64.to_le_bytes());
+        bytes.extend((header.len() as u64).to_le_bytes());
+        bytes.extend([0u8; 4]);
+        bytes.extend(header);
+        bytes
+    }
+
+    fn utf16(names: &[&str]) -> Vec<u8> {
+        let mut out = vec![0u8];
+        for name in names {
+            for unit in name.encode_utf16().chain([0]) {
+                out.extend(unit.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_plain_header_lists_names_sizes_and_folders() {
+        // Two files in one folder (sizes 5 and 7) and an empty folder entry.
+        let mut h = vec![id::HEADER, 0x04];
+        h.extend([0x06, 0x00, 0x01, 0x09, 12, 0x00]); // pack info: one stream of 12
+        h.extend([0x07, 0x0B, 0x01, 0x00, 0x01, 0x01, 0x00, 0x0C, 12, 0x00]); // a Copy folder of 12
+        h.extend([0x08, 0x0D, 0x02, 0x09, 5, 0x00]); // two substreams: 5, then the rest
+        h.extend([0x00, 0x05, 0x03]);
+        h.extend([0x0E, 0x01, 0b0010_0000]); // the third file has no stream
+        h.extend([0x0F, 0x01, 0b0000_0000]); // and is not an empty file: a folder
+        let names = utf16(&["纪要/一.txt", "纪要/二.txt", "纪要"]);
+        h.push(0x11);
+        h.push(names.len() as u8);
+        h.extend(&names);
+        h.extend([0x00, 0x00]);
+        let l = listing_of(&archive(&h)).unwrap();
+        assert_eq!(l.total, 3);
+        assert_eq!(l.entries[0].name, "纪要/一.txt");
+        assert_eq!(l.entries[0].size, Some(5));
+        assert_eq!(l.entries[1].size, Some(7));
+        assert!(l.entries[2].folder);
+    }
+
+    #[test]
+    fn declared_counts_cannot_make_it_allocate() {
+        // A header claiming 2^40 files, or 2^30 folders, in a few bytes.
+        let mut h = vec![id::HEADER, 0x05];
+        h.extend([0xFF, 0, 0, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(listing_of(&archive(&h)), Err(PreviewRefusal::Corrupt));
+        let h = [id::HEADER, 0x04, 0x07, 0x0B, 0xF0, 0, 0, 0, 0x40, 0];
+        assert_eq!(listing_of(&archive(&h)), Err(PreviewRefusal::Corrupt));
+        // A start header pointing past the end, or at a header too large to read.
+        let mut bytes = archive(&[id::HEADER, 0]);
+        bytes[20..28].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        assert_eq!(
+            listing_of(&bytes),
+            Err(PreviewRefusal::TooLarge(limits::ARCHIVE_HEADER_BYTES))
+        );
+        bytes[20..28].copy_from_slice(&1000u64.to_le_bytes());
+        assert_eq!(listing_of(&bytes), Err(PreviewRefusal::Corrupt));
+    }
+
+    #[test]
+    fn an_encrypted_encoded_header_is_refused_as_encrypted() {
+        let mut h = vec![id::ENCODED_HEADER];
+        h.extend([0x06, 0x00, 0x01, 0x09, 16, 0x00]);
+        h.extend([
+            0x07, 0x0B, 0x01, 0x00, 0x01, 0x24, 0x06, 0xF1, 0x07, 0x01, 0x01, 0x00,
+        ]);
+        h.extend([0x0C, 16, 0x00, 0x00]);
+        assert_eq!(listing_of(&archive(&h)), Err(PreviewRefusal::Encrypted));
+    }
+}
