@@ -277,3 +277,64 @@
     });
   });
 })();
+
+// Evidence previews. On an item page, 预览 opens the file's preview in a panel under its
+// row (the page's body only, `?fragment=1`) instead of a new tab; a second click closes
+// it; the sheet tabs inside it reload the panel. Without script the link opens the
+// preview page. A HEIC photo the browser cannot decode is replaced by its note.
+(function () {
+  "use strict";
+  var heicFallback = function (root) {
+    root.querySelectorAll("img.preview-image[data-heic]").forEach(function (img) {
+      img.addEventListener("error", function () { img.hidden = true; });
+      if (img.complete && img.naturalWidth === 0) img.hidden = true;
+    });
+  };
+  heicFallback(document);
+  if (!window.fetch) return;
+  var load = function (panel, url) {
+    panel.setAttribute("aria-busy", "true");
+    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "XMLHttpRequest" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (html) {
+        // The fragment is the server's own escaped HTML (no scripts run from it).
+        panel.innerHTML = html;
+        panel.removeAttribute("aria-busy");
+        heicFallback(panel);
+        var first = panel.querySelector("#m1");
+        if (first) first.scrollIntoView({ block: "nearest" });
+      })
+      .catch(function () {
+        panel.removeAttribute("aria-busy");
+        panel.textContent = panel.getAttribute("data-failed") || "";
+      });
+  };
+  document.querySelectorAll("a.preview-link[data-fragment]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.button === 1) return;
+      event.preventDefault();
+      var row = link.closest("li") || link.parentNode;
+      var open = row.querySelector(".preview-panel");
+      document.querySelectorAll(".preview-panel").forEach(function (p) { p.remove(); });
+      document.querySelectorAll("a.preview-link[aria-expanded='true']").forEach(function (l) {
+        l.setAttribute("aria-expanded", "false");
+      });
+      if (open) return;
+      var panel = document.createElement("div");
+      panel.className = "preview-panel";
+      panel.setAttribute("data-failed", link.getAttribute("data-failed") || "");
+      row.appendChild(panel);
+      link.setAttribute("aria-expanded", "true");
+      panel.addEventListener("click", function (e) {
+        var tab = e.target.closest && e.target.closest(".sheet-tabs a");
+        if (!tab) return;
+        e.preventDefault();
+        load(panel, tab.getAttribute("href") + "&fragment=1");
+      });
+      load(panel, link.getAttribute("data-fragment"));
+    });
+  });
+})();

@@ -760,6 +760,11 @@ impl EvidenceForReview {
         crate::storage::FileType::from_mime(&self.content_type).is_some_and(|t| t.previewable())
     }
 
+    /// Whether the preview page has something to show for it.
+    pub fn has_preview(&self) -> bool {
+        crate::evidence::preview::offered(&self.content_type, &self.original_name)
+    }
+
     pub fn size_text(&self) -> String {
         crate::evidence::human_size(self.size_bytes)
     }

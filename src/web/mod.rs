@@ -12,6 +12,7 @@ pub mod multipart_framing;
 mod outage;
 pub mod pages;
 pub mod paging;
+mod preview_view;
 pub mod refusals;
 mod round_history;
 mod round_view;

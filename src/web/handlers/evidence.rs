@@ -331,11 +331,12 @@ pub async fn download(
     let (version, organisation_id, task_id) = evidence::version(&state.db, version_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if user.role == Role::Department && user.organisation_id != Some(organisation_id) {
+    if !Policy::can_read_evidence(&user, organisation_id) {
         return Err(AppError::Forbidden);
     }
-    let previewable =
-        storage::FileType::from_mime(&version.content_type).is_some_and(|t| t.previewable());
+    // HEIC too: the preview page shows it as an image where the browser decodes it.
+    let previewable = storage::FileType::from_mime(&version.content_type)
+        .is_some_and(|t| t.previewable() || t == storage::FileType::Heic);
     let inline = !query.inline.is_empty() && previewable;
     let mut response = state
         .storage

@@ -12,6 +12,7 @@ mod api;
 mod auth;
 mod bulletins;
 mod evidence;
+mod evidence_preview;
 mod exports;
 mod health;
 mod home;
@@ -92,6 +93,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/review", get(tasks::review_queue))
         .route("/evidence/{id}/delete", post(evidence::delete))
         .route("/files/{version_id}", get(evidence::download))
+        .route("/files/{version_id}/preview", get(evidence_preview::show))
         .route("/reports", get(reports::page))
         .route("/reports/files/{file_id}", get(reports::download))
         .route("/rounds", get(rounds::list))

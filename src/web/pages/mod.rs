@@ -471,3 +471,5 @@ mod inspections;
 pub use inspections::*;
 mod interviews;
 pub use interviews::*;
+mod preview;
+pub use preview::*;
