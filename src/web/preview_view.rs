@@ -263,7 +263,7 @@ pub fn build(
                     (
                         "size",
                         crate::evidence::human_size(
-                            listing.declared_bytes.min(i64::MAX as u64) as i64,
+                            listing.declared_bytes.min(i64::MAX as u64) as i64
                         )
                         .into(),
                     ),
@@ -307,7 +307,9 @@ pub fn build(
         }
     }
     body.marks = marker.count;
-    if !body.query.is_empty() && (body.text.is_some() || body.blocks.is_some() || body.table.is_some()) {
+    if !body.query.is_empty()
+        && (body.text.is_some() || body.blocks.is_some() || body.table.is_some())
+    {
         body.notes.push(t(
             lang,
             "preview-marks",

@@ -177,6 +177,15 @@ const MATRIX: &[(&str, [Expect; 6])] = {
         ),
         // The second step needs a correct password first; signed-in users are sent home.
         ("/login/2fa", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        // 卡若区's evidence file (version 1, uploaded by the test): its download and its
+        // preview page (and the page's body alone) follow one rule, a clerk only its own
+        // organisation's.
+        ("/files/1", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
+        ("/files/1/preview", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
+        (
+            "/files/1/preview?fragment=1&sheet=2&q=%E7%BA%AA%E8%A6%81",
+            [ToLogin, Ok, Ok, Forbidden, Ok, Ok],
+        ),
     ]
 };
 
@@ -187,6 +196,8 @@ async fn every_role_sees_exactly_what_the_rules_allow() {
     assert_eq!(round, 1, "the matrix names round 1");
     let mut anonymous = app.browser();
     let mut browsers = role_browsers(&app).await;
+    let version = karuo_evidence(&app, &mut browsers[1]).await;
+    assert_eq!(version, 1, "the matrix names version 1");
     for (path, expected) in MATRIX {
         let got = outcome(&anonymous.get(path).await);
         // A signed-in user visiting /login is sent home; count that as allowed.
@@ -220,8 +231,9 @@ async fn every_role_sees_exactly_what_the_rules_allow() {
                 // Refusals a handler audits itself are not the gate's (only the path rule's).
                 .filter(move |(_, name)| !HANDLER_AUDITED.contains(&path) || *name == "clerk1")
                 .map(move |(_, name)| {
-                    // The API refuses scores per user (the handler's policy), not by path.
-                    let reason = if path.starts_with("/api/") {
+                    // The API refuses scores per user (the handler's policy), not by path;
+                    // files are refused by the evidence policy.
+                    let reason = if path.starts_with("/api/") || path.starts_with("/files/") {
                         "policy"
                     } else {
                         "role"
@@ -251,6 +263,24 @@ async fn every_role_sees_exactly_what_the_rules_allow() {
 
 /// Paths whose refusals (beyond the path rule's) are audited by their handler's policy.
 const HANDLER_AUDITED: &[&str] = &["/rounds/1/interviews/1/edit"];
+
+/// A PDF for 卡若区's task of indicator 1, uploaded by the office; its version id.
+async fn karuo_evidence(app: &TestApp, office: &mut crate::support::Browser) -> i64 {
+    let task = app.task_id(1, "卡若区").await;
+    office.get(&format!("/tasks/{task}")).await;
+    let form = reqwest::multipart::Form::new().part(
+        "files",
+        crate::support::file("纪要.pdf", crate::support::pdf(2_000, 3)),
+    );
+    let page = office
+        .post_multipart(&format!("/tasks/{task}/evidence"), form)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    sqlx::query_scalar("SELECT max(id) FROM evidence_versions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
 
 /// A locked round of the current campaign (nothing scored), with its lock entry.
 async fn locked_round(app: &TestApp) -> i64 {

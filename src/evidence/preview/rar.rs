@@ -438,4 +438,16 @@ mod tests {
         locked.extend([0, 0, 0x73, 0x80, 0, 13, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(listing_of(&locked), Err(PreviewRefusal::Encrypted));
     }
+
+    #[test]
+    fn the_fixture_archive() {
+        // Made by tests/fixtures/make_rar.py; p7zip's `7z l` lists it the same way.
+        let l = listing_of(include_bytes!("../../../tests/fixtures/preview.rar")).unwrap();
+        let names: Vec<&str> = l.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["检查资料", "检查资料/整改报告.txt", "检查资料/<script>.txt"]
+        );
+        assert_eq!(l.entries[1].size, Some(19));
+    }
 }

@@ -625,4 +625,22 @@ mod tests {
         h.extend([0x0C, 16, 0x00, 0x00]);
         assert_eq!(listing_of(&archive(&h)), Err(PreviewRefusal::Encrypted));
     }
+
+    #[test]
+    fn archives_made_by_7zip() {
+        // p7zip's `7z a` (an LZMA-encoded header), and `7z a -p -mhe=on`.
+        let l = listing_of(include_bytes!("../../../tests/fixtures/preview.7z")).unwrap();
+        let names: Vec<&str> = l.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["会议材料", "会议材料/<b>粗体.txt", "会议材料/纪要.txt"]
+        );
+        assert!(l.entries[0].folder);
+        assert_eq!(l.entries[1].size, Some(1));
+        assert_eq!(l.entries[2].size, Some(22));
+        assert_eq!(
+            listing_of(include_bytes!("../../../tests/fixtures/encrypted.7z")),
+            Err(PreviewRefusal::Encrypted)
+        );
+    }
 }

@@ -55,7 +55,12 @@ pub async fn show(
         .map(|e| e.title)
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| version.original_name.clone());
-    let sheet = query.sheet.trim().parse::<usize>().unwrap_or(0).min(MAX_SHEET);
+    let sheet = query
+        .sheet
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(0)
+        .min(MAX_SHEET);
     let outcome = {
         let _turn = TURNS
             .acquire()
