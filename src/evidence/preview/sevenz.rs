@@ -488,12 +488,8 @@ fn files_info(
         match kind {
             id::EMPTY_STREAM => empty_stream = data,
             id::EMPTY_FILE => empty_file = data,
-            id::NAME => {
-                // External names (in another stream) are not written by 7-Zip.
-                if data.first() == Some(&0) {
-                    names = &data[1..];
-                }
-            }
+            // External names (in another stream) are not written by 7-Zip.
+            id::NAME if data.first() == Some(&0) => names = &data[1..],
             _ => {}
         }
     }
