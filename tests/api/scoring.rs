@@ -182,6 +182,10 @@ async fn a_provincial_round_from_opening_to_locked_report() {
         item.contains("/files/"),
         "evidence downloads from the item page"
     );
+    assert!(
+        item.contains("/preview?fragment=1\""),
+        "its preview opens in a panel on the item page"
+    );
     let page =
         p.a.post(
             &format!("/rounds/{round}/evidence/{evidence}/mark"),
