@@ -348,8 +348,9 @@ fn preview_inner(
     }
 }
 
-/// The preview of bytes held in memory (tests, and small files built on the spot).
-pub fn preview_bytes(bytes: &[u8], name: &str, sheet: usize) -> PreviewResult<Preview> {
+/// The preview of bytes held in memory (the unit tests' files, made on the spot).
+#[cfg(test)]
+pub(crate) fn preview_bytes(bytes: &[u8], name: &str, sheet: usize) -> PreviewResult<Preview> {
     let dir = tempfile_dir()?;
     let path = dir.join("file");
     std::fs::write(&path, bytes)?;
@@ -358,6 +359,7 @@ pub fn preview_bytes(bytes: &[u8], name: &str, sheet: usize) -> PreviewResult<Pr
     result
 }
 
+#[cfg(test)]
 fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("shian-preview-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir(&dir)?;
