@@ -12,6 +12,7 @@ mod api;
 mod auth;
 mod bulletins;
 mod evidence;
+mod evidence_links;
 mod exports;
 mod health;
 mod home;
@@ -91,6 +92,11 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/tasks/{id}/manage", post(tasks::manage))
         .route("/review", get(tasks::review_queue))
         .route("/evidence/{id}/delete", post(evidence::delete))
+        .route("/tasks/{id}/links", post(evidence_links::link))
+        .route(
+            "/tasks/{id}/links/{evidence}/remove",
+            post(evidence_links::unlink),
+        )
         .route("/files/{version_id}", get(evidence::download))
         .route("/reports", get(reports::page))
         .route("/reports/files/{file_id}", get(reports::download))
