@@ -9,9 +9,11 @@ mod admin_round_lifecycle;
 mod admin_rounds;
 mod admin_users;
 mod api;
+mod api_evidence;
 mod auth;
 mod bulletins;
 mod evidence;
+mod evidence_library;
 mod evidence_links;
 mod exports;
 mod health;
@@ -345,6 +347,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/api/v1/rubric", get(api::rubric))
         .route("/api/v1/organisations", get(api::organisations))
         .route("/api/v1/progress", get(api::progress))
+        .route("/api/v1/evidence/{id}", get(api_evidence::evidence))
+        .route("/review/evidence", get(evidence_library::page))
         .route("/api/v1/tasks", get(api::tasks))
         .route("/api/v1/rounds", get(api::rounds))
         .route("/api/v1/rounds/{id}", get(api::round))
