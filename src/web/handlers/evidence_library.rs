@@ -88,7 +88,8 @@ pub async fn page(
     let campaign = campaign(&state).await?;
     let evaluation_day = library::evaluation_day(&state.db, campaign.id, campaign.today()).await?;
     let lapsing = !query.lapsing.trim().is_empty();
-    let before = NaiveDate::parse_from_str(query.before.trim(), "%Y-%m-%d").unwrap_or(evaluation_day);
+    let before =
+        NaiveDate::parse_from_str(query.before.trim(), "%Y-%m-%d").unwrap_or(evaluation_day);
     let filter = LibraryFilter {
         organisation_id: query.org.trim().parse().ok(),
         kind: Some(query.kind.trim().to_string())
