@@ -477,6 +477,17 @@ async fn fill_campaign(
     .bind(file_ids)
     .execute(db)
     .await?;
+    // Licences and yearly plans state how long they hold; a share of them lapse before
+    // the campaign's evaluation, for the office to chase.
+    sqlx::query(
+        "UPDATE evidence e SET valid_from = c.starts_on + (e.id % 200)::int, \
+                valid_until = c.starts_on + (e.id % 200)::int + 365 * (1 + e.id % 3)::int \
+         FROM campaigns c WHERE c.id = e.campaign_id AND e.campaign_id = $1 \
+           AND e.kind IN ('document', 'ledger') AND e.id % 7 = 0",
+    )
+    .bind(campaign.id)
+    .execute(db)
+    .await?;
     // Every record serves the task it was uploaded for; some minutes and plans also serve
     // another task of the same organisation (one file, several uses).
     sqlx::query(
@@ -745,7 +756,7 @@ async fn scoring(
         sqlx::query(
             "INSERT INTO evidence_marks (round_id, indicator_id, evidence_id, sufficient, remark, marked_by) \
              SELECT $1, t.indicator_id, e.id, e.id % 9 <> 0, CASE WHEN e.id % 9 = 0 THEN '资料不完整' ELSE '' END, \
-                    (SELECT min(id) FROM users WHERE role = 'assessor') \
+                    (SELECT id FROM users WHERE role = 'assessor' ORDER BY id OFFSET e.id % 4 LIMIT 1) \
              FROM evidence e JOIN tasks t ON t.id = e.task_id WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND e.id % 100 < $3",
         )
         .bind(id)
