@@ -427,6 +427,17 @@ async fn an_item_with_hundreds_of_files_reads_in_pages_with_filters_and_per_asse
     assert!(unmarked.contains("各评审员已审阅资料"));
     let row = unmarked.texts("caption + tbody tr, table.compact tr");
     assert!(row.iter().any(|r| r.contains("20")), "{row:?}");
+    let work = p.a.get(&format!("/rounds/{round}/work")).await;
+    assert!(
+        work.contains("各评审员已审阅资料") && work.contains("expert_a"),
+        "{}",
+        work.body
+    );
+    let work = p.b.get(&format!("/rounds/{round}/work")).await;
+    assert!(
+        !work.contains("各评审员已审阅资料"),
+        "only the lead sees the others' progress"
+    );
     // Without script the form posts and comes back to the same filters and page.
     let page =
         p.a.post(

@@ -143,6 +143,8 @@ pub struct WorklistPage {
     pub running: Decimal,
     pub running_max: Decimal,
     pub lines: Vec<WorkLine>,
+    /// Files marked per assessor of the group (for the round's lead and the office).
+    pub assessor_marks: Vec<crate::scoring::rounds::MarksByAssessor>,
 }
 
 impl WorklistPage {
