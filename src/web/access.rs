@@ -119,13 +119,6 @@ impl Policy {
         }
     }
 
-    /// May `user` read organisation `org_id`'s evidence files (download, inline view and
-    /// the preview page, which all ask this one question)? A clerk only its own
-    /// organisation's; everyone else every organisation's.
-    pub fn can_read_evidence(user: &User, org_id: i64) -> bool {
-        user.role != Role::Department || user.organisation_id == Some(org_id)
-    }
-
     /// Approving and returning submitted tasks, managing assignments.
     pub fn can_review(user: &User) -> bool {
         matches!(user.role, Role::Admin | Role::Office)

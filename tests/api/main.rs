@@ -8,6 +8,7 @@ mod bulletins;
 mod cli;
 mod dashboards;
 mod demo;
+mod evidence_library;
 mod evidence_preview;
 mod exports;
 mod hardening_audit;

@@ -9,9 +9,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::evidence::{self, preview};
+use crate::evidence::{self, Reader, preview};
 use crate::web::AppState;
-use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{PreviewFile, PreviewFragment, PreviewPage, render};
@@ -37,10 +36,12 @@ pub async fn show(
     Path(version_id): Path<i64>,
     Query(query): Query<PreviewQuery>,
 ) -> AppResult<Response> {
-    let (version, organisation_id, task_id) = evidence::version(&state.db, version_id)
+    let (version, _, task_id) = evidence::version(&state.db, version_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !Policy::can_read_evidence(&user, organisation_id) {
+    // The download's own question (a clerk reads its organisation's files and those
+    // shared with its tasks).
+    if !evidence::readable(&state.db, Reader::of(&user), version.evidence_id).await? {
         return Err(AppError::Forbidden);
     }
     let path = state.storage.path(&version.storage_key);

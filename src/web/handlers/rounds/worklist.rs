@@ -31,6 +31,14 @@ pub async fn worklist(
         query.group.trim().parse().ok()
     };
     let summary = group_summary(&state, id, group).await?;
+    // The round's lead and the office see how far each assessor of the group has read.
+    let leads = user.role == Role::Assessor && summary.round.lead_assessor_id == Some(user.id);
+    let assessor_marks = match group {
+        Some(group) if leads || matches!(user.role, Role::Admin | Role::Office) => {
+            crate::scoring::rounds::marks_by_assessor(&state.db, id, Some(group)).await?
+        }
+        _ => Vec::new(),
+    };
     let groups = group_names(&state).await?;
     let mut group_list: Vec<(i64, String)> = groups.into_iter().collect();
     group_list.sort_by(|a, b| a.1.cmp(&b.1));
@@ -43,6 +51,7 @@ pub async fn worklist(
         running: summary.running,
         running_max: summary.running_max,
         lines: summary.lines,
+        assessor_marks,
     })?
     .into_response())
 }
