@@ -117,6 +117,8 @@
     var at = -1;
     var hash = window.location.hash.slice(1);
     rows.forEach(function (row, i) { if (row.id === hash) at = i; });
+    if (hash === "first") at = 0;
+    if (hash === "last") at = rows.length - 1;
     var focus = function (i) {
       if (i < 0 || i >= rows.length) return;
       if (at >= 0) rows[at].classList.remove("current");
@@ -130,14 +132,76 @@
       if (event.altKey || event.ctrlKey || event.metaKey) return;
       var target = event.target;
       if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName))) return;
-      if (event.key === "j") { focus(at + 1); event.preventDefault(); }
-      else if (event.key === "k") { focus(Math.max(at - 1, 0)); event.preventDefault(); }
+      // At the end of a page, j and k go on to the next or previous page of files.
+      var pageLink = function (rel, hash) {
+        var link = document.querySelector('.review-pager a[rel="' + rel + '"]');
+        if (!link) return false;
+        window.location.href = link.href.replace(/#.*$/, "") + hash;
+        return true;
+      };
+      if (event.key === "j") {
+        if (at + 1 >= rows.length && pageLink("next", "#first")) { event.preventDefault(); return; }
+        focus(at + 1); event.preventDefault();
+      }
+      else if (event.key === "k") {
+        if (at <= 0 && pageLink("prev", "#last")) { event.preventDefault(); return; }
+        focus(Math.max(at - 1, 0)); event.preventDefault();
+      }
       else if (event.key === "Enter" && at >= 0) {
         var link = rows[at].querySelector(".preview-link") || rows[at].querySelector("a[download]");
         if (link) { link.click(); event.preventDefault(); }
       }
     });
   }
+  // Marks save in place: the form is sent with fetch and the row shows the result, so
+  // marking twenty files needs no reload. Without script the form posts and reloads.
+  if (window.fetch) {
+    document.querySelectorAll(".mark-form").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        var button = event.submitter;
+        if (!button || !button.name) return;
+        event.preventDefault();
+        var body = new URLSearchParams(new FormData(form));
+        body.set(button.name, button.value);
+        var row = form.closest(".review-row");
+        var state = row ? row.querySelector(".mark-state") : null;
+        fetch(form.action, {
+          method: "POST", body: body, credentials: "same-origin",
+          headers: { "Accept": "application/json" }
+        }).then(function (res) {
+          return res.json().then(function (data) { return { ok: res.ok, data: data }; },
+            function () { return { ok: false, data: {} }; });
+        }).then(function (r) {
+          if (!state) return;
+          state.textContent = "";
+          if (r.ok && r.data.ok) {
+            var badge = document.createElement("span");
+            badge.className = "badge " + (r.data.sufficient ? "badge-ok" : "badge-off");
+            badge.textContent = r.data.label;
+            state.appendChild(badge);
+            state.appendChild(document.createTextNode(" " + (r.data.remark || "") + " "));
+            var who = document.createElement("span");
+            who.className = "muted";
+            who.textContent = r.data.marked_by || "";
+            state.appendChild(who);
+            row.classList.remove("mark-ok", "mark-bad");
+            row.classList.add(r.data.sufficient ? "mark-ok" : "mark-bad");
+          } else {
+            var error = document.createElement("span");
+            error.className = "badge badge-off";
+            error.setAttribute("role", "alert");
+            error.textContent = (r.data && r.data.message) || form.getAttribute("data-failed") || "";
+            state.appendChild(error);
+          }
+        }).catch(function () {
+          if (state) state.textContent = form.getAttribute("data-failed") || "";
+        });
+      });
+    });
+  }
+  document.querySelectorAll(".review-filters select").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
   document.querySelectorAll(".print-button").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });

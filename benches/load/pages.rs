@@ -155,6 +155,26 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 who: Who::Assessor,
             },
             Target {
+                name: "item evidence, filtered page 2",
+                path: format!("/rounds/{round}/items/p12?kind=document&page=2"),
+                who: Who::Office,
+            },
+            Target {
+                name: "evidence library (office)",
+                path: "/review/evidence".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "evidence lapsing (office)",
+                path: "/review/evidence?lapsing=1".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "own task list (clerk)",
+                path: "/tasks".into(),
+                who: Who::Clerk,
+            },
+            Target {
                 name: "item page with findings (lead)",
                 path: format!("/rounds/{round}/items/p22"),
                 who: Who::Lead,
@@ -300,6 +320,7 @@ pub async fn run_load(
             let mut latencies = Vec::new();
             let mut errors = 0u64;
             let mut first_error = None;
+            let mut body_bytes = 0usize;
             while Instant::now() < deadline {
                 let result = match who {
                     // Each login is a new browser: a signed-in session would be
@@ -316,7 +337,9 @@ pub async fn run_load(
                         let t = Instant::now();
                         match client.get(&url).send().await {
                             Ok(r) if r.status().is_success() => {
-                                let _ = r.bytes().await;
+                                // The page as the browser receives it (the client
+                                // asks for no compression: this is the HTML's size).
+                                body_bytes = r.bytes().await.map(|b| b.len()).unwrap_or(0);
                                 Ok(t.elapsed())
                             }
                             Ok(r) => Err(format!("{url} answered {}", r.status())),
@@ -332,14 +355,16 @@ pub async fn run_load(
                     }
                 }
             }
-            (latencies, errors, first_error)
+            (latencies, errors, first_error, body_bytes)
         }));
     }
     let mut all = Vec::new();
     let mut errors = 0;
     let mut first_error = None;
+    let mut body_bytes = 0;
     for task in tasks {
-        let (l, e, first) = task.await?;
+        let (l, e, first, bytes) = task.await?;
+        body_bytes = body_bytes.max(bytes);
         all.extend(l);
         errors += e;
         first_error = first_error.or(first);
@@ -363,5 +388,6 @@ pub async fn run_load(
         "requests": all.len(), "errors": errors, "first_error": first_error,
         "rps": ((all.len() as f64 / elapsed) * 10.0).round() / 10.0,
         "p50_ms": pct(50.0), "p95_ms": pct(95.0), "p99_ms": pct(99.0),
+        "body_kb": ((body_bytes as f64 / 1024.0) * 10.0).round() / 10.0,
     }))
 }

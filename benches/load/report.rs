@@ -27,7 +27,7 @@ pub fn render_markdown(results: &Value) -> String {
         results["machine"]["cpus"], results["machine"]["cpu"].as_str().unwrap_or("")
     ));
     let city = &results["city"];
-    md.push_str("## Pages at city scale\n\n| page | clients | p50 ms | p95 ms | p99 ms | req/s | p95 ÷ floor | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.push_str("## Pages at city scale\n\n| page | clients | p50 ms | p95 ms | p99 ms | req/s | p95 ÷ floor | errors | HTML KB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     if let Some(pages) = city.as_object() {
         for (name, by) in pages {
             if name == "server_memory_kib" {
@@ -40,8 +40,14 @@ pub fn render_markdown(results: &Value) -> String {
                     .unwrap_or(0.0);
                 let ratio = s["p95_ms"].as_f64().unwrap_or(0.0) / floor.max(0.001);
                 md.push_str(&format!(
-                    "| {name} | {clients} | {} | {} | {} | {} | {:.1}× | {} |\n",
-                    s["p50_ms"], s["p95_ms"], s["p99_ms"], s["rps"], ratio, s["errors"]
+                    "| {name} | {clients} | {} | {} | {} | {} | {:.1}× | {} | {} |\n",
+                    s["p50_ms"],
+                    s["p95_ms"],
+                    s["p99_ms"],
+                    s["rps"],
+                    ratio,
+                    s["errors"],
+                    s["body_kb"]
                 ));
             }
         }

@@ -188,7 +188,7 @@ pub async fn figures(
 
     let newly_approved: Vec<Approved> = sqlx::query_as(
         "SELECT i.number AS indicator_number, o.name AS organisation, \
-                (SELECT count(*) FROM evidence ev WHERE ev.task_id = t.id AND ev.deleted_at IS NULL) AS evidence, \
+                (SELECT count(*) FROM evidence_uses eu JOIN evidence ev ON ev.id = eu.evidence_id WHERE eu.task_id = t.id AND ev.deleted_at IS NULL) AS evidence, \
                 e.at \
          FROM task_events e JOIN tasks t ON t.id = e.task_id JOIN indicators i ON i.id = t.indicator_id \
          JOIN organisations o ON o.id = t.organisation_id JOIN campaigns c ON c.id = t.campaign_id \

@@ -477,10 +477,37 @@ async fn fill_campaign(
     .bind(file_ids)
     .execute(db)
     .await?;
+    // Licences and yearly plans state how long they hold; a share of them lapse before
+    // the campaign's evaluation, for the office to chase.
+    sqlx::query(
+        "UPDATE evidence e SET valid_from = c.starts_on + (e.id % 200)::int, \
+                valid_until = c.starts_on + (e.id % 200)::int + 365 * (1 + e.id % 3)::int \
+         FROM campaigns c WHERE c.id = e.campaign_id AND e.campaign_id = $1 \
+           AND e.kind IN ('document', 'ledger') AND e.id % 7 = 0",
+    )
+    .bind(campaign.id)
+    .execute(db)
+    .await?;
+    // Every record serves the task it was uploaded for; some minutes and plans also serve
+    // another task of the same organisation (one file, several uses).
+    sqlx::query(
+        "INSERT INTO evidence_uses (evidence_id, task_id, linked_by, linked_at) \
+         SELECT e.id, e.task_id, e.created_by, e.created_at FROM evidence e WHERE e.campaign_id = $1 \
+         UNION ALL \
+         SELECT e.id, other.id, e.created_by, e.created_at + interval '3 days' FROM evidence e \
+         JOIN tasks home ON home.id = e.task_id \
+         CROSS JOIN LATERAL (SELECT t.id FROM tasks t WHERE t.campaign_id = e.campaign_id \
+             AND t.organisation_id = e.organisation_id AND t.indicator_id <> home.indicator_id \
+             AND t.status <> 'not_started' ORDER BY abs(hashtext(t.id::text || e.id::text)) LIMIT 1) other \
+         WHERE e.campaign_id = $1 AND e.kind IN ('minutes', 'document') AND e.id % 6 = 0",
+    )
+    .bind(campaign.id)
+    .execute(db)
+    .await?;
     // A task with no evidence has not really been started.
     sqlx::query(
         "UPDATE tasks t SET status = 'not_started' WHERE t.campaign_id = $1 AND t.status <> 'not_started' \
-         AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.task_id = t.id)",
+         AND NOT EXISTS (SELECT 1 FROM evidence_uses eu WHERE eu.task_id = t.id)",
     )
     .bind(campaign.id)
     .execute(db)
@@ -727,10 +754,10 @@ async fn scoring(
         .await?;
         // 资料审查: marks on a share of the evidence.
         sqlx::query(
-            "INSERT INTO evidence_marks (round_id, evidence_id, sufficient, remark, marked_by) \
-             SELECT $1, e.id, e.id % 9 <> 0, CASE WHEN e.id % 9 = 0 THEN '资料不完整' ELSE '' END, \
-                    (SELECT min(id) FROM users WHERE role = 'assessor') \
-             FROM evidence e WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND e.id % 100 < $3",
+            "INSERT INTO evidence_marks (round_id, indicator_id, evidence_id, sufficient, remark, marked_by) \
+             SELECT $1, t.indicator_id, e.id, e.id % 9 <> 0, CASE WHEN e.id % 9 = 0 THEN '资料不完整' ELSE '' END, \
+                    (SELECT id FROM users WHERE role = 'assessor' ORDER BY id OFFSET e.id % 4 LIMIT 1) \
+             FROM evidence e JOIN tasks t ON t.id = e.task_id WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND e.id % 100 < $3",
         )
         .bind(id)
         .bind(campaign.id)

@@ -1,7 +1,13 @@
 //! Evidence (佐证资料): files an organisation uploads against a task, with versions.
 //! The bytes live in [`crate::storage`]; rows are written only after the bytes are stored.
+//! One record can serve several tasks ([`uses`]) and carries the period it is valid for
+//! ([`validity`]).
 
-use chrono::{DateTime, Utc};
+pub mod library;
+pub mod uses;
+pub mod validity;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgPool, Postgres, Transaction};
 
@@ -16,6 +22,7 @@ pub struct Meta {
     pub description: String,
     pub year: Option<i32>,
     pub kind: String,
+    pub validity: validity::Validity,
 }
 
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -37,9 +44,20 @@ pub struct EvidenceRow {
     pub content_type: String,
     pub size_bytes: i64,
     pub sha256: String,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    /// The indicators every current use serves, in order.
+    pub indicators: Vec<i32>,
 }
 
 impl EvidenceRow {
+    pub fn validity(&self) -> validity::Validity {
+        validity::Validity {
+            from: self.valid_from,
+            until: self.valid_until,
+        }
+    }
+
     pub fn previewable(&self) -> bool {
         crate::storage::FileType::from_mime(&self.content_type).is_some_and(|t| t.previewable())
     }
@@ -64,16 +82,21 @@ pub fn human_size(bytes: i64) -> String {
 
 const ROW: &str = "e.id, e.task_id, e.organisation_id, e.title, e.description, e.year, e.kind, \
      u.display_name AS created_by_name, e.created_at, e.deleted_at, e.created_by, \
-     v.version, v.id AS version_id, f.original_name, f.content_type, f.size_bytes, f.sha256";
+     v.version, v.id AS version_id, f.original_name, f.content_type, f.size_bytes, f.sha256, \
+     e.valid_from, e.valid_until, \
+     coalesce((SELECT array_agg(DISTINCT i.number ORDER BY i.number) FROM evidence_uses eu \
+               JOIN tasks t ON t.id = eu.task_id JOIN indicators i ON i.id = t.indicator_id \
+               WHERE eu.evidence_id = e.id AND t.removed_at IS NULL), '{}') AS indicators";
 
-/// The evidence of a task, newest first, each with its latest version; deleted ones too
-/// (the page shows them struck out, as part of the history).
+/// The evidence a task uses (its own uploads and files linked to it), newest first, each
+/// with its latest version; deleted ones too (the page shows them struck out, as part of
+/// the history). A row whose `task_id` is another task is a linked file.
 pub async fn for_task(db: &PgPool, task_id: i64) -> sqlx::Result<Vec<EvidenceRow>> {
     sqlx::query_as(&format!(
-        "SELECT {ROW} FROM evidence e \
+        "SELECT {ROW} FROM evidence_uses use_ JOIN evidence e ON e.id = use_.evidence_id \
          JOIN LATERAL (SELECT * FROM evidence_versions WHERE evidence_id = e.id ORDER BY version DESC LIMIT 1) v ON true \
          JOIN stored_files f ON f.id = v.file_id LEFT JOIN users u ON u.id = e.created_by \
-         WHERE e.task_id = $1 ORDER BY e.deleted_at IS NOT NULL, e.id DESC"
+         WHERE use_.task_id = $1 ORDER BY e.deleted_at IS NOT NULL, e.id DESC"
     ))
     .bind(task_id)
     .fetch_all(db)
@@ -105,13 +128,13 @@ pub struct Version {
     pub sha256: String,
 }
 
-/// Every version of every piece of evidence of a task, newest first.
+/// Every version of every piece of evidence a task uses, newest first.
 pub async fn versions_for_task(db: &PgPool, task_id: i64) -> sqlx::Result<Vec<Version>> {
     sqlx::query_as(
         "SELECT v.id, v.evidence_id, v.version, v.created_at, u.display_name AS created_by_name, f.storage_key, \
                 f.original_name, f.content_type, f.size_bytes, f.sha256 \
-         FROM evidence_versions v JOIN evidence e ON e.id = v.evidence_id JOIN stored_files f ON f.id = v.file_id \
-         LEFT JOIN users u ON u.id = v.created_by WHERE e.task_id = $1 ORDER BY v.evidence_id, v.version DESC",
+         FROM evidence_versions v JOIN evidence_uses eu ON eu.evidence_id = v.evidence_id JOIN stored_files f ON f.id = v.file_id \
+         LEFT JOIN users u ON u.id = v.created_by WHERE eu.task_id = $1 ORDER BY v.evidence_id, v.version DESC",
     )
     .bind(task_id)
     .fetch_all(db)
@@ -172,8 +195,9 @@ pub async fn create(
 ) -> sqlx::Result<i64> {
     let file_id = insert_file(&mut **tx, stored, original_name, user_id).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO evidence (campaign_id, task_id, organisation_id, title, description, year, kind, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO evidence (campaign_id, task_id, organisation_id, title, description, year, kind, created_by, \
+                               valid_from, valid_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(task.campaign_id)
     .bind(task.id)
@@ -183,8 +207,16 @@ pub async fn create(
     .bind(meta.year)
     .bind(&meta.kind)
     .bind(user_id)
+    .bind(meta.validity.from)
+    .bind(meta.validity.until)
     .fetch_one(&mut **tx)
     .await?;
+    sqlx::query("INSERT INTO evidence_uses (evidence_id, task_id, linked_by) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(task.id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("INSERT INTO evidence_versions (evidence_id, version, file_id, created_by) VALUES ($1, 1, $2, $3)")
         .bind(id)
         .bind(file_id)
@@ -239,6 +271,58 @@ pub async fn count_for_organisation(
     )
     .bind(campaign_id)
     .bind(organisation_id)
+    .fetch_one(db)
+    .await
+}
+
+/// Who reads evidence: the whole campaign (office, leaders, assessors) or one
+/// organisation's clerks, who see what their organisation uploaded and what is linked to
+/// its tasks. Pages, downloads, previews and search all ask this one question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Everyone,
+    Organisation(i64),
+}
+
+impl Reader {
+    pub fn of(user: &crate::accounts::User) -> Reader {
+        match (user.role, user.organisation_id) {
+            (crate::accounts::Role::Department, Some(org)) => Reader::Organisation(org),
+            // A clerk without an organisation reads nothing; no organisation has id 0.
+            (crate::accounts::Role::Department, None) => Reader::Organisation(0),
+            _ => Reader::Everyone,
+        }
+    }
+
+    /// The organisation a clause must restrict to, for SQL binds (`$n::bigint IS NULL OR …`).
+    pub fn organisation(self) -> Option<i64> {
+        match self {
+            Reader::Everyone => None,
+            Reader::Organisation(org) => Some(org),
+        }
+    }
+}
+
+/// The SQL condition "evidence `e` is readable by the organisation bound at `$n`" (or by
+/// everyone when it is NULL), for queries over `evidence e`.
+pub fn readable_clause(n: usize) -> String {
+    format!(
+        "(${n}::bigint IS NULL OR e.organisation_id = ${n} OR EXISTS (SELECT 1 FROM evidence_uses ru \
+          JOIN tasks rt ON rt.id = ru.task_id WHERE ru.evidence_id = e.id AND rt.organisation_id = ${n}))"
+    )
+}
+
+/// May `reader` read evidence `evidence_id` (its files, previews, text)?
+pub async fn readable(db: &PgPool, reader: Reader, evidence_id: i64) -> sqlx::Result<bool> {
+    let Reader::Organisation(org) = reader else {
+        return Ok(true);
+    };
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM evidence e WHERE e.id = $1 AND {})",
+        readable_clause(2)
+    ))
+    .bind(evidence_id)
+    .bind(org)
     .fetch_one(db)
     .await
 }

@@ -159,7 +159,7 @@ pub async fn task_rows(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<TaskEx
                 i.number AS indicator_number, i.content AS indicator_content, i.methods_text, \
                 i.responsibility_text, it.seq AS task_seq, t.text, o.name AS organisation_name, \
                 t.status, t.due_on, \
-                (SELECT count(*) FROM evidence e WHERE e.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count \
+                (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count \
          FROM tasks t \
          JOIN indicators i ON i.id = t.indicator_id \
          JOIN rubric_parts p ON p.id = i.part_id \
@@ -176,12 +176,18 @@ pub async fn task_rows(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<TaskEx
 }
 
 /// The FROM and WHERE shared by the evidence rows and their count ($1 campaign, $2 part
-/// seq, $3 indicator number): current evidence with its latest version's file.
+/// seq, $3 indicator number): current evidence with its latest version's file, once for
+/// every indicator it serves (a file linked to indicators 1, 3 and 7 is three rows; two
+/// tasks of one indicator sharing it are one).
 const EVIDENCE_FROM: &str = "FROM evidence e \
      JOIN LATERAL (SELECT * FROM evidence_versions WHERE evidence_id = e.id \
                    ORDER BY version DESC LIMIT 1) v ON true \
      JOIN stored_files f ON f.id = v.file_id \
-     JOIN tasks t ON t.id = e.task_id \
+     JOIN (SELECT DISTINCT ON (eu.evidence_id, t.indicator_id) eu.evidence_id, t.id, t.indicator_id, \
+                  t.status, t.removed_at \
+           FROM evidence_uses eu JOIN tasks t ON t.id = eu.task_id \
+           WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+           ORDER BY eu.evidence_id, t.indicator_id, t.id) t ON t.evidence_id = e.id \
      JOIN indicators i ON i.id = t.indicator_id \
      JOIN rubric_parts p ON p.id = i.part_id \
      LEFT JOIN rubric_points pt ON pt.id = i.point_id \
@@ -196,7 +202,7 @@ pub async fn evidence_rows(
     scope: Scope,
 ) -> sqlx::Result<Vec<EvidenceExportRow>> {
     sqlx::query_as(&format!(
-        "SELECT e.id, e.task_id, p.seq AS part_seq, p.numeral AS part_numeral, p.title AS part_title, \
+        "SELECT e.id, t.id AS task_id, p.seq AS part_seq, p.numeral AS part_numeral, p.title AS part_title, \
                 pt.seq AS point_seq, pt.title AS point_title, i.number AS indicator_number, \
                 o.name AS organisation_name, e.title, e.kind, e.year, f.original_name, f.size_bytes, \
                 f.sha256, v.version, v.created_at AS uploaded_at, t.status AS task_status, f.storage_key \

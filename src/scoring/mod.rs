@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod commands;
 pub mod completeness;
+pub mod evidence_review;
 pub mod locked;
 pub mod locks;
 pub mod report_framing;

@@ -750,9 +750,13 @@ pub struct EvidenceForReview {
     pub original_name: String,
     pub content_type: String,
     pub size_bytes: i64,
+    pub organisation_id: i64,
+    pub valid_from: Option<chrono::NaiveDate>,
+    pub valid_until: Option<chrono::NaiveDate>,
     pub sufficient: Option<bool>,
     pub remark: Option<String>,
     pub marked_by_name: Option<String>,
+    pub marked_by: Option<i64>,
 }
 
 impl EvidenceForReview {
@@ -765,24 +769,32 @@ impl EvidenceForReview {
     }
 }
 
-/// The campaign's live evidence for some indicators, with the round's marks.
+/// The campaign's live evidence for some indicators, with the round's marks: one row per
+/// file and indicator it serves (a file linked to two of an item's indicators is
+/// reviewed, and marked, for each).
 pub async fn evidence_for(
     db: &PgPool,
     round: &Round,
     indicator_numbers: &[i32],
 ) -> sqlx::Result<Vec<EvidenceForReview>> {
     sqlx::query_as(
-        "SELECT e.id, i.number AS indicator_number, t.id AS task_id, t.status AS task_status, \
-                o.name AS organisation_name, e.title, e.description, e.year, e.kind, v.version, v.id AS version_id, \
-                f.original_name, f.content_type, f.size_bytes, m.sufficient, m.remark, mu.display_name AS marked_by_name \
-         FROM evidence e JOIN tasks t ON t.id = e.task_id JOIN indicators i ON i.id = t.indicator_id \
+        "SELECT e.id, u.indicator_number, u.task_id, u.task_status, \
+                o.name AS organisation_name, e.organisation_id, e.title, e.description, e.year, e.kind, v.version, \
+                v.id AS version_id, f.original_name, f.content_type, f.size_bytes, e.valid_from, e.valid_until, \
+                m.sufficient, m.remark, mu.display_name AS marked_by_name, m.marked_by \
+         FROM (SELECT DISTINCT ON (eu.evidence_id, t.indicator_id) eu.evidence_id, t.indicator_id, \
+                      i.number AS indicator_number, t.id AS task_id, t.status AS task_status \
+               FROM evidence_uses eu JOIN tasks t ON t.id = eu.task_id JOIN indicators i ON i.id = t.indicator_id \
+               WHERE t.campaign_id = $2 AND t.removed_at IS NULL AND i.number = ANY($3) \
+               ORDER BY eu.evidence_id, t.indicator_id, t.id) u \
+         JOIN evidence e ON e.id = u.evidence_id \
          JOIN organisations o ON o.id = e.organisation_id \
          JOIN LATERAL (SELECT * FROM evidence_versions WHERE evidence_id = e.id ORDER BY version DESC LIMIT 1) v ON true \
          JOIN stored_files f ON f.id = v.file_id \
-         LEFT JOIN evidence_marks m ON m.evidence_id = e.id AND m.round_id = $1 \
+         LEFT JOIN evidence_marks m ON m.evidence_id = e.id AND m.round_id = $1 AND m.indicator_id = u.indicator_id \
          LEFT JOIN users mu ON mu.id = m.marked_by \
-         WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND t.removed_at IS NULL AND i.number = ANY($3) \
-         ORDER BY i.number, o.sort_order, o.name, e.id",
+         WHERE e.deleted_at IS NULL \
+         ORDER BY u.indicator_number, o.sort_order, o.name, e.id",
     )
     .bind(round.id)
     .bind(round.campaign_id)
@@ -791,36 +803,41 @@ pub async fn evidence_for(
     .await
 }
 
-/// The indicator number of a live piece of evidence of the round's campaign.
-pub async fn evidence_indicator(
+/// The indicator numbers a live piece of evidence of the round's campaign serves.
+pub async fn evidence_indicators(
     db: &PgPool,
     round: &Round,
     evidence_id: i64,
-) -> sqlx::Result<Option<i32>> {
+) -> sqlx::Result<Vec<i32>> {
     sqlx::query_scalar(
-        "SELECT i.number FROM evidence e JOIN tasks t ON t.id = e.task_id JOIN indicators i ON i.id = t.indicator_id \
-         WHERE e.id = $1 AND e.campaign_id = $2 AND e.deleted_at IS NULL",
+        "SELECT DISTINCT i.number FROM evidence e JOIN evidence_uses eu ON eu.evidence_id = e.id \
+         JOIN tasks t ON t.id = eu.task_id JOIN indicators i ON i.id = t.indicator_id \
+         WHERE e.id = $1 AND e.campaign_id = $2 AND e.deleted_at IS NULL AND t.removed_at IS NULL \
+         ORDER BY i.number",
     )
     .bind(evidence_id)
     .bind(round.campaign_id)
-    .fetch_optional(db)
+    .fetch_all(db)
     .await
 }
 
 pub async fn set_mark(
     db: &PgPool,
     round_id: i64,
+    indicator_id: i64,
     evidence_id: i64,
     sufficient: bool,
     remark: &str,
     user_id: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO evidence_marks (round_id, evidence_id, sufficient, remark, marked_by) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (round_id, evidence_id) DO UPDATE SET sufficient = EXCLUDED.sufficient, remark = EXCLUDED.remark, \
-             marked_by = EXCLUDED.marked_by, updated_at = now()",
+        "INSERT INTO evidence_marks (round_id, indicator_id, evidence_id, sufficient, remark, marked_by) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (round_id, indicator_id, evidence_id) DO UPDATE SET sufficient = EXCLUDED.sufficient, \
+             remark = EXCLUDED.remark, marked_by = EXCLUDED.marked_by, updated_at = now()",
     )
     .bind(round_id)
+    .bind(indicator_id)
     .bind(evidence_id)
     .bind(sufficient)
     .bind(remark)
@@ -830,13 +847,16 @@ pub async fn set_mark(
     Ok(())
 }
 
-/// Evidence counts per indicator number: (live files, marked in this round).
+/// Evidence counts per indicator number: (live files serving it, marked in this round).
 pub async fn evidence_counts(db: &PgPool, round: &Round) -> sqlx::Result<HashMap<i32, (i64, i64)>> {
     let rows: Vec<(i32, i64, i64)> = sqlx::query_as(
-        "SELECT i.number, count(*), count(m.evidence_id) FROM evidence e \
-         JOIN tasks t ON t.id = e.task_id JOIN indicators i ON i.id = t.indicator_id \
-         LEFT JOIN evidence_marks m ON m.evidence_id = e.id AND m.round_id = $1 \
-         WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND t.removed_at IS NULL GROUP BY i.number",
+        "SELECT u.number, count(*), count(m.evidence_id) \
+         FROM (SELECT DISTINCT eu.evidence_id, t.indicator_id, i.number FROM evidence_uses eu \
+               JOIN tasks t ON t.id = eu.task_id JOIN indicators i ON i.id = t.indicator_id \
+               WHERE t.campaign_id = $2 AND t.removed_at IS NULL) u \
+         JOIN evidence e ON e.id = u.evidence_id \
+         LEFT JOIN evidence_marks m ON m.evidence_id = u.evidence_id AND m.round_id = $1 AND m.indicator_id = u.indicator_id \
+         WHERE e.deleted_at IS NULL GROUP BY u.number",
     )
     .bind(round.id)
     .bind(round.campaign_id)
@@ -846,6 +866,35 @@ pub async fn evidence_counts(db: &PgPool, round: &Round) -> sqlx::Result<HashMap
         .into_iter()
         .map(|(n, all, marked)| (n, (all, marked)))
         .collect())
+}
+
+/// 资料审查 progress per assessor: how many files each has marked in the round (within
+/// the items of `group` when given), most first.
+#[derive(Debug, Clone, FromRow)]
+pub struct MarksByAssessor {
+    pub user_id: i64,
+    pub name: String,
+    pub marked: i64,
+    pub insufficient: i64,
+}
+
+pub async fn marks_by_assessor(
+    db: &PgPool,
+    round_id: i64,
+    group: Option<i64>,
+) -> sqlx::Result<Vec<MarksByAssessor>> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.display_name AS name, count(m.evidence_id) AS marked, \
+                count(m.evidence_id) FILTER (WHERE NOT m.sufficient) AS insufficient \
+         FROM users u LEFT JOIN evidence_marks m ON m.marked_by = u.id AND m.round_id = $1 \
+         WHERE ($2::bigint IS NULL AND u.role = 'assessor' AND EXISTS (SELECT 1 FROM evidence_marks x WHERE x.round_id = $1 AND x.marked_by = u.id)) \
+            OR ($2::bigint IS NOT NULL AND u.role = 'assessor' AND u.organisation_id = $2 AND u.active) \
+         GROUP BY u.id, u.display_name ORDER BY count(m.evidence_id) DESC, u.display_name",
+    )
+    .bind(round_id)
+    .bind(group)
+    .fetch_all(db)
+    .await
 }
 
 /// The city's choices, from the campaign.

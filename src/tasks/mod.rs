@@ -157,7 +157,7 @@ const FILTER: &str = "t.campaign_id = $1 AND t.removed_at IS NULL \
 
 const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, i.content AS indicator_content, \
      t.organisation_id, o.name AS organisation_name, t.relation, t.text, t.due_on, t.status, \
-     (SELECT count(*) FROM evidence e WHERE e.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
+     (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
      t.updated_at";
 
 /// Tasks of a campaign in the order a clerk works through them: overdue first, then
@@ -327,7 +327,7 @@ pub async fn submit(
         return Ok(Err(LoopError::WrongState));
     }
     let evidence: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM evidence WHERE task_id = $1 AND deleted_at IS NULL",
+        "SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = $1 AND e.deleted_at IS NULL",
     )
     .bind(task_id)
     .fetch_one(&mut *tx)

@@ -104,6 +104,19 @@ impl PageCtx {
         self.request.lang.t_args(key, &[(name, value.into())])
     }
 
+    pub fn t2(
+        &self,
+        key: &str,
+        a: &str,
+        a_value: impl Into<Arg>,
+        b: &str,
+        b_value: impl Into<Arg>,
+    ) -> String {
+        self.request
+            .lang
+            .t_args(key, &[(a, a_value.into()), (b, b_value.into())])
+    }
+
     pub fn user(&self) -> Option<&User> {
         self.request.user.as_ref()
     }

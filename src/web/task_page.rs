@@ -46,6 +46,50 @@ pub async fn task_page_with(
     status: StatusCode,
     upload: UploadValues,
 ) -> AppResult<Response> {
+    task_page_full(
+        state,
+        ctx,
+        user,
+        task,
+        Extras {
+            errors,
+            status,
+            upload,
+            ..Extras::default()
+        },
+    )
+    .await
+}
+
+/// What a task page shows beyond the task itself.
+#[derive(Debug, Default)]
+pub struct Extras {
+    pub errors: Vec<String>,
+    pub status: StatusCode,
+    pub upload: UploadValues,
+    /// Files just uploaded that are already stored: offered as links instead.
+    pub duplicates: Vec<evidence::uses::SameFile>,
+    /// Words the user searched existing evidence by, to link one to this task.
+    pub link_words: Option<String>,
+}
+
+/// How many existing files the link picker lists at once.
+const LINK_CANDIDATES: i64 = 30;
+
+pub async fn task_page_full(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    task: tasks::Task,
+    extras: Extras,
+) -> AppResult<Response> {
+    let Extras {
+        errors,
+        status,
+        upload,
+        duplicates,
+        link_words,
+    } = extras;
     let campaign = campaign(state).await?;
     let evidence = evidence::for_task(&state.db, task.id).await?;
     let versions = evidence::versions_for_task(&state.db, task.id).await?;
@@ -58,11 +102,22 @@ pub async fn task_page_with(
     } else {
         Vec::new()
     };
+    let can_edit = can_contribute && task.status.editable();
+    let can_share = can_review;
+    let candidates = match (&link_words, can_edit) {
+        (Some(words), true) => {
+            evidence::uses::candidates(&state.db, &task, can_share, words, LINK_CANDIDATES).await?
+        }
+        _ => Vec::new(),
+    };
     let page = TaskPage {
         ctx,
+        duplicates,
+        candidates,
+        link_words,
         today: campaign.today(),
         campaign,
-        can_edit: can_contribute && task.status.editable(),
+        can_edit,
         can_submit: can_contribute
             && task.status.editable()
             && evidence.iter().any(|e| e.deleted_at.is_none()),

@@ -108,6 +108,15 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             "/review",
             [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
         ),
+        // The evidence library (validity, lapsing files) is the office's.
+        (
+            "/review/evidence",
+            [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
+        ),
+        (
+            "/review/evidence?lapsing=1&before=2026-06-01",
+            [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
+        ),
         ("/notifications", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/rounds", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         ("/rounds/compare", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),

@@ -12,7 +12,7 @@ use shian::accounts::Role;
 use crate::support::{Browser, TestApp, file, pdf};
 
 /// A download's status, headers and raw bytes.
-async fn download(
+pub(crate) async fn download(
     browser: &Browser,
     path: &str,
 ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
@@ -44,7 +44,7 @@ fn file_name(headers: &reqwest::header::HeaderMap) -> String {
 }
 
 /// Every entry of a ZIP archive, in order, with its bytes.
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a valid zip archive");
     (0..archive.len())
         .map(|i| {

@@ -8,6 +8,7 @@ mod bulletins;
 mod cli;
 mod dashboards;
 mod demo;
+mod evidence_library;
 mod exports;
 mod hardening_audit;
 mod hardening_auth;

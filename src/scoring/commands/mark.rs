@@ -28,6 +28,8 @@ pub enum MarkRefusal {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvidenceMark {
     round_id: i64,
+    /// The indicator the file is marked for: a file serving several is marked for each.
+    indicator_id: i64,
     evidence_id: i64,
     sufficient: bool,
     remark: String,
@@ -36,6 +38,7 @@ pub struct EvidenceMark {
 impl EvidenceMark {
     pub fn check(
         round: &Round,
+        indicator_id: i64,
         evidence_id: i64,
         input: MarkInput<'_>,
     ) -> Result<EvidenceMark, MarkRefusal> {
@@ -49,6 +52,7 @@ impl EvidenceMark {
         }
         Ok(EvidenceMark {
             round_id: round.id,
+            indicator_id,
             evidence_id,
             sufficient,
             remark: remark.to_string(),
@@ -68,6 +72,7 @@ impl EvidenceMark {
         rounds::set_mark(
             db,
             self.round_id,
+            self.indicator_id,
             self.evidence_id,
             self.sufficient,
             &self.remark,
@@ -83,7 +88,7 @@ mod tests {
     use crate::scoring::commands::fixture;
 
     fn check(round: &Round, sufficient: &str, remark: &str) -> Result<EvidenceMark, MarkRefusal> {
-        EvidenceMark::check(round, 55, MarkInput { sufficient, remark })
+        EvidenceMark::check(round, 3, 55, MarkInput { sufficient, remark })
     }
 
     #[test]
@@ -91,7 +96,10 @@ mod tests {
         let mark = check(&fixture::open(), "no", " 缺少盖章 ").unwrap();
         assert!(!mark.sufficient());
         assert_eq!(mark.remark(), "缺少盖章");
-        assert_eq!((mark.round_id, mark.evidence_id), (7, 55));
+        assert_eq!(
+            (mark.round_id, mark.indicator_id, mark.evidence_id),
+            (7, 3, 55)
+        );
         assert!(check(&fixture::open(), "yes", "").unwrap().sufficient());
     }
 

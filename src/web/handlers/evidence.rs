@@ -7,14 +7,15 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::accounts::{Role, User};
-use crate::evidence::{self, KINDS, Meta};
+use crate::evidence::validity::{Validity, ValidityRefusal};
+use crate::evidence::{self, KINDS, Meta, Reader};
 use crate::storage;
 use crate::tasks::{self, Status};
 use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
 use crate::web::error::{AppError, AppResult};
-use crate::web::task_page::{task_page, task_page_with};
+use crate::web::task_page::{Extras, task_page, task_page_full, task_page_with};
 use crate::web::upload_form::{MAX_FILES, UploadValues, receive};
 
 fn validate_meta(ctx: &PageCtx, values: &UploadValues) -> Result<Meta, Vec<String>> {
@@ -40,12 +41,24 @@ fn validate_meta(ctx: &PageCtx, values: &UploadValues) -> Result<Meta, Vec<Strin
     if values.title.chars().count() > 200 || values.description.chars().count() > 2000 {
         problems.push(ctx.t("upload-error-text-long"));
     }
+    let field = |name: &str| values.other.get(name).map(String::as_str).unwrap_or("");
+    let validity = match Validity::parse(field("valid_from"), field("valid_until")) {
+        Ok(validity) => validity,
+        Err(refusal) => {
+            problems.push(ctx.t(match refusal {
+                ValidityRefusal::NotADate => "upload-error-validity-date",
+                ValidityRefusal::EndsBeforeStart => "upload-error-validity-order",
+            }));
+            Validity::default()
+        }
+    };
     if problems.is_empty() {
         Ok(Meta {
             title: values.title.trim().to_string(),
             description: values.description.trim().to_string(),
             year,
             kind,
+            validity,
         })
     } else {
         Err(problems)
@@ -100,6 +113,44 @@ pub async fn upload(
             return refused(&state, ctx, &user, task, problems, values).await;
         }
     };
+    // The same bytes already stored as evidence the uploader can read: offer a link to it
+    // rather than a second copy, unless the uploader said to store it anyway.
+    if values.other.get("allow_duplicate").map(String::as_str) != Some("yes") {
+        let mut duplicates = Vec::new();
+        for (file, _) in &files {
+            if let Some(same) = evidence::uses::same_file(
+                &state.db,
+                task.campaign_id,
+                &file.sha256,
+                Reader::of(&user),
+            )
+            .await?
+                && !duplicates
+                    .iter()
+                    .any(|d: &evidence::uses::SameFile| d.id == same.id)
+            {
+                duplicates.push(same);
+            }
+        }
+        if !duplicates.is_empty() {
+            state.storage.discard(&files).await;
+            let message = ctx.t("upload-same-file");
+            return task_page_full(
+                &state,
+                ctx,
+                &user,
+                task,
+                Extras {
+                    errors: vec![message],
+                    status: StatusCode::CONFLICT,
+                    upload: values,
+                    duplicates,
+                    link_words: None,
+                },
+            )
+            .await;
+        }
+    }
     let recorded: anyhow::Result<Vec<String>> = async {
         let mut tx = state.db.begin().await?;
         let locked = tasks::lock(&mut tx, task_id)
@@ -328,10 +379,10 @@ pub async fn download(
     Path(version_id): Path<i64>,
     Query(query): Query<DownloadQuery>,
 ) -> AppResult<Response> {
-    let (version, organisation_id, task_id) = evidence::version(&state.db, version_id)
+    let (version, _, task_id) = evidence::version(&state.db, version_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if user.role == Role::Department && user.organisation_id != Some(organisation_id) {
+    if !evidence::readable(&state.db, Reader::of(&user), version.evidence_id).await? {
         return Err(AppError::Forbidden);
     }
     let previewable =

@@ -9,9 +9,12 @@ mod admin_round_lifecycle;
 mod admin_rounds;
 mod admin_users;
 mod api;
+mod api_evidence;
 mod auth;
 mod bulletins;
 mod evidence;
+mod evidence_library;
+mod evidence_links;
 mod exports;
 mod health;
 mod home;
@@ -91,6 +94,11 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/tasks/{id}/manage", post(tasks::manage))
         .route("/review", get(tasks::review_queue))
         .route("/evidence/{id}/delete", post(evidence::delete))
+        .route("/tasks/{id}/links", post(evidence_links::link))
+        .route(
+            "/tasks/{id}/links/{evidence}/remove",
+            post(evidence_links::unlink),
+        )
         .route("/files/{version_id}", get(evidence::download))
         .route("/reports", get(reports::page))
         .route("/reports/files/{file_id}", get(reports::download))
@@ -339,6 +347,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/api/v1/rubric", get(api::rubric))
         .route("/api/v1/organisations", get(api::organisations))
         .route("/api/v1/progress", get(api::progress))
+        .route("/api/v1/evidence/{id}", get(api_evidence::evidence))
+        .route("/review/evidence", get(evidence_library::page))
         .route("/api/v1/tasks", get(api::tasks))
         .route("/api/v1/rounds", get(api::rounds))
         .route("/api/v1/rounds/{id}", get(api::round))

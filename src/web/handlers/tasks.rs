@@ -18,7 +18,7 @@ use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TasksPage, render};
 use crate::web::paging::Paging;
-use crate::web::task_page::task_page;
+use crate::web::task_page::{Extras, task_page, task_page_full};
 use crate::web::task_query::{PAGE_SIZE, TasksQuery};
 use crate::{notifications, orgs};
 
@@ -79,14 +79,34 @@ async fn visible_task(state: &AppState, user: &User, id: i64) -> AppResult<tasks
     Ok(task)
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    /// Words to find existing evidence by, to link one to the task.
+    link: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     ctx: PageCtx,
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
+    Query(query): Query<ShowQuery>,
 ) -> AppResult<Response> {
     let task = visible_task(&state, &user, id).await?;
-    task_page(&state, ctx, &user, task, Vec::new(), StatusCode::OK).await
+    let link_words = query
+        .link
+        .map(|words| words.chars().take(100).collect::<String>());
+    task_page_full(
+        &state,
+        ctx,
+        &user,
+        task,
+        Extras {
+            link_words,
+            ..Extras::default()
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -309,6 +309,9 @@ pub struct TaskPage {
     pub can_submit: bool,
     pub can_review: bool,
     pub max_upload: String,
+    pub duplicates: Vec<crate::evidence::uses::SameFile>,
+    pub candidates: Vec<crate::evidence::uses::Candidate>,
+    pub link_words: Option<String>,
 }
 
 impl TaskPage {
@@ -322,8 +325,27 @@ impl TaskPage {
                 crate::tasks::Status::Submitted | crate::tasks::Status::Approved
             )
     }
+    /// A row of this page that was uploaded for another task and linked here.
+    pub fn is_linked(&self, item: &crate::evidence::EvidenceRow) -> bool {
+        item.task_id != self.task.id
+    }
+    pub fn upload_other(&self, name: &str) -> &str {
+        self.upload
+            .other
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+    pub fn indicator_list(numbers: &[i32]) -> String {
+        numbers
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join("、")
+    }
     pub fn can_delete(&self, item: &crate::evidence::EvidenceRow) -> bool {
-        self.can_edit
+        !self.is_linked(item)
+            && self.can_edit
             && item.deleted_at.is_none()
             && self
                 .ctx

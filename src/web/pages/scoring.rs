@@ -246,9 +246,118 @@ pub struct RoundItemPage {
     pub history: Vec<crate::web::round_history::HistoryEntry>,
     /// The leader interviews linked to the item's indicators (党政领导访谈).
     pub interviews: Vec<crate::inspections::interviews::Interview>,
+    /// The page of the item's evidence being read, with its filters and counts.
+    pub files: EvidenceView,
+    /// Files marked per assessor (for the group's lead and the office).
+    pub assessor_marks: Vec<crate::scoring::rounds::MarksByAssessor>,
+    /// Validity ending before this day is flagged (the round's start, else today).
+    pub evaluation_day: chrono::NaiveDate,
+}
+
+/// One page of an item's evidence as the page shows it.
+#[derive(Debug, Clone)]
+pub struct EvidenceView {
+    pub rows: Vec<EvidenceForReview>,
+    pub matching: usize,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub facets: crate::scoring::evidence_review::Facets,
+    pub filter: crate::scoring::evidence_review::ReviewFilter,
+}
+
+impl EvidenceView {
+    pub fn new(
+        page: crate::scoring::evidence_review::ReviewPage<'_>,
+        filter: crate::scoring::evidence_review::ReviewFilter,
+    ) -> EvidenceView {
+        EvidenceView {
+            rows: page.rows.into_iter().cloned().collect(),
+            matching: page.matching,
+            total: page.total,
+            page: page.page,
+            pages: page.pages,
+            facets: page.facets,
+            filter,
+        }
+    }
+
+    /// The filters as a query string (without the page), e.g. `org=3&mark=unmarked`.
+    pub fn query(&self) -> String {
+        let f = &self.filter;
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(n) = f.indicator {
+            pairs.push(("ind", n.to_string()));
+        }
+        if let Some(o) = f.organisation {
+            pairs.push(("org", o.to_string()));
+        }
+        if let Some(k) = &f.kind {
+            pairs.push(("kind", k.clone()));
+        }
+        if let Some(y) = f.year {
+            pairs.push(("year", y.to_string()));
+        }
+        if let Some(s) = &f.state {
+            pairs.push(("state", s.clone()));
+        }
+        if let Some(m) = f.mark {
+            pairs.push(("mark", m.as_str().to_string()));
+        }
+        if f.with_findings {
+            pairs.push(("findings", "1".into()));
+        }
+        pairs
+            .into_iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    pub fn page_link(&self, page: usize) -> String {
+        let query = self.query();
+        if query.is_empty() {
+            format!("?page={page}#evidence")
+        } else {
+            format!("?{query}&page={page}#evidence")
+        }
+    }
+
+    /// What a mark form sends back so the reader returns to the same page.
+    pub fn query_with_page(&self) -> String {
+        let query = self.query();
+        match (query.is_empty(), self.page) {
+            (true, 1) => String::new(),
+            (true, page) => format!("?page={page}"),
+            (false, 1) => format!("?{query}"),
+            (false, page) => format!("?{query}&page={page}"),
+        }
+    }
+
+    /// The list number of the page's first row.
+    pub fn first_number(&self) -> usize {
+        (self.page - 1) * crate::scoring::evidence_review::PAGE_SIZE + 1
+    }
 }
 
 impl RoundItemPage {
+    /// Files serving an indicator of the item.
+    pub fn count_of(&self, number: &i32) -> usize {
+        self.evidence
+            .iter()
+            .filter(|e| e.indicator_number == *number)
+            .count()
+    }
+
+    pub fn lapsed(&self, e: &EvidenceForReview) -> bool {
+        e.valid_until.is_some_and(|d| d < self.evaluation_day)
+    }
+
     /// The finding a deduction was accepted from, if any.
     pub fn finding_of(&self, deduction_id: &i64) -> Option<&crate::inspections::findings::Finding> {
         self.findings
@@ -263,12 +372,6 @@ impl RoundItemPage {
             .count()
     }
 
-    pub fn evidence_of(&self, number: &i32) -> Vec<&EvidenceForReview> {
-        self.evidence
-            .iter()
-            .filter(|e| e.indicator_number == *number)
-            .collect()
-    }
     pub fn is_deduction(&self) -> bool {
         self.item.scoring == crate::rubric::data::Scoring::Deduction
     }

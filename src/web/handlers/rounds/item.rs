@@ -1,17 +1,23 @@
 //! One item's page: its indicators, the evidence with marks, what was recorded and the
 //! scoring forms.
 
-use axum::extract::{Path, State};
+use std::collections::HashSet;
+
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 use crate::accounts::{Role, User};
+use crate::scoring::evidence_review::{self, MarkFilter, ReviewFilter};
 use crate::scoring::rounds::{self, ItemKey};
 use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::error::{AppError, AppResult};
-use crate::web::pages::{IndicatorBrief, ItemValues, RoundItemPage, TargetLine, render};
+use crate::web::pages::{
+    EvidenceView, IndicatorBrief, ItemValues, RoundItemPage, TargetLine, render,
+};
 use crate::web::round_view::{RoundView, Scope};
 
 /// How many of the item's latest recorded changes its page lists (the round's history
@@ -43,14 +49,56 @@ pub(super) fn neighbours(
     (prev, next)
 }
 
+/// The item page's evidence filters and page, as typed in its query; anything that does
+/// not parse is ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct ItemQuery {
+    #[serde(default)]
+    ind: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    mark: String,
+    #[serde(default)]
+    findings: String,
+    #[serde(default)]
+    page: String,
+}
+
+impl ItemQuery {
+    fn filter(&self) -> ReviewFilter {
+        let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty() && s.len() <= 40);
+        ReviewFilter {
+            indicator: self.ind.trim().parse().ok(),
+            organisation: self.org.trim().parse().ok(),
+            kind: text(&self.kind).filter(|k| crate::evidence::KINDS.contains(&k.as_str())),
+            year: self.year.trim().parse().ok(),
+            state: text(&self.state).filter(|s| crate::tasks::Status::parse(s).is_some()),
+            mark: MarkFilter::parse(self.mark.trim()),
+            with_findings: !self.findings.trim().is_empty(),
+        }
+    }
+
+    fn page(&self) -> usize {
+        self.page.trim().parse().unwrap_or(1)
+    }
+}
+
 pub async fn item(
     State(state): State<AppState>,
     ctx: PageCtx,
     CurrentUser(user): CurrentUser,
     Path((id, key)): Path<(i64, String)>,
+    Query(query): Query<ItemQuery>,
 ) -> AppResult<Response> {
     let key = ItemKey::parse(&key).ok_or(AppError::NotFound)?;
-    item_page(
+    item_page_at(
         &state,
         ctx,
         &user,
@@ -59,6 +107,7 @@ pub async fn item(
         None,
         Vec::new(),
         StatusCode::OK,
+        &query,
     )
     .await
 }
@@ -73,6 +122,32 @@ pub(super) async fn item_page(
     typed: Option<ItemValues>,
     errors: Vec<String>,
     status: StatusCode,
+) -> AppResult<Response> {
+    item_page_at(
+        state,
+        ctx,
+        user,
+        round_id,
+        key,
+        typed,
+        errors,
+        status,
+        &ItemQuery::default(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn item_page_at(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    round_id: i64,
+    key: ItemKey,
+    typed: Option<ItemValues>,
+    errors: Vec<String>,
+    status: StatusCode,
+    query: &ItemQuery,
 ) -> AppResult<Response> {
     let view = RoundView::load(state, round_id).await?;
     let scope = &view.scope;
@@ -146,6 +221,25 @@ pub(super) async fn item_page(
     .map(|e| crate::web::round_history::word(ctx.lang(), e))
     .collect();
     let evidence = view.item_evidence(state, &item).await?;
+    let filter = query.filter();
+    let with_findings: HashSet<i32> = findings.iter().map(|f| f.indicator_number).collect();
+    let files = EvidenceView::new(
+        evidence_review::page(&evidence, &filter, &with_findings, query.page()),
+        filter,
+    );
+    // The round's lead and the office see how far each assessor of the item's group has
+    // read.
+    let owner_group = scope.owners.get(&key).copied();
+    let leads = user.role == Role::Assessor && scope.round.lead_assessor_id == Some(user.id);
+    let assessor_marks = if matches!(user.role, Role::Admin | Role::Office) || leads {
+        rounds::marks_by_assessor(&state.db, round_id, owner_group).await?
+    } else {
+        Vec::new()
+    };
+    let evaluation_day = scope
+        .round
+        .starts_on
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
     let choices = &view.choices;
     let chooses = scope
         .rubric
@@ -253,6 +347,9 @@ pub(super) async fn item_page(
         optional_chosen,
         findings,
         history,
+        files,
+        assessor_marks,
+        evaluation_day,
     };
     Ok((status, render(&page)?).into_response())
 }

@@ -1,9 +1,10 @@
 //! The assessor's remark on an item (and whether it is finished), and 资料审查 marks on
 //! its evidence.
 
-use axum::Form;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
 use tower_sessions::Session;
 
 use super::item::neighbours;
@@ -49,32 +50,63 @@ pub async fn review_item(
     }
 }
 
-/// 资料审查: marks one piece of evidence sufficient or not, with a remark.
+/// Whether the browser's script asked for the answer as JSON (a mark saved in place).
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// 资料审查: marks one piece of evidence sufficient or not, with a remark, for one of the
+/// indicators it serves. Without script the page reloads at the file; the page's script
+/// sends `Accept: application/json` and updates the row in place.
 pub async fn mark(
     State(state): State<AppState>,
     ctx: PageCtx,
     session: Session,
     CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
     Path((id, evidence_id)): Path<(i64, i64)>,
     Form(form): Form<ScoreForm>,
 ) -> AppResult<Response> {
+    let json = wants_json(&headers);
     let scope = Scope::load(&state, id).await?;
-    let indicator = rounds::evidence_indicator(&state.db, &scope.round, evidence_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let serves = rounds::evidence_indicators(&state.db, &scope.round, evidence_id).await?;
+    // The indicator the mark is for: the one named by the form, or the only one served.
+    let indicator = match form.indicator.trim().parse::<i32>() {
+        Ok(n) if serves.contains(&n) => n,
+        Ok(_) => return Err(AppError::NotFound),
+        Err(_) => match serves.as_slice() {
+            [only] => *only,
+            _ => return Err(AppError::NotFound),
+        },
+    };
     let key = scope
         .item_of_indicator(indicator)
         .map(|i| i.key)
+        .ok_or(AppError::NotFound)?;
+    let indicator_id = *scope
+        .ids
+        .indicators
+        .get(&indicator)
         .ok_or(AppError::NotFound)?;
     guard(&state, &ctx.request, &user, &scope, key).await?;
     let input = MarkInput {
         sufficient: &form.sufficient,
         remark: &form.remark,
     };
-    let mark = match EvidenceMark::check(&scope.round, evidence_id, input) {
+    let mark = match EvidenceMark::check(&scope.round, indicator_id, evidence_id, input) {
         Ok(mark) => mark,
         Err(refusal) => match refusal.answer(&ctx) {
             Answer::Page(err) => return Err(err),
+            Answer::Form(message) if json => {
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(serde_json::json!({"ok": false, "message": message})),
+                )
+                    .into_response());
+            }
             Answer::Form(message) => {
                 set_flash(&session, FlashKind::Error, message).await?;
                 return Ok(back_to_item(id, key));
@@ -87,14 +119,40 @@ pub async fn mark(
         &ctx.request,
         &scope,
         "score.mark",
-        serde_json::json!({"item": key.to_string(), "evidence": evidence_id, "sufficient": mark.sufficient(), "remark": mark.remark()}),
+        serde_json::json!({"item": key.to_string(), "indicator": indicator, "evidence": evidence_id, "sufficient": mark.sufficient(), "remark": mark.remark()}),
     )
     .await?;
-    let anchor = if form.back.starts_with('e') && form.back[1..].chars().all(|c| c.is_ascii_digit())
+    if json {
+        return Ok(Json(serde_json::json!({
+            "ok": true,
+            "evidence": evidence_id,
+            "indicator": indicator,
+            "sufficient": mark.sufficient(),
+            "remark": mark.remark(),
+            "marked_by": user.display_name,
+            "label": ctx.t(if mark.sufficient() { "mark-sufficient" } else { "mark-insufficient" }),
+        }))
+        .into_response());
+    }
+    let anchor = if form.back.starts_with('e')
+        && form.back[1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-')
     {
         format!("#{}", form.back)
     } else {
         String::new()
     };
-    Ok(Redirect::to(&format!("/rounds/{id}/items/{key}{anchor}")).into_response())
+    // Back to the same page of the same filters the reader was on.
+    let query = form
+        .query
+        .trim()
+        .strip_prefix('?')
+        .filter(|q| {
+            q.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "=&-_%.+".contains(c))
+        })
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    Ok(Redirect::to(&format!("/rounds/{id}/items/{key}{query}{anchor}")).into_response())
 }

@@ -50,6 +50,9 @@ pub struct ScoreForm {
     pub(super) sufficient: String,
     #[serde(default)]
     pub(super) back: String,
+    /// The item page's query (filters and page) to return to after a mark.
+    #[serde(default)]
+    pub(super) query: String,
 }
 
 impl ScoreForm {
