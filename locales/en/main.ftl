@@ -1594,3 +1594,26 @@ library-before = Lapsing before
 library-count = { $count } files
 library-indicators = Serves indicators
 nav-library = Library
+
+# Full-text search inside evidence files (issue 15 §5)
+nav-search-label = Search files
+nav-search-placeholder = Search inside files
+search-title = Search evidence
+search-intro = Finds the evidence you may read by the words inside the files and in their titles, descriptions, organisations and file names; every word must appear. Scans without a text layer are found by their titles only.
+search-label = Words
+search-placeholder = e.g. 明厨亮灶, 卡市监〔2025〕12号, a company name
+search-submit = Search
+search-part = Part
+search-count = { $count } files found
+search-part-n = Part { $seq }
+search-all-parts = All parts
+search-none = No evidence matches.
+search-indicators = indicators { $list }
+search-state-pending = Extracting text
+search-state-no-text = No text layer
+search-state-failed = Text cannot be extracted
+search-refused-long = The search is too long: at most { $max } characters.
+search-refused-terms = Too many words: at most { $max }.
+search-refused-nothing = The search has no letters or digits to look for.
+search-refused-empty = Type something to search for (parameter q).
+audit-action-search-query = Searched evidence
