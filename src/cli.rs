@@ -326,7 +326,8 @@ async fn reindex(wait: bool) -> anyhow::Result<()> {
             println!("a running server works through them in the background");
             return Ok(());
         }
-        let worker = crate::search::worker::Worker::new(pool, files, None, Default::default());
+        let worker =
+            crate::search::worker::Worker::new(pool.clone(), files, None, Default::default());
         let report = worker.drain().await?;
         let secs = report.total_time.as_secs_f64().max(0.001);
         let extract_secs = report.extract_time.as_secs_f64().max(0.001);
@@ -340,12 +341,26 @@ async fn reindex(wait: bool) -> anyhow::Result<()> {
             secs
         );
         println!(
-            "extraction {:.1} files/s, {:.2} MB/s of text (over {:.1} s extracting); overall {:.1} files/s, {:.0} entries/s",
+            "extraction and file words: {:.1} files/s, {:.2} MB/s of text ({:.1} s); search entries: {:.0}/s ({:.1} s)",
             report.files as f64 / extract_secs,
             report.text_bytes as f64 / 1e6 / extract_secs,
             extract_secs,
-            report.files as f64 / secs,
-            report.vectors as f64 / secs
+            report.vectors as f64 / report.vector_time.as_secs_f64().max(0.001),
+            report.vector_time.as_secs_f64(),
+        );
+        let (text, search, text_bytes, documents): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT pg_total_relation_size('evidence_text'), pg_total_relation_size('evidence_search'), \
+                    (SELECT coalesce(sum(text_bytes), 0) FROM evidence_text), \
+                    (SELECT count(*) FROM evidence_search WHERE vector IS NOT NULL)",
+        )
+        .fetch_one(&pool)
+        .await?;
+        println!(
+            "index: {documents} evidence records searchable; text and file words {:.1} MB, \
+             search vectors with their GIN index {:.1} MB (for {:.1} MB of extracted text)",
+            text as f64 / 1e6,
+            search as f64 / 1e6,
+            text_bytes as f64 / 1e6
         );
         Ok(())
     })

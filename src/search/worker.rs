@@ -64,6 +64,7 @@ pub struct Report {
     pub by_state: std::collections::BTreeMap<&'static str, usize>,
     pub vectors: usize,
     pub extract_time: Duration,
+    pub vector_time: Duration,
     pub total_time: Duration,
 }
 
@@ -102,19 +103,28 @@ impl Worker {
     pub async fn drain(&self) -> anyhow::Result<Report> {
         let started = Instant::now();
         let mut report = Report::default();
+        // Files first, then every vector once (the live worker does it the other way
+        // round, so that a new upload's title is searchable at once).
         loop {
             let before = Instant::now();
-            match self.step().await? {
-                Step::Idle => break,
-                Step::Rebuilt(n) => report.vectors += n,
+            match self.extract_next().await? {
                 Step::Extracted { state, text_bytes } => {
                     report.files += 1;
                     report.text_bytes += text_bytes;
                     *report.by_state.entry(state).or_default() += 1;
                     report.extract_time += before.elapsed();
                 }
+                _ => break,
             }
         }
+        let before = Instant::now();
+        loop {
+            match rebuild_stale(&self.db, BATCH).await? {
+                0 => break,
+                n => report.vectors += n,
+            }
+        }
+        report.vector_time = before.elapsed();
         report.total_time = started.elapsed();
         Ok(report)
     }
