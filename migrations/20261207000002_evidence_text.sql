@@ -31,6 +31,7 @@ CREATE TABLE evidence_search (
     campaign_id  BIGINT NOT NULL,
     file_id      BIGINT,          -- the latest version's file when built
     vector       TSVECTOR,
+    meta         TSVECTOR,        -- the record's own words only (small: ranks common words)
     stale        BOOLEAN NOT NULL DEFAULT TRUE,
     built_at     TIMESTAMPTZ
 );

@@ -29,6 +29,11 @@ const PASSAGE_BEFORE: i32 = 30;
 const PASSAGE_CHARS: i32 = 100;
 /// Words looked for when placing a passage (the best first).
 const MAX_NEEDLES: usize = 8;
+/// Searches matching at most this many records are ranked by `ts_rank` over the whole
+/// vector (title weight A, file text D); beyond it (a common word) by the record's own
+/// words (title, description, organisation, file name), then newest first, so that a
+/// common word costs about what a rare one does: ranking reads every match's vector.
+pub const RANK_ALL_MAX: i64 = 2_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
@@ -179,13 +184,13 @@ pub struct Results {
     pub parts: Vec<(i32, i64)>,
 }
 
-/// The conditions every search shares: the query matches, the campaign, not deleted,
-/// readable by the reader (bound at `$3`), used by at least one task that was not
-/// removed, and the filters but the part. Binds: $1 tsquery, $2 campaign, $3 reader's
+/// The conditions every search shares, over the records whose vectors matched (`m.id`
+/// from `unnest($1)`): the campaign, not deleted, readable by the reader (bound at `$3`),
+/// and the filters but the part. Binds: $1 matched ids, $2 campaign, $3 reader's
 /// organisation, $4 organisation, $5 kind, $6 year.
 fn matching() -> String {
     format!(
-        "s.vector @@ $1::tsquery AND s.campaign_id = $2 AND e.campaign_id = $2 AND e.deleted_at IS NULL \
+        "e.campaign_id = $2 AND e.deleted_at IS NULL \
          AND {} \
          AND ($4::bigint IS NULL OR e.organisation_id = $4) \
          AND ($5::text IS NULL OR e.kind = $5) \
@@ -231,20 +236,38 @@ pub async fn search(
     let tsquery = query.tsquery(Scheme::WordsAndBigrams);
     let reader_org = reader.organisation();
     let matching = matching();
+    let mut tx = db.begin().await?;
+    // The vectors are large and kept out of line (TOAST): a sequential scan that tests
+    // each one costs far more than the GIN index, which the planner, counting only the
+    // table's own pages, does not see. The match is therefore its own statement, planned
+    // without sequential scans; everything else works on the ids it found.
+    sqlx::query("SET LOCAL enable_seqscan = off")
+        .execute(&mut *tx)
+        .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT evidence_id FROM evidence_search WHERE vector @@ $1::tsquery AND campaign_id = $2",
+    )
+    .bind(&tsquery)
+    .bind(campaign_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query("SET LOCAL enable_seqscan = on")
+        .execute(&mut *tx)
+        .await?;
     let counts: Vec<(Option<i32>, i64)> = sqlx::query_as(&format!(
-        "SELECT p.seq, count(DISTINCT e.id) FROM evidence_search s JOIN evidence e ON e.id = s.evidence_id \
+        "SELECT p.seq, count(DISTINCT e.id) FROM unnest($1::bigint[]) AS m(id) JOIN evidence e ON e.id = m.id \
          JOIN evidence_uses u ON u.evidence_id = e.id JOIN tasks t ON t.id = u.task_id AND t.removed_at IS NULL \
          JOIN indicators i ON i.id = t.indicator_id JOIN rubric_parts p ON p.id = i.part_id \
          WHERE {matching} \
          GROUP BY GROUPING SETS ((p.seq), ()) ORDER BY p.seq NULLS FIRST"
     ))
-    .bind(&tsquery)
+    .bind(&ids)
     .bind(campaign_id)
     .bind(reader_org)
     .bind(filters.organisation_id)
     .bind(filters.kind.as_deref())
     .bind(filters.year)
-    .fetch_all(db)
+    .fetch_all(&mut *tx)
     .await?;
     let parts: Vec<(i32, i64)> = counts
         .iter()
@@ -265,10 +288,15 @@ pub async fn search(
         });
     }
     let needles: Vec<String> = query.needles().into_iter().take(MAX_NEEDLES).collect();
+    let ranked = if total <= RANK_ALL_MAX {
+        "s.vector"
+    } else {
+        "s.meta"
+    };
     let rows: Vec<HitRow> = sqlx::query_as(&format!(
         "WITH page AS ( \
-             SELECT e.id, ts_rank(s.vector, $1::tsquery) AS rank FROM evidence_search s \
-             JOIN evidence e ON e.id = s.evidence_id \
+             SELECT e.id, ts_rank({ranked}, $11::tsquery) AS rank FROM unnest($1::bigint[]) AS m(id) \
+             JOIN evidence_search s ON s.evidence_id = m.id JOIN evidence e ON e.id = m.id \
              WHERE {matching} AND {IN_PART} \
              ORDER BY rank DESC, e.id DESC OFFSET $8 LIMIT $9) \
          SELECT page.id, page.rank, e.title, e.description, e.organisation_id, o.name AS organisation, \
@@ -291,7 +319,7 @@ pub async fn search(
              WHERE x.body IS NOT NULL AND x.body <> '') w ON true \
          ORDER BY page.rank DESC, page.id DESC"
     ))
-    .bind(&tsquery)
+    .bind(&ids)
     .bind(campaign_id)
     .bind(reader_org)
     .bind(filters.organisation_id)
@@ -301,8 +329,10 @@ pub async fn search(
     .bind(offset)
     .bind(limit)
     .bind(&needles)
-    .fetch_all(db)
+    .bind(&tsquery)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let hits = rows
         .into_iter()
         .map(|row| {

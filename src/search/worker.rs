@@ -268,7 +268,8 @@ pub async fn rebuild_stale(db: &PgPool, limit: i64) -> anyhow::Result<usize> {
     .await?;
     sqlx::query(
         "UPDATE evidence_search s \
-            SET vector = m.meta::tsvector || coalesce(t.terms, ''::tsvector), file_id = m.file_id, \
+            SET vector = m.meta::tsvector || coalesce(t.terms, ''::tsvector), meta = m.meta::tsvector, \
+                file_id = m.file_id, \
                 stale = FALSE, built_at = now() \
            FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS m(evidence_id, meta, file_id) \
            LEFT JOIN evidence_text t ON t.file_id = m.file_id \
