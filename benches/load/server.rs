@@ -62,7 +62,10 @@ fn index_for_search(dir: &Path, scale: &str) -> anyhow::Result<()> {
         .env_remove("DATABASE_URL")
         .stderr(Stdio::inherit())
         .output()?;
-    anyhow::ensure!(output.status.success(), "shian search reindex --wait failed");
+    anyhow::ensure!(
+        output.status.success(),
+        "shian search reindex --wait failed"
+    );
     let report = String::from_utf8_lossy(&output.stdout).to_string();
     eprint!("{report}");
     std::fs::write(&done, report)?;

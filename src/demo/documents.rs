@@ -9,14 +9,36 @@ use sqlx::PgPool;
 use super::files::{self, Noise};
 use crate::storage::Storage;
 
-const PLACES: [&str; 8] = ["昌都", "卡若", "江达", "类乌齐", "察雅", "八宿", "左贡", "芒康"];
+const PLACES: [&str; 8] = [
+    "昌都",
+    "卡若",
+    "江达",
+    "类乌齐",
+    "察雅",
+    "八宿",
+    "左贡",
+    "芒康",
+];
 const BRANDS: [&str; 10] = [
     "雪域", "康巴", "茶马", "澜沧", "三江", "藏东", "格桑", "吉祥", "圣地", "高原",
 ];
 const TRADES: [&str; 7] = [
-    "食品", "餐饮管理", "农副产品", "乳业", "商贸", "酒店管理", "饮用水",
+    "食品",
+    "餐饮管理",
+    "农副产品",
+    "乳业",
+    "商贸",
+    "酒店管理",
+    "饮用水",
 ];
-const KINDS: [&str; 6] = ["通知", "情况报告", "会议纪要", "实施方案", "工作总结", "整改报告"];
+const KINDS: [&str; 6] = [
+    "通知",
+    "情况报告",
+    "会议纪要",
+    "实施方案",
+    "工作总结",
+    "整改报告",
+];
 const AGENCIES: [&str; 5] = ["市监", "食安办", "农发", "教", "卫健"];
 const ACTIONS: [&str; 8] = [
     "开展监督检查",
@@ -45,7 +67,10 @@ fn company(noise: &mut Noise) -> String {
 /// The sentences of a rubric text (split at 。；).
 fn sentences(text: &str) -> Vec<String> {
     text.split(['。', '；', '\n'])
-        .map(|s| s.trim().trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '、'))
+        .map(|s| {
+            s.trim()
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '、')
+        })
         .filter(|s| s.chars().count() > 6)
         .map(|s| format!("{s}。"))
         .collect()
@@ -105,7 +130,11 @@ fn paragraphs(
         "全年共完成食品抽检{batches}批次，合格率{:.1}%，不合格产品均已依法核查处置。",
         96.0 + noise.below(40) as f64 / 10.0
     ));
-    out.push(format!("{organisation}　{year}年{}月{}日", 1 + noise.below(12), 1 + noise.below(28)));
+    out.push(format!(
+        "{organisation}　{year}年{}月{}日",
+        1 + noise.below(12),
+        1 + noise.below(28)
+    ));
     out
 }
 
@@ -163,7 +192,11 @@ pub async fn make(db: &PgPool, storage: &Storage, count: usize) -> anyhow::Resul
                         "{row},{},{},{}\n",
                         company(&mut noise),
                         pick(&ACTIONS, &mut noise).trim_start_matches("开展"),
-                        if noise.below(10) < 8 { "合格" } else { "限期整改" }
+                        if noise.below(10) < 8 {
+                            "合格"
+                        } else {
+                            "限期整改"
+                        }
                     ));
                 }
                 (format!("{title}台账.csv"), csv.into_bytes())

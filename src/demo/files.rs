@@ -121,7 +121,11 @@ fn stream_object(dict: &str, data: &[u8]) -> Vec<u8> {
 /// of the CID font of [`text_pdf`] (CID = position + 1).
 fn cid_chars(lines: &[&str]) -> Vec<char> {
     let mut chars: Vec<char> = Vec::new();
-    for c in lines.iter().filter(|l| !l.is_ascii()).flat_map(|l| l.chars()) {
+    for c in lines
+        .iter()
+        .filter(|l| !l.is_ascii())
+        .flat_map(|l| l.chars())
+    {
         if !chars.contains(&c) {
             chars.push(c);
         }
@@ -158,7 +162,11 @@ pub fn text_pdf_with(lines: &[&str], padding: usize, trailer_extra: &str) -> Vec
         let _ = writeln!(cmap, "{} beginbfchar", block.len());
         for c in block {
             let cid = chars.iter().position(|x| x == c).unwrap_or(0) + 1;
-            let utf16: String = c.encode_utf16(&mut [0; 2]).iter().map(|u| format!("{u:04X}")).collect();
+            let utf16: String = c
+                .encode_utf16(&mut [0; 2])
+                .iter()
+                .map(|u| format!("{u:04X}"))
+                .collect();
             let _ = writeln!(cmap, "<{cid:04X}> <{utf16}>");
         }
         cmap.push_str("endbfchar\n");
@@ -166,7 +174,12 @@ pub fn text_pdf_with(lines: &[&str], padding: usize, trailer_extra: &str) -> Vec
     cmap.push_str("endcmap CMapName currentdict /CMap defineresource pop end end");
     let mut objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()).into_bytes(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        )
+        .into_bytes(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
         b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H \
            /DescendantFonts [5 0 R] /ToUnicode 6 0 R >>"
@@ -186,7 +199,10 @@ pub fn text_pdf_with(lines: &[&str], padding: usize, trailer_extra: &str) -> Vec
         for (row, line) in page.iter().enumerate() {
             let y = 800 - 18 * row as i32;
             if line.is_ascii() {
-                let escaped = line.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
+                let escaped = line
+                    .replace('\\', "\\\\")
+                    .replace('(', "\\(")
+                    .replace(')', "\\)");
                 let _ = writeln!(content, "BT /F1 11 Tf 56 {y} Td ({escaped}) Tj ET");
             } else {
                 let hex: String = line
@@ -231,7 +247,9 @@ pub fn scanned_pdf(noise: &mut Noise) -> Vec<u8> {
             .to_vec(),
         stream_object("", b"q 595 0 0 842 0 0 cm /Im1 Do Q"),
         stream_object(
-            &format!("/Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8"),
+            &format!(
+                "/Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8"
+            ),
             &pixels,
         ),
     ];
@@ -239,7 +257,10 @@ pub fn scanned_pdf(noise: &mut Noise) -> Vec<u8> {
 }
 
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A Word document (.docx) with one paragraph per line (deflated, as Word writes them).

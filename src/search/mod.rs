@@ -345,7 +345,11 @@ pub async fn search(
                     text: snippet.clone(),
                 },
                 _ => {
-                    let text: String = row.description.chars().take(PASSAGE_CHARS as usize).collect();
+                    let text: String = row
+                        .description
+                        .chars()
+                        .take(PASSAGE_CHARS as usize)
+                        .collect();
                     Marked {
                         marks: mark(&text, &needles),
                         cut_after: row.description.chars().count() > text.chars().count(),

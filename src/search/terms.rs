@@ -109,7 +109,9 @@ impl VectorBuilder {
         let position = self.position;
         match self.lexemes.get_mut(lexeme) {
             Some(positions) => {
-                if positions.len() < MAX_POSITIONS && positions.last().map(|p| p.0) != Some(position) {
+                if positions.len() < MAX_POSITIONS
+                    && positions.last().map(|p| p.0) != Some(position)
+                {
                     positions.push((position, weight));
                     self.bytes += 4;
                 }
@@ -120,7 +122,8 @@ impl VectorBuilder {
                     return;
                 }
                 self.bytes += lexeme.len() + 12;
-                self.lexemes.insert(lexeme.to_string(), vec![(position, weight)]);
+                self.lexemes
+                    .insert(lexeme.to_string(), vec![(position, weight)]);
                 self.order.push(lexeme.to_string());
             }
         }
@@ -184,12 +187,17 @@ pub fn quote_into(out: &mut String, lexeme: &str) {
 
 /// Maximal runs of Han characters.
 pub fn han_runs(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !is_han(c)).filter(|run| !run.is_empty())
+    text.split(|c: char| !is_han(c))
+        .filter(|run| !run.is_empty())
 }
 
 /// Overlapping pairs of characters of a run (none for a single character).
 pub fn bigrams(run: &str) -> impl Iterator<Item = &str> {
-    let starts: Vec<usize> = run.char_indices().map(|(i, _)| i).chain([run.len()]).collect();
+    let starts: Vec<usize> = run
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([run.len()])
+        .collect();
     (0..starts.len().saturating_sub(2)).map(move |i| &run[starts[i]..starts[i + 2]])
 }
 
@@ -211,9 +219,15 @@ mod tests {
 
     #[test]
     fn bigrams_of_a_run() {
-        assert_eq!(bigrams("明厨亮灶").collect::<Vec<_>>(), ["明厨", "厨亮", "亮灶"]);
+        assert_eq!(
+            bigrams("明厨亮灶").collect::<Vec<_>>(),
+            ["明厨", "厨亮", "亮灶"]
+        );
         assert_eq!(bigrams("明").count(), 0);
-        assert_eq!(han_runs("卡市监〔2025〕12号").collect::<Vec<_>>(), ["卡市监", "号"]);
+        assert_eq!(
+            han_runs("卡市监〔2025〕12号").collect::<Vec<_>>(),
+            ["卡市监", "号"]
+        );
     }
 
     #[test]
@@ -226,7 +240,10 @@ mod tests {
         let mut v = VectorBuilder::new();
         v.add("O'Brien 食品安全 a\\b", Weight::A, Scheme::WordsAndBigrams);
         let literal = v.literal();
-        assert!(literal.contains("'o''brien'") || literal.contains("'brien'"), "{literal}");
+        assert!(
+            literal.contains("'o''brien'") || literal.contains("'brien'"),
+            "{literal}"
+        );
         assert!(literal.contains("'食品':"), "{literal}");
         assert!(literal.contains("'品安':"), "{literal}");
         assert!(literal.contains("A"), "{literal}");

@@ -53,7 +53,10 @@ pub struct Worker {
 pub enum Step {
     Idle,
     Rebuilt(usize),
-    Extracted { state: &'static str, text_bytes: usize },
+    Extracted {
+        state: &'static str,
+        text_bytes: usize,
+    },
 }
 
 /// Totals of a drain (`shian search reindex --wait`).
@@ -228,7 +231,9 @@ pub fn meta_vector(title: &str, description: &str, organisation: &str, file_name
     vector.add(title, Weight::A, Scheme::WordsAndBigrams);
     vector.add(description, Weight::B, Scheme::WordsAndBigrams);
     vector.add(organisation, Weight::B, Scheme::WordsAndBigrams);
-    let stem = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
+    let stem = file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem);
     vector.add(stem, Weight::B, Scheme::WordsAndBigrams);
     vector.literal()
 }
@@ -297,9 +302,10 @@ pub async fn requeue_all(db: &PgPool) -> sqlx::Result<(u64, u64)> {
     )
     .execute(&mut *tx)
     .await?;
-    let files: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence_text WHERE state = 'queued'")
-        .fetch_one(&mut *tx)
-        .await?;
+    let files: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM evidence_text WHERE state = 'queued'")
+            .fetch_one(&mut *tx)
+            .await?;
     sqlx::query(
         "INSERT INTO evidence_search (evidence_id, campaign_id) SELECT id, campaign_id FROM evidence \
          ON CONFLICT (evidence_id) DO UPDATE SET stale = TRUE",

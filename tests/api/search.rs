@@ -21,7 +21,9 @@ fn encoded(q: &str) -> String {
 }
 
 async fn api(browser: &mut Browser, q: &str) -> (StatusCode, Value) {
-    let page = browser.get(&format!("/api/v1/search?q={}", encoded(q))).await;
+    let page = browser
+        .get(&format!("/api/v1/search?q={}", encoded(q)))
+        .await;
     let json = serde_json::from_str(&page.body).unwrap_or(Value::Null);
     (page.status, json)
 }
@@ -35,7 +37,10 @@ async fn wait_for(browser: &mut Browser, q: &str, done: impl Fn(&Value) -> bool)
         if done(&json) {
             return json;
         }
-        assert!(Instant::now() < deadline, "the indexer did not finish in time: {json}");
+        assert!(
+            Instant::now() < deadline,
+            "the indexer did not finish in time: {json}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -97,11 +102,21 @@ async fn words_inside_pdfs_and_word_files_are_found_by_those_who_may_read_them()
         task,
         vec![
             ("扫描件.pdf", scanned_pdf(&mut Noise::new(5))),
-            ("损坏文件.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog garbage \xff\xfe".to_vec()),
-            ("情况通报.pdf", text_pdf(&["Shian test", &line, "以上情况特此通报。"])),
+            (
+                "损坏文件.pdf",
+                b"%PDF-1.7\n1 0 obj << /Type /Catalog garbage \xff\xfe".to_vec(),
+            ),
+            (
+                "情况通报.pdf",
+                text_pdf(&["Shian test", &line, "以上情况特此通报。"]),
+            ),
             (
                 "会议纪要.docx",
-                docx(&["会议纪要", &format!("会议研究了{WORD}的推进工作（{LATIN}）。"), "卡市监〔2025〕12号"]),
+                docx(&[
+                    "会议纪要",
+                    &format!("会议研究了{WORD}的推进工作（{LATIN}）。"),
+                    "卡市监〔2025〕12号",
+                ]),
             ),
         ],
     )
@@ -118,13 +133,25 @@ async fn words_inside_pdfs_and_word_files_are_found_by_those_who_may_read_them()
         .iter()
         .map(|h| h["title"].as_str().unwrap())
         .collect();
-    assert!(titles.contains(&"情况通报") && titles.contains(&"会议纪要"), "{titles:?}");
+    assert!(
+        titles.contains(&"情况通报") && titles.contains(&"会议纪要"),
+        "{titles:?}"
+    );
     for hit in json["hits"].as_array().unwrap() {
         let passage = hit["passage"]["text"].as_str().unwrap();
-        let [start, end] = [0, 1].map(|i| hit["passage"]["matches"][0][i].as_u64().unwrap() as usize);
+        let [start, end] =
+            [0, 1].map(|i| hit["passage"]["matches"][0][i].as_u64().unwrap() as usize);
         let marked: String = passage.chars().skip(start).take(end - start).collect();
-        assert!(WORD.starts_with(&marked) && marked.chars().count() >= 4, "{passage} {marked}");
-        assert!(hit["indicators"].as_array().unwrap().contains(&Value::from(29)));
+        assert!(
+            WORD.starts_with(&marked) && marked.chars().count() >= 4,
+            "{passage} {marked}"
+        );
+        assert!(
+            hit["indicators"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(29))
+        );
     }
     // The Latin word, the document number and the organisation's name find them too.
     let (_, json) = api(&mut office, LATIN).await;
@@ -132,13 +159,20 @@ async fn words_inside_pdfs_and_word_files_are_found_by_those_who_may_read_them()
     let (_, json) = api(&mut office, "卡市监〔2025〕12号").await;
     assert_eq!(json["total"], 1, "{json}");
     let (_, json) = api(&mut office, &format!("卡若区 {WORD}")).await;
-    assert_eq!(json["total"], 2, "organisation name and text together: {json}");
+    assert_eq!(
+        json["total"], 2,
+        "organisation name and text together: {json}"
+    );
 
     // The page: both hits, the match marked, each opening the file's preview at it.
     let page = office.get(&format!("/search?q={}", encoded(WORD))).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.texts(".search-hit").len(), 2, "{}", page.body);
-    assert!(page.contains(&format!("<mark>{WORD}</mark>")), "{}", page.body);
+    assert!(
+        page.contains(&format!("<mark>{WORD}</mark>")),
+        "{}",
+        page.body
+    );
     assert!(page.contains(&format!("/preview?q={}#m1", encoded(WORD))));
     assert!(page.contains("共找到 2 份资料"));
 
@@ -154,9 +188,13 @@ async fn words_inside_pdfs_and_word_files_are_found_by_those_who_may_read_them()
     assert_eq!(json["total"], 2, "{json}");
 
     // The scan is marked 无文字层, the broken file 无法提取文字 (found by their titles).
-    let page = office.get(&format!("/search?q={}", encoded("扫描件"))).await;
+    let page = office
+        .get(&format!("/search?q={}", encoded("扫描件")))
+        .await;
     assert!(page.contains("无文字层"), "{}", page.body);
-    let page = office.get(&format!("/search?q={}", encoded("损坏文件"))).await;
+    let page = office
+        .get(&format!("/search?q={}", encoded("损坏文件")))
+        .await;
     assert!(page.contains("无法提取文字"), "{}", page.body);
     let failed: Vec<(String, i32)> =
         sqlx::query_as("SELECT state, attempts FROM evidence_text ORDER BY file_id")
@@ -206,19 +244,27 @@ async fn any_query_is_answered_or_refused_cleanly() {
     let long = "abc食品".repeat(2_000);
     let page = office.get(&format!("/search?q={}", encoded(&long))).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("检索词过长"), "{}", page.body.chars().take(500).collect::<String>());
+    assert!(
+        page.contains("检索词过长"),
+        "{}",
+        page.body.chars().take(500).collect::<String>()
+    );
     assert_eq!(typed(&page).map(|v| v.chars().count()), Some(10_000));
     let (status, json) = api(&mut office, &long).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(json["error"], "search-refused-long");
     // Operators and quotes only: nothing to search for.
-    let page = office.get(&format!("/search?q={}", encoded("'\"&|!():*"))).await;
+    let page = office
+        .get(&format!("/search?q={}", encoded("'\"&|!():*")))
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("没有可检索的文字"));
     assert_eq!(typed(&page).as_deref(), Some("'\"&|!():*"));
     // Twenty-one words.
     let many: Vec<String> = (0..21).map(|i| format!("w{i}")).collect();
-    let page = office.get(&format!("/search?q={}", encoded(&many.join(" ")))).await;
+    let page = office
+        .get(&format!("/search?q={}", encoded(&many.join(" "))))
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("检索词过多"));
     // Markup, SQL, tsquery syntax, emoji, odd filters: answered, escaped, never a 500.
@@ -230,7 +276,10 @@ async fn any_query_is_answered_or_refused_cleanly() {
         "O'Brien \\ 食品\\安全",
     ] {
         let page = office
-            .get(&format!("/search?q={}&part=abc&org=-1&kind=%27&year=99999&page=999999999999", encoded(q)))
+            .get(&format!(
+                "/search?q={}&part=abc&org=-1&kind=%27&year=99999&page=999999999999",
+                encoded(q)
+            ))
             .await;
         assert_eq!(page.status, StatusCode::OK, "{q}: {}", page.body);
         assert!(!page.contains("<script>alert"), "escaped");
@@ -262,7 +311,10 @@ async fn claims_of_a_dead_worker_are_taken_again_and_give_up_after_three_attempt
         ],
     )
     .await;
-    wait_for(&mut office, LATIN, |j| j["total"] == 2 && states(j).iter().all(|s| s == "done")).await;
+    wait_for(&mut office, LATIN, |j| {
+        j["total"] == 2 && states(j).iter().all(|s| s == "done")
+    })
+    .await;
     // As if a worker had died holding both an hour ago: one on its first attempt, one
     // on its third. The first is extracted again; the second gives up.
     sqlx::query(
@@ -274,20 +326,25 @@ async fn claims_of_a_dead_worker_are_taken_again_and_give_up_after_three_attempt
     .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let rows: Vec<(String, i32, Option<String>)> = sqlx::query_as(
-            "SELECT state, attempts, error FROM evidence_text ORDER BY file_id",
-        )
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+        let rows: Vec<(String, i32, Option<String>)> =
+            sqlx::query_as("SELECT state, attempts, error FROM evidence_text ORDER BY file_id")
+                .fetch_all(&app.pool)
+                .await
+                .unwrap();
         if rows.iter().all(|(s, _, _)| s != "queued") {
             assert_eq!(rows[0].0, "done");
             assert_eq!(rows[0].1, 2);
             assert_eq!(rows[1].0, "failed");
-            assert!(rows[1].2.as_deref().unwrap_or("").contains("3 attempts"), "{rows:?}");
+            assert!(
+                rows[1].2.as_deref().unwrap_or("").contains("3 attempts"),
+                "{rows:?}"
+            );
             break;
         }
-        assert!(Instant::now() < deadline, "claims were not retried: {rows:?}");
+        assert!(
+            Instant::now() < deadline,
+            "claims were not retried: {rows:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // `shian search reindex` queues everything again; the failed file gets its chance.
@@ -297,7 +354,14 @@ async fn claims_of_a_dead_worker_are_taken_again_and_give_up_after_three_attempt
         .env("SHIAN_DATA_DIR", app.data_dir.path())
         .output()
         .expect("run shian");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("queued 2 files"));
-    wait_for(&mut office, LATIN, |j| j["total"] == 2 && states(j).iter().all(|s| s == "done")).await;
+    wait_for(&mut office, LATIN, |j| {
+        j["total"] == 2 && states(j).iter().all(|s| s == "done")
+    })
+    .await;
 }

@@ -29,7 +29,12 @@ fn text_parts(names: &[String], part: Part) -> Vec<String> {
     let mut picked: Vec<String> = match part {
         Part::Word => {
             let mut parts = vec!["word/document.xml".to_string()];
-            for prefix in ["word/header", "word/footer", "word/footnotes", "word/endnotes"] {
+            for prefix in [
+                "word/header",
+                "word/footer",
+                "word/footnotes",
+                "word/endnotes",
+            ] {
                 let mut more: Vec<String> = names
                     .iter()
                     .filter(|n| n.starts_with(prefix) && n.ends_with(".xml"))
@@ -116,7 +121,11 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-fn read_text(reader: impl std::io::BufRead, out: &mut String, part: Part) -> Result<(), quick_xml::Error> {
+fn read_text(
+    reader: impl std::io::BufRead,
+    out: &mut String,
+    part: Part,
+) -> Result<(), quick_xml::Error> {
     let mut reader = quick_xml::Reader::from_reader(reader);
     let mut buf = Vec::new();
     let mut in_text = false;
@@ -189,7 +198,11 @@ mod tests {
 
     #[test]
     fn paragraphs_tables_and_entities() {
-        let docx = crate::demo::files::docx(&["关于开展明厨亮灶专项检查的通知", "A & B <ok>", "卡市监〔2025〕12号"]);
+        let docx = crate::demo::files::docx(&[
+            "关于开展明厨亮灶专项检查的通知",
+            "A & B <ok>",
+            "卡市监〔2025〕12号",
+        ]);
         let Outcome::Text(text) = extract(Format::OfficeXml(Part::Word), &docx) else {
             panic!("text")
         };
@@ -200,14 +213,21 @@ mod tests {
 
     #[test]
     fn broken_and_bombed_archives_fail_cleanly() {
-        let out = extract(Format::OfficeXml(Part::Word), b"PK\x03\x04 not really a zip");
+        let out = extract(
+            Format::OfficeXml(Part::Word),
+            b"PK\x03\x04 not really a zip",
+        );
         assert!(matches!(out, Outcome::Failed(_)), "{out:?}");
         // A valid ZIP without a document part.
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        zip.start_file("hello.txt", zip::write::SimpleFileOptions::default()).unwrap();
+        zip.start_file("hello.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
         std::io::Write::write_all(&mut zip, b"hi").unwrap();
         let bytes = zip.finish().unwrap().into_inner();
-        assert!(matches!(extract(Format::OfficeXml(Part::Word), &bytes), Outcome::Failed(_)));
+        assert!(matches!(
+            extract(Format::OfficeXml(Part::Word), &bytes),
+            Outcome::Failed(_)
+        ));
         // A document part that expands far beyond the cap stops at the cap.
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         let options = zip::write::SimpleFileOptions::default()

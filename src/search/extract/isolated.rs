@@ -83,7 +83,9 @@ pub async fn extract_file(program: &Path, format: Format, path: &Path, limits: L
                 use std::os::unix::process::ExitStatusExt;
                 Outcome::Failed(match status.signal() {
                     Some(24) => "extraction used up its CPU time".to_string(),
-                    Some(signal) => format!("extractor stopped by signal {signal} (too large or malformed)"),
+                    Some(signal) => {
+                        format!("extractor stopped by signal {signal} (too large or malformed)")
+                    }
                     None => format!("extractor ended with {status}"),
                 })
             }

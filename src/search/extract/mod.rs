@@ -183,11 +183,26 @@ mod tests {
             Format::of("application/msword", "纪要.doc", &[0xD0, 0xCF]),
             Format::Unsupported("doc")
         );
-        assert_eq!(Format::of("application/vnd.ms-excel", "台账.xlsx", b"PK"), Format::Sheet);
-        assert_eq!(Format::of("text/csv; charset=utf-8", "a.csv", b"a,b"), Format::Text);
-        assert_eq!(Format::of("image/png", "a.png", b"\x89PNG"), Format::NotText);
-        assert_eq!(Format::of("application/octet-stream", "a.zip", b"PK\x03\x04"), Format::NotText);
-        assert_eq!(Format::of("application/octet-stream", "a.xls", &[0xD0]), Format::Sheet);
+        assert_eq!(
+            Format::of("application/vnd.ms-excel", "台账.xlsx", b"PK"),
+            Format::Sheet
+        );
+        assert_eq!(
+            Format::of("text/csv; charset=utf-8", "a.csv", b"a,b"),
+            Format::Text
+        );
+        assert_eq!(
+            Format::of("image/png", "a.png", b"\x89PNG"),
+            Format::NotText
+        );
+        assert_eq!(
+            Format::of("application/octet-stream", "a.zip", b"PK\x03\x04"),
+            Format::NotText
+        );
+        assert_eq!(
+            Format::of("application/octet-stream", "a.xls", &[0xD0]),
+            Format::Sheet
+        );
         for f in ["pdf", "docx", "pptx", "sheet", "text"] {
             assert_eq!(Format::from_arg(f).and_then(Format::as_arg), Some(f));
         }
@@ -204,6 +219,9 @@ mod tests {
     #[test]
     fn unsupported_and_not_text() {
         assert_eq!(extract(Format::NotText, b"\x89PNG"), Outcome::NotText);
-        assert!(matches!(extract(Format::Unsupported("doc"), b""), Outcome::Failed(_)));
+        assert!(matches!(
+            extract(Format::Unsupported("doc"), b""),
+            Outcome::Failed(_)
+        ));
     }
 }

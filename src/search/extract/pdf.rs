@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn corrupt_and_encrypted_pdfs_fail_cleanly() {
-        let out = extract(Format::Pdf, b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage \x00\xff");
+        let out = extract(
+            Format::Pdf,
+            b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage \x00\xff",
+        );
         assert!(matches!(out, Outcome::Failed(_)), "{out:?}");
         let mut cut = text_pdf(&["abc"]);
         cut.truncate(cut.len() / 2);

@@ -49,12 +49,20 @@ mod tests {
 
     #[test]
     fn cells_become_lines() {
-        let xlsx = crate::demo::files::xlsx("明厨亮灶检查台账", 5, &mut crate::demo::files::Noise::new(3)).unwrap();
+        let xlsx = crate::demo::files::xlsx(
+            "明厨亮灶检查台账",
+            5,
+            &mut crate::demo::files::Noise::new(3),
+        )
+        .unwrap();
         let Outcome::Text(text) = extract(Format::Sheet, &xlsx) else {
             panic!("text")
         };
         assert!(text.contains("明厨亮灶检查台账"), "{text:?}");
         assert!(text.contains("日常监督检查"), "{text:?}");
-        assert!(matches!(extract(Format::Sheet, b"PK\x03\x04junk"), Outcome::Failed(_)));
+        assert!(matches!(
+            extract(Format::Sheet, b"PK\x03\x04junk"),
+            Outcome::Failed(_)
+        ));
     }
 }

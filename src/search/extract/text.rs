@@ -13,7 +13,10 @@ pub fn extract(bytes: &[u8]) -> Outcome {
         Err(e) if e.error_len().is_none() => {
             String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned()
         }
-        Err(_) => encoding_rs::GB18030.decode_without_bom_handling(bytes).0.into_owned(),
+        Err(_) => encoding_rs::GB18030
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
     };
     Outcome::Text(text)
 }
@@ -29,6 +32,9 @@ mod tests {
             Outcome::Text("序号,单位\n1,卡若区".into())
         );
         let (gbk, _, _) = encoding_rs::GBK.encode("食品安全示范城市创建");
-        assert_eq!(extract(Format::Text, &gbk), Outcome::Text("食品安全示范城市创建".into()));
+        assert_eq!(
+            extract(Format::Text, &gbk),
+            Outcome::Text("食品安全示范城市创建".into())
+        );
     }
 }

@@ -46,7 +46,12 @@ impl SearchQuery {
             part: self.part.trim().parse().ok(),
             organisation_id: self.org.trim().parse().ok(),
             kind: Some(self.kind.trim().to_string()).filter(|k| KINDS.contains(&k.as_str())),
-            year: self.year.trim().parse().ok().filter(|y| (2000..=2100).contains(y)),
+            year: self
+                .year
+                .trim()
+                .parse()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y)),
         }
     }
 }
@@ -150,7 +155,11 @@ impl SearchPage {
     }
     /// The file's preview, opened at the first match.
     pub fn preview_link(&self, hit: &Hit) -> String {
-        format!("/files/{}/preview?q={}#m1", hit.version_id, self.encoded_q())
+        format!(
+            "/files/{}/preview?q={}#m1",
+            hit.version_id,
+            self.encoded_q()
+        )
     }
     pub fn part_count(&self, seq: &i32) -> i64 {
         self.results
@@ -188,7 +197,15 @@ pub async fn page(
 ) -> AppResult<Response> {
     let filters = query.filters();
     let paging = Paging::parse(&query.page, PAGE_SIZE);
-    let outcome = run(&state, &ctx.request, Reader::of(&user), &query, &filters, paging).await?;
+    let outcome = run(
+        &state,
+        &ctx.request,
+        Reader::of(&user),
+        &query,
+        &filters,
+        paging,
+    )
+    .await?;
     let campaign = campaign(&state).await?;
     let (status, refusal, searched, results) = match outcome {
         Outcome::Empty => (StatusCode::OK, None, false, Results::default()),
@@ -232,7 +249,16 @@ pub async fn api(
 ) -> AppResult<Json<Value>> {
     let filters = query.filters();
     let paging = Paging::parse(&query.page, PAGE_SIZE);
-    let results = match run(&state, &request, Reader::of(&user), &query, &filters, paging).await? {
+    let results = match run(
+        &state,
+        &request,
+        Reader::of(&user),
+        &query,
+        &filters,
+        paging,
+    )
+    .await?
+    {
         Outcome::Empty => return Err(AppError::BadRequest("search-refused-empty")),
         Outcome::Refused(refusal) => return Err(AppError::BadRequest(refusal.code())),
         Outcome::Found(results) => results,
