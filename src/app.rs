@@ -86,6 +86,16 @@ impl Application {
             database.pool.clone(),
             storage.clone(),
         )));
+        let search_wake = crate::search::worker::Wake::default();
+        background.push(tokio::spawn(
+            crate::search::worker::Worker::new(
+                database.pool.clone(),
+                config.files_dir(),
+                config.extract_program.clone(),
+                search_wake.clone(),
+            )
+            .run(),
+        ));
         let state = AppState::new(web::Shared {
             db: database.pool.clone(),
             config: Arc::new(config.clone()),
@@ -94,6 +104,7 @@ impl Application {
             rules: crate::rubric::RulesCache::default(),
             derived: crate::derived::Derived::new(config.figures_refresh),
             db_health: Arc::default(),
+            search_wake,
         });
         let router = web::router(state, sessions);
         let listener = TcpListener::bind(config.addr)

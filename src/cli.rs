@@ -66,6 +66,31 @@ enum Command {
         #[command(subcommand)]
         command: StorageCommand,
     },
+    /// Full-text search of evidence files.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
+    /// Print the text of one file as JSON (the search indexer runs this in a child
+    /// process with time and memory limits).
+    #[command(hide = true)]
+    ExtractText {
+        /// pdf, docx, pptx, sheet or text
+        #[arg(long)]
+        format: String,
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchCommand {
+    /// Queue every evidence file for text extraction again and rebuild every search entry
+    /// (the old text stays searchable meanwhile).
+    Reindex {
+        /// Do the work in this process and report the throughput when the queue is empty
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +137,10 @@ enum RubricCommand {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::ExtractText { format, file }) = &cli.command {
+        // No runtime, no logging: this runs as the indexer's child, under its limits.
+        return crate::search::extract::isolated::child_main(format, file);
+    }
     init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -192,6 +221,10 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Storage {
             command: StorageCommand::Check { repair },
         } => check_storage(repair).await,
+        Command::Search {
+            command: SearchCommand::Reindex { wait },
+        } => reindex(wait).await,
+        Command::ExtractText { .. } => unreachable!("handled before the runtime starts"),
         Command::Backup { to } => {
             let report = crate::backup::backup(&Config::load()?, &to).await?;
             println!(
@@ -277,6 +310,58 @@ async fn check_storage(repair: bool) -> anyhow::Result<()> {
         if left > 0 {
             bail!("{left} storage problem(s) found");
         }
+        Ok(())
+    })
+    .await
+}
+
+/// `shian search reindex [--wait]`.
+async fn reindex(wait: bool) -> anyhow::Result<()> {
+    let config = Config::load()?;
+    let files = config.files_dir();
+    with_database(|pool| async move {
+        let (queued, vectors) = crate::search::worker::requeue_all(&pool).await?;
+        println!("queued {queued} files for text extraction, {vectors} search entries to rebuild");
+        if !wait {
+            println!("a running server works through them in the background");
+            return Ok(());
+        }
+        let worker =
+            crate::search::worker::Worker::new(pool.clone(), files, None, Default::default());
+        let report = worker.drain().await?;
+        let secs = report.total_time.as_secs_f64().max(0.001);
+        let extract_secs = report.extract_time.as_secs_f64().max(0.001);
+        let states: Vec<String> = report.by_state.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        println!(
+            "indexed {} files ({}) with {:.1} MB of text and rebuilt {} search entries in {:.1} s",
+            report.files,
+            states.join(", "),
+            report.text_bytes as f64 / 1e6,
+            report.vectors,
+            secs
+        );
+        println!(
+            "extraction and file words: {:.1} files/s, {:.2} MB/s of text ({:.1} s); search entries: {:.0}/s ({:.1} s)",
+            report.files as f64 / extract_secs,
+            report.text_bytes as f64 / 1e6 / extract_secs,
+            extract_secs,
+            report.vectors as f64 / report.vector_time.as_secs_f64().max(0.001),
+            report.vector_time.as_secs_f64(),
+        );
+        let (text, search, text_bytes, documents): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT pg_total_relation_size('evidence_text'), pg_total_relation_size('evidence_search'), \
+                    (SELECT coalesce(sum(text_bytes), 0) FROM evidence_text), \
+                    (SELECT count(*) FROM evidence_search WHERE vector IS NOT NULL)",
+        )
+        .fetch_one(&pool)
+        .await?;
+        println!(
+            "index: {documents} evidence records searchable; text and file words {:.1} MB, \
+             search vectors with their GIN index {:.1} MB (for {:.1} MB of extracted text)",
+            text as f64 / 1e6,
+            search as f64 / 1e6,
+            text_bytes as f64 / 1e6
+        );
         Ok(())
     })
     .await

@@ -102,6 +102,9 @@ pub struct Config {
     /// Dashboards and other derived figures follow other people's changes at most this
     /// late (`SHIAN_FIGURES_REFRESH_MS`); whoever made a change sees it at once.
     pub figures_refresh: Duration,
+    /// The program the search indexer runs as `PROGRAM extract-text` (None: this
+    /// executable; tests point it at the built `shian` binary).
+    pub extract_program: Option<PathBuf>,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -398,6 +401,7 @@ impl Config {
                 .or(file.pg_fallback_dir)
                 .unwrap_or_else(|| PathBuf::from(crate::db::embedded::DEFAULT_FALLBACK_BASE)),
             figures_refresh,
+            extract_program: None,
         })
     }
 

@@ -26,6 +26,7 @@ pub mod publicity;
 pub mod reports;
 pub mod rubric;
 pub mod scoring;
+pub mod search;
 pub mod storage;
 pub mod targets;
 pub mod tasks;

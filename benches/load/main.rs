@@ -25,7 +25,7 @@ use serde_json::json;
 
 use pages::measure_pages;
 use report::{machine, render_markdown};
-use server::{Server, prepare, scale_summary};
+use server::{Server, prepare, scale_summary, search_index_summary};
 use storage::{measure_export, measure_storage};
 
 const SHIAN: &str = env!("CARGO_BIN_EXE_shian");
@@ -112,6 +112,11 @@ fn main() -> anyhow::Result<()> {
         );
     }
     growth.insert("city".to_string(), results["city"].clone());
+    results["search_index"] = json!({
+        "small": search_index_summary(&work, "small"),
+        "city": search_index_summary(&work, "city"),
+        "province": search_index_summary(&work, "province"),
+    });
     results["scales"] = json!({
         "small": scale_summary(&work, "small"),
         "city": scale_summary(&work, "city"),

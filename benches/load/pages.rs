@@ -107,6 +107,13 @@ pub struct Target {
 }
 
 /// Measures every page (or, with `all = false`, the dashboard and the indicator page).
+fn search_path(path: &str, q: &str) -> String {
+    format!(
+        "{path}?q={}",
+        percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
 pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> anyhow::Result<Value> {
     let base = server.base.clone();
     let probe = signed_in(&base, "office1", "Demo-Office-2025").await?;
@@ -207,6 +214,36 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
             Target {
                 name: "JSON progress",
                 path: "/api/v1/progress".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "search 明厨亮灶 (office)",
+                path: search_path("/search", "明厨亮灶"),
+                who: Who::Office,
+            },
+            Target {
+                name: "search 抽检, a common word (office)",
+                path: search_path("/search", "抽检"),
+                who: Who::Office,
+            },
+            Target {
+                name: "search a company name (office)",
+                path: search_path("/search", "雪域乳业"),
+                who: Who::Office,
+            },
+            Target {
+                name: "search a 文号 (office)",
+                path: search_path("/search", "卡市监〔2025〕12号"),
+                who: Who::Office,
+            },
+            Target {
+                name: "search 抽检 (clerk)",
+                path: search_path("/search", "抽检"),
+                who: Who::Clerk,
+            },
+            Target {
+                name: "JSON search 食品安全示范",
+                path: search_path("/api/v1/search", "食品安全示范"),
                 who: Who::Office,
             },
             Target {

@@ -1621,3 +1621,26 @@ preview-refused-encrypted = The file is encrypted (password-protected) and canno
 preview-refused-too-large = The file is larger than previews read ({ $limit }); download it instead.
 preview-refused-kind = Files of this kind cannot be previewed; download it instead.
 preview-panel-failed = The preview could not be loaded; click Preview to try again, or download the file.
+
+# Full-text search inside evidence files (issue 15 §5)
+nav-search-label = Search files
+nav-search-placeholder = Search inside files
+search-title = Search evidence
+search-intro = Finds the evidence you may read by the words inside the files and in their titles, descriptions, organisations and file names; every word must appear. Scans without a text layer are found by their titles only.
+search-label = Words
+search-placeholder = e.g. 明厨亮灶, 卡市监〔2025〕12号, a company name
+search-submit = Search
+search-part = Part
+search-count = { $count } files found
+search-part-n = Part { $seq }
+search-all-parts = All parts
+search-none = No evidence matches.
+search-indicators = indicators { $list }
+search-state-pending = Extracting text
+search-state-no-text = No text layer
+search-state-failed = Text cannot be extracted
+search-refused-long = The search is too long: at most { $max } characters.
+search-refused-terms = Too many words: at most { $max }.
+search-refused-nothing = The search has no letters or digits to look for.
+search-refused-empty = Type something to search for (parameter q).
+audit-action-search-query = Searched evidence

@@ -1621,3 +1621,26 @@ preview-refused-encrypted = 文件已加密（设有密码），不能预览。
 preview-refused-too-large = 文件太大，超过预览上限 { $limit }，请下载后查看。
 preview-refused-kind = 此类文件不能在线预览，请下载后查看。
 preview-panel-failed = 预览加载失败，请点“预览”重试，或下载后查看。
+
+# Full-text search inside evidence files (issue 15 §5)
+nav-search-label = 检索资料
+nav-search-placeholder = 检索资料内容
+search-title = 资料检索
+search-intro = 按文件中的文字以及资料标题、说明、单位和文件名检索您可查看的佐证资料；多个词须同时出现。扫描件（无文字层）只能按标题等检索。
+search-label = 检索词
+search-placeholder = 如 明厨亮灶、卡市监〔2025〕12号、单位名称
+search-submit = 检索
+search-part = 部分
+search-count = 共找到 { $count } 份资料
+search-part-n = 第{ $seq }部分
+search-all-parts = 全部部分
+search-none = 没有找到符合条件的资料。
+search-indicators = 指标 { $list }
+search-state-pending = 正在提取
+search-state-no-text = 无文字层
+search-state-failed = 无法提取文字
+search-refused-long = 检索词过长：最多 { $max } 个字符。
+search-refused-terms = 检索词过多：最多 { $max } 个词。
+search-refused-nothing = 检索词中没有可检索的文字或数字。
+search-refused-empty = 请输入检索词（参数 q）。
+audit-action-search-query = 检索资料

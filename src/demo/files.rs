@@ -2,6 +2,7 @@
 //! CSV tables — with synthetic content, for the demo campaign. Each is a valid file of
 //! its type (it opens, and the storage module's sniffing accepts it).
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 /// A deterministic byte source (xorshift), so demo data is the same on every run.
@@ -82,6 +83,233 @@ pub fn pdf(title: &str, padding: usize, noise: &mut Noise) -> Vec<u8> {
         objects.len() + 1
     );
     out
+}
+
+/// Writes a PDF from its objects (numbered from 1; the first is the catalog), with an
+/// information dictionary as the last object and `trailer_extra` in the trailer.
+fn pdf_from_objects(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(objects.iter().map(Vec::len).sum::<usize>() + 1024);
+    let mut offsets = Vec::new();
+    out.extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        let _ = writeln!(out, "{} 0 obj", i + 1);
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for offset in offsets {
+        let _ = writeln!(out, "{offset:010} 00000 n ");
+    }
+    let _ = write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    );
+    out
+}
+
+fn stream_object(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+    o.extend_from_slice(data);
+    o.extend_from_slice(b"\nendstream");
+    o
+}
+
+/// The characters of the lines that are not all ASCII, once each, in order: the glyphs
+/// of the CID font of [`text_pdf`] (CID = position + 1).
+fn cid_chars(lines: &[&str]) -> Vec<char> {
+    let mut chars: Vec<char> = Vec::new();
+    for c in lines
+        .iter()
+        .filter(|l| !l.is_ascii())
+        .flat_map(|l| l.chars())
+    {
+        if !chars.contains(&c) {
+            chars.push(c);
+        }
+    }
+    chars
+}
+
+/// A PDF whose pages carry `lines` as a real text layer: ASCII lines in Helvetica,
+/// others in a Type0 (Identity-H) font whose ToUnicode map gives each glyph its
+/// character, which is how Chinese text is extracted from PDFs. No font is embedded
+/// (viewers substitute one). 40 lines a page; `padding` bytes of ignored stream data
+/// give the file a realistic size. `trailer_extra` goes into the trailer (tests add an
+/// /Encrypt entry there).
+pub fn text_pdf_with(lines: &[&str], padding: usize, trailer_extra: &str) -> Vec<u8> {
+    let chars = cid_chars(lines);
+    let pages: Vec<&[&str]> = if lines.is_empty() {
+        vec![&[]]
+    } else {
+        lines.chunks(40).collect()
+    };
+    // 1 catalog, 2 pages, 3 Helvetica, 4 Type0, 5 CIDFont, 6 ToUnicode, 7 descriptor,
+    // 8 filler, then each page and its content, then the information dictionary.
+    let first_page = 9;
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", first_page + 2 * i))
+        .collect();
+    let mut cmap = String::from(
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap \
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def \
+         /CMapName /Shian-UCS def /CMapType 2 def \
+         1 begincodespacerange <0000> <FFFF> endcodespacerange\n",
+    );
+    for block in chars.chunks(100) {
+        let _ = writeln!(cmap, "{} beginbfchar", block.len());
+        for c in block {
+            let cid = chars.iter().position(|x| x == c).unwrap_or(0) + 1;
+            let utf16: String = c
+                .encode_utf16(&mut [0; 2])
+                .iter()
+                .map(|u| format!("{u:04X}"))
+                .collect();
+            let _ = writeln!(cmap, "<{cid:04X}> <{utf16}>");
+        }
+        cmap.push_str("endbfchar\n");
+    }
+    cmap.push_str("endcmap CMapName currentdict /CMap defineresource pop end end");
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        )
+        .into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H \
+           /DescendantFonts [5 0 R] /ToUnicode 6 0 R >>"
+            .to_vec(),
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /STSong-Light \
+           /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> \
+           /FontDescriptor 7 0 R /DW 1000 /CIDToGIDMap /Identity >>"
+            .to_vec(),
+        stream_object("", cmap.as_bytes()),
+        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 4 /FontBBox [0 -200 1000 900] \
+           /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >>"
+            .to_vec(),
+        stream_object("", &vec![b' '; padding]),
+    ];
+    for (i, page) in pages.iter().enumerate() {
+        let mut content = String::new();
+        for (row, line) in page.iter().enumerate() {
+            let y = 800 - 18 * row as i32;
+            if line.is_ascii() {
+                let escaped = line
+                    .replace('\\', "\\\\")
+                    .replace('(', "\\(")
+                    .replace(')', "\\)");
+                let _ = writeln!(content, "BT /F1 11 Tf 56 {y} Td ({escaped}) Tj ET");
+            } else {
+                let hex: String = line
+                    .chars()
+                    .map(|c| {
+                        let cid = chars.iter().position(|x| *x == c).map_or(3, |p| p + 1);
+                        format!("{cid:04X}")
+                    })
+                    .collect();
+                let _ = writeln!(content, "BT /F2 11 Tf 56 {y} Td <{hex}> Tj ET");
+            }
+        }
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R \
+                 /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>",
+                first_page + 2 * i + 1
+            )
+            .into_bytes(),
+        );
+        objects.push(stream_object("", content.as_bytes()));
+    }
+    objects.push(b"<< /Producer (Shian demo) >>".to_vec());
+    let info = objects.len();
+    pdf_from_objects(&objects, &format!("/Info {info} 0 R {trailer_extra}"))
+}
+
+/// [`text_pdf_with`] without padding or trailer additions.
+pub fn text_pdf(lines: &[&str]) -> Vec<u8> {
+    text_pdf_with(lines, 0, "")
+}
+
+/// A PDF as a scanner makes it: one page painted with an image, no text at all.
+pub fn scanned_pdf(noise: &mut Noise) -> Vec<u8> {
+    let (w, h) = (64u32, 90u32);
+    let pixels: Vec<u8> = (0..w * h).map(|_| 180 + (noise.below(60) as u8)).collect();
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+           /Resources << /XObject << /Im1 5 0 R >> >> >>"
+            .to_vec(),
+        stream_object("", b"q 595 0 0 842 0 0 cm /Im1 Do Q"),
+        stream_object(
+            &format!(
+                "/Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8"
+            ),
+            &pixels,
+        ),
+    ];
+    pdf_from_objects(&objects, "")
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A Word document (.docx) with one paragraph per line (deflated, as Word writes them).
+pub fn docx(paragraphs: &[&str]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut body = String::new();
+    for p in paragraphs {
+        let _ = write!(
+            body,
+            "<w:p><w:r><w:rPr><w:rFonts w:eastAsia=\"仿宋_GB2312\"/></w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+            xml_escape(p)
+        );
+    }
+    let parts: [(&str, String); 3] = [
+        (
+            "[Content_Types].xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+             <Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
+             <Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
+             <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
+             <Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>\
+             </Types>"
+                .to_string(),
+        ),
+        (
+            "_rels/.rels",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+             <Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+             <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/>\
+             </Relationships>"
+                .to_string(),
+        ),
+        (
+            "word/document.xml",
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+                 <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\
+                 <w:body>{body}<w:sectPr/></w:body></w:document>"
+            ),
+        ),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in parts {
+        // Writing to memory cannot fail.
+        let _ = zip.start_file(name, options);
+        let _ = zip.write_all(content.as_bytes());
+    }
+    zip.finish().map(|c| c.into_inner()).unwrap_or_default()
 }
 
 fn crc32(data: &[u8]) -> u32 {

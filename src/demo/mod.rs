@@ -6,6 +6,7 @@
 //! made by set-based SQL (`generate_series`), so even the province scale takes minutes,
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
+pub mod documents;
 pub mod files;
 mod inspections;
 mod interviews;
@@ -49,6 +50,8 @@ struct Plan {
     audit_events: i64,
     /// Distinct files stored on disk; evidence records share them.
     file_pool: usize,
+    /// Of which text-bearing documents (notices, reports, ledgers) for full-text search.
+    text_documents: usize,
 }
 
 impl Scale {
@@ -61,6 +64,7 @@ impl Scale {
                 evidence_task_share: 25,
                 audit_events: 2_000,
                 file_pool: 60,
+                text_documents: 40,
             },
             Scale::City | Scale::Province => Plan {
                 campaigns: if self == Scale::Province { 20 } else { 1 },
@@ -69,6 +73,7 @@ impl Scale {
                 evidence_task_share: 100,
                 audit_events: 200_000,
                 file_pool: 300,
+                text_documents: 1500,
             },
         }
     }
@@ -152,7 +157,8 @@ pub async fn fill(
         ..Default::default()
     };
     let groups = assessor_groups(db).await?;
-    let file_ids = make_files(db, storage, plan.file_pool).await?;
+    let mut file_ids = make_files(db, storage, plan.file_pool).await?;
+    file_ids.extend(documents::make(db, storage, plan.text_documents).await?);
     report.files = file_ids.len();
 
     let mut campaign_list = vec![first.clone()];

@@ -61,6 +61,9 @@ pub struct Shared {
     pub derived: crate::derived::Derived,
     /// Whether the database is reachable (an outage is logged once, not per request).
     pub db_health: Arc<crate::db::health::DatabaseHealth>,
+    /// Wakes this process's search indexer (after every write request: an upload may
+    /// have queued files).
+    pub search_wake: crate::search::worker::Wake,
 }
 
 impl AppState {
@@ -160,6 +163,7 @@ async fn note_changes(
     let response = crate::derived::Derived::scope(client, next.run(request)).await;
     if writes {
         state.derived.changed_by(client);
+        state.search_wake.wake();
     }
     response
 }

@@ -118,6 +118,16 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
         ),
         ("/notifications", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        // Everyone searches inside files: a clerk finds only what its pages show.
+        ("/search", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        (
+            "/search?q=%E6%98%8E%E5%8E%A8%E4%BA%AE%E7%81%B6&part=2&kind=document&year=2025",
+            [ToLogin, Ok, Ok, Ok, Ok, Ok],
+        ),
+        (
+            "/api/v1/search?q=%E6%8A%BD%E6%A3%80",
+            [Unauthorized, Ok, Ok, Ok, Ok, Ok],
+        ),
         ("/rounds", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         ("/rounds/compare", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         ("/targets", [ToLogin, Ok, Ok, Ok, Ok, Ok]),

@@ -28,5 +28,6 @@ mod reports;
 mod round_lifecycle;
 mod rubric;
 mod scoring;
+mod search;
 mod support;
 mod tasks;

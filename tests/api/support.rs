@@ -162,6 +162,9 @@ impl TestApp {
     async fn spawn_on(database_url: String, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("data folder");
         let mut config = Config::for_tests(database_url.clone(), data_dir.path().to_path_buf());
+        // The search indexer extracts text in a child `shian extract-text`: the real
+        // binary, not this test binary.
+        config.extract_program = Some(env!("CARGO_BIN_EXE_shian").into());
         adjust(&mut config);
         let application = Application::build(config)
             .await

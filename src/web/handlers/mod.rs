@@ -28,6 +28,7 @@ mod publicity;
 mod reports;
 mod rounds;
 mod rubric;
+mod search;
 mod targets;
 mod tasks;
 mod two_factor;
@@ -346,6 +347,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/account", get(account::page))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/search", get(search::page))
+        .route("/api/v1/search", get(search::api))
         .route("/api/v1/rubric", get(api::rubric))
         .route("/api/v1/organisations", get(api::organisations))
         .route("/api/v1/progress", get(api::progress))
