@@ -152,7 +152,8 @@ fn read_text(
             Event::End(e) => match e.local_name().as_ref() {
                 "t" => in_text = false,
                 "p" => {
-                    if !push_capped(out, "\n") {
+                    let room = push_capped(out, "\n");
+                    if !room {
                         return Ok(());
                     }
                 }
@@ -163,7 +164,8 @@ fn read_text(
                 _ => {}
             },
             Event::Text(t) if in_text => {
-                if !push_capped(out, &t) {
+                let room = push_capped(out, &t);
+                if !room {
                     return Ok(());
                 }
             }

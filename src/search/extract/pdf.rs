@@ -18,14 +18,15 @@ pub fn extract(bytes: &[u8]) -> Outcome {
         return Outcome::Failed("a PDF without pages".into());
     }
     let mut text = String::new();
-    {
+    let read = {
         let mut output = PlainTextOutput::new(&mut text);
-        if let Err(err) = output_doc(&doc, &mut output) {
-            if text.trim().is_empty() {
-                return Outcome::Failed(format!("cannot read the PDF's text: {err}"));
-            }
-            // Some pages were read: keep what there is.
-        }
+        output_doc(&doc, &mut output)
+    };
+    // When some pages were read before an error, keep what there is.
+    if let Err(err) = read
+        && text.trim().is_empty()
+    {
+        return Outcome::Failed(format!("cannot read the PDF's text: {err}"));
     }
     Outcome::Text(text)
 }
