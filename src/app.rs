@@ -87,6 +87,7 @@ impl Application {
             storage.clone(),
         )));
         let search_wake = crate::search::worker::Wake::default();
+        let derived = crate::derived::Derived::new(config.figures_refresh);
         background.push(tokio::spawn(
             crate::search::worker::Worker::new(
                 database.pool.clone(),
@@ -94,6 +95,7 @@ impl Application {
                 config.extract_program.clone(),
                 search_wake.clone(),
             )
+            .with_figures(derived.clone())
             .run(),
         ));
         let state = AppState::new(web::Shared {
@@ -102,7 +104,7 @@ impl Application {
             dummy_hash: Arc::new(accounts::password::dummy_hash().await),
             storage,
             rules: crate::rubric::RulesCache::default(),
-            derived: crate::derived::Derived::new(config.figures_refresh),
+            derived,
             db_health: Arc::default(),
             search_wake,
         });

@@ -69,6 +69,15 @@ pub struct Derived {
     entries: moka::future::Cache<Key, Entry>,
 }
 
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Derived")
+            .field("generation", &self.generation.load(Ordering::Relaxed))
+            .field("refresh", &self.refresh)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for Derived {
     /// Figures follow every change at once (no coalescing).
     fn default() -> Self {

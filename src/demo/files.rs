@@ -44,9 +44,6 @@ pub fn pdf(title: &str, padding: usize, noise: &mut Noise) -> Vec<u8> {
         .chain(title.encode_utf16())
         .map(|u| format!("{u:04X}"))
         .collect();
-    let mut out: Vec<u8> = Vec::with_capacity(padding + 2048);
-    let mut offsets = Vec::new();
-    out.extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
     let objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
@@ -66,23 +63,7 @@ pub fn pdf(title: &str, padding: usize, noise: &mut Noise) -> Vec<u8> {
             o
         },
     ];
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        let _ = writeln!(out, "{} 0 obj", i + 1);
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
-    for offset in offsets {
-        let _ = writeln!(out, "{offset:010} 00000 n ");
-    }
-    let _ = write!(
-        out,
-        "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    );
-    out
+    pdf_from_objects(&objects, "/Info 6 0 R")
 }
 
 /// Writes a PDF from its objects (numbered from 1; the first is the catalog), with an

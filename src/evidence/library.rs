@@ -67,16 +67,19 @@ pub async fn page(
     } else {
         "e.id DESC"
     };
+    // The page's ids first: the latest version and the uses are looked up for the 50
+    // rows shown, never for every record the filter keeps.
     sqlx::query_as(&format!(
-        "SELECT e.id, e.title, o.name AS organisation_name, e.kind, e.year, e.valid_from, e.valid_until, \
+        "WITH page AS (SELECT e.id FROM evidence e WHERE {WHERE} ORDER BY {order} OFFSET $6 LIMIT $7) \
+         SELECT e.id, e.title, o.name AS organisation_name, e.kind, e.year, e.valid_from, e.valid_until, \
                 v.id AS version_id, f.original_name, f.content_type, f.size_bytes, e.task_id AS home_task_id, \
                 coalesce((SELECT array_agg(DISTINCT i.number ORDER BY i.number) FROM evidence_uses eu \
                           JOIN tasks t ON t.id = eu.task_id JOIN indicators i ON i.id = t.indicator_id \
                           WHERE eu.evidence_id = e.id AND t.removed_at IS NULL), '{{}}') AS indicators \
-         FROM evidence e \
+         FROM page JOIN evidence e ON e.id = page.id \
          JOIN LATERAL (SELECT id, file_id FROM evidence_versions WHERE evidence_id = e.id ORDER BY version DESC LIMIT 1) v ON true \
          JOIN stored_files f ON f.id = v.file_id JOIN organisations o ON o.id = e.organisation_id \
-         WHERE {WHERE} ORDER BY {order} OFFSET $6 LIMIT $7"
+         ORDER BY {order}"
     ))
     .bind(campaign_id)
     .bind(filter.organisation_id)

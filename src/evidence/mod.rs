@@ -319,6 +319,33 @@ pub fn readable_clause(n: usize) -> String {
     )
 }
 
+/// A stored version asked for by id, as the download, the preview and the API see it.
+#[derive(Debug)]
+pub enum VersionRead {
+    /// The version with its record's home task.
+    Readable { version: Version, task_id: i64 },
+    /// No such version.
+    Missing,
+    /// It exists, and `reader` may not read it.
+    Refused,
+}
+
+/// Version `version_id` if `reader` may read it: the one question every way of reading
+/// a file's bytes (download, inline view, preview) asks.
+pub async fn readable_version(
+    db: &PgPool,
+    reader: Reader,
+    version_id: i64,
+) -> sqlx::Result<VersionRead> {
+    let Some((version, _, task_id)) = self::version(db, version_id).await? else {
+        return Ok(VersionRead::Missing);
+    };
+    if !readable(db, reader, version.evidence_id).await? {
+        return Ok(VersionRead::Refused);
+    }
+    Ok(VersionRead::Readable { version, task_id })
+}
+
 /// May `reader` read evidence `evidence_id` (its files, previews, text)?
 pub async fn readable(db: &PgPool, reader: Reader, evidence_id: i64) -> sqlx::Result<bool> {
     let Reader::Organisation(org) = reader else {

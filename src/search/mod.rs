@@ -5,12 +5,14 @@
 //! - [`terms`]: jieba's words and Han bigrams as `tsvector` literals.
 //! - [`query`]: what was typed, parsed into terms or a typed refusal.
 //! - [`worker`]: the queue (`evidence_text`) and the background indexer.
-//! - here: the search itself, with the visibility of the pages
+//! - [`matched`]: which records a query matches, ranked, computed once per change.
+//! - here: the page of results, with the visibility of the pages
 //!   ([`crate::evidence::readable_clause`]), filters, counts per part and passages.
 //!
 //! Why PostgreSQL and not a separate engine: README "Full-text search".
 
 pub mod extract;
+pub mod matched;
 pub mod query;
 pub mod terms;
 pub mod worker;
@@ -18,6 +20,7 @@ pub mod worker;
 use serde::Serialize;
 use sqlx::{FromRow, PgPool};
 
+use crate::derived::Derived;
 use crate::evidence::{Reader, readable_clause};
 use query::Query;
 use terms::Scheme;
@@ -184,30 +187,9 @@ pub struct Results {
     pub parts: Vec<(i32, i64)>,
 }
 
-/// The conditions every search shares, over the records whose vectors matched (`m.id`
-/// from `unnest($1)`): the campaign, not deleted, readable by the reader (bound at `$3`),
-/// and the filters but the part. Binds: $1 matched ids, $2 campaign, $3 reader's
-/// organisation, $4 organisation, $5 kind, $6 year.
-fn matching() -> String {
-    format!(
-        "e.campaign_id = $2 AND e.deleted_at IS NULL \
-         AND {} \
-         AND ($4::bigint IS NULL OR e.organisation_id = $4) \
-         AND ($5::text IS NULL OR e.kind = $5) \
-         AND ($6::int IS NULL OR e.year = $6)",
-        readable_clause(3)
-    )
-}
-
-/// Used by a live task (of an indicator in part `$7`, when given).
-const IN_PART: &str = "EXISTS (SELECT 1 FROM evidence_uses u JOIN tasks t ON t.id = u.task_id \
-     JOIN indicators i ON i.id = t.indicator_id JOIN rubric_parts p ON p.id = i.part_id \
-     WHERE u.evidence_id = e.id AND t.removed_at IS NULL AND ($7::int IS NULL OR p.seq = $7))";
-
 #[derive(Debug, FromRow)]
 struct HitRow {
     id: i64,
-    rank: f32,
     title: String,
     description: String,
     organisation_id: i64,
@@ -223,9 +205,13 @@ struct HitRow {
     body_chars: Option<i32>,
 }
 
-/// Searches the campaign's evidence `reader` may read. `page` is 1-based.
+/// Searches the campaign's evidence `reader` may read; `offset` and `limit` pick the
+/// page. The matches come from [`matched`] (computed once per change of the data); the
+/// page's rows, passages included, are read here for the page alone.
+#[allow(clippy::too_many_arguments)]
 pub async fn search(
     db: &PgPool,
+    figures: &Derived,
     campaign_id: i64,
     reader: Reader,
     query: &Query,
@@ -234,78 +220,34 @@ pub async fn search(
     limit: i64,
 ) -> sqlx::Result<Results> {
     let tsquery = query.tsquery(Scheme::WordsAndBigrams);
-    let reader_org = reader.organisation();
-    let matching = matching();
-    let mut tx = db.begin().await?;
-    // The vectors are large and kept out of line (TOAST): a sequential scan that tests
-    // each one costs far more than the GIN index, which the planner, counting only the
-    // table's own pages, does not see. The match is therefore its own statement, planned
-    // without sequential scans; everything else works on the ids it found.
-    sqlx::query("SET LOCAL enable_seqscan = off")
-        .execute(&mut *tx)
-        .await?;
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT evidence_id FROM evidence_search WHERE vector @@ $1::tsquery AND campaign_id = $2",
-    )
-    .bind(&tsquery)
-    .bind(campaign_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    sqlx::query("SET LOCAL enable_seqscan = on")
-        .execute(&mut *tx)
-        .await?;
-    let counts: Vec<(Option<i32>, i64)> = sqlx::query_as(&format!(
-        "SELECT p.seq, count(DISTINCT e.id) FROM unnest($1::bigint[]) AS m(id) JOIN evidence e ON e.id = m.id \
-         JOIN evidence_uses u ON u.evidence_id = e.id JOIN tasks t ON t.id = u.task_id AND t.removed_at IS NULL \
-         JOIN indicators i ON i.id = t.indicator_id JOIN rubric_parts p ON p.id = i.part_id \
-         WHERE {matching} \
-         GROUP BY GROUPING SETS ((p.seq), ()) ORDER BY p.seq NULLS FIRST"
-    ))
-    .bind(&ids)
-    .bind(campaign_id)
-    .bind(reader_org)
-    .bind(filters.organisation_id)
-    .bind(filters.kind.as_deref())
-    .bind(filters.year)
-    .fetch_all(&mut *tx)
-    .await?;
-    let parts: Vec<(i32, i64)> = counts
-        .iter()
-        .filter_map(|(seq, n)| seq.map(|s| (s, *n)))
+    let found = matched::matched(db, figures, campaign_id, reader, &tsquery, filters).await?;
+    let parts = found.per_part();
+    let total = found.in_part(filters.part).count() as i64;
+    let page: Vec<&matched::Match> = found
+        .in_part(filters.part)
+        .skip(offset.max(0) as usize)
+        .take(limit.max(0) as usize)
         .collect();
-    let total = match filters.part {
-        Some(part) => parts.iter().find(|(s, _)| *s == part).map_or(0, |p| p.1),
-        None => counts
-            .iter()
-            .find(|(seq, _)| seq.is_none())
-            .map_or(0, |p| p.1),
-    };
-    if total == 0 || offset >= total {
+    if page.is_empty() {
         return Ok(Results {
             hits: Vec::new(),
             total,
             parts,
         });
     }
+    let ids: Vec<i64> = page.iter().map(|m| m.id).collect();
     let needles: Vec<String> = query.needles().into_iter().take(MAX_NEEDLES).collect();
-    let ranked = if total <= RANK_ALL_MAX {
-        "s.vector"
-    } else {
-        "s.meta"
-    };
+    // The page's records as they are now (a record deleted since the matches were
+    // computed is left out), in the matches' order.
     let rows: Vec<HitRow> = sqlx::query_as(&format!(
-        "WITH page AS ( \
-             SELECT e.id, ts_rank({ranked}, $11::tsquery) AS rank FROM unnest($1::bigint[]) AS m(id) \
-             JOIN evidence_search s ON s.evidence_id = m.id JOIN evidence e ON e.id = m.id \
-             WHERE {matching} AND {IN_PART} \
-             ORDER BY rank DESC, e.id DESC OFFSET $8 LIMIT $9) \
-         SELECT page.id, page.rank, e.title, e.description, e.organisation_id, o.name AS organisation, \
+        "SELECT e.id, e.title, e.description, e.organisation_id, o.name AS organisation, \
                 e.kind, e.year, v.id AS version_id, f.original_name, x.state, \
                 coalesce((SELECT array_agg(DISTINCT i.number ORDER BY i.number) FROM evidence_uses eu \
                           JOIN tasks t ON t.id = eu.task_id JOIN indicators i ON i.id = t.indicator_id \
                           WHERE eu.evidence_id = e.id AND t.removed_at IS NULL), '{{}}') AS indicators, \
                 w.snippet, w.snippet_start, length(x.body) AS body_chars \
-         FROM page JOIN evidence e ON e.id = page.id JOIN organisations o ON o.id = e.organisation_id \
+         FROM unnest($1::bigint[]) WITH ORDINALITY AS page(id, ord) JOIN evidence e ON e.id = page.id \
+         JOIN organisations o ON o.id = e.organisation_id \
          JOIN LATERAL (SELECT id, file_id FROM evidence_versions WHERE evidence_id = e.id \
                        ORDER BY version DESC LIMIT 1) v ON true \
          JOIN stored_files f ON f.id = v.file_id \
@@ -313,26 +255,22 @@ pub async fn search(
          LEFT JOIN LATERAL ( \
              SELECT substr(x.body, greatest(found.pos - {PASSAGE_BEFORE}, 1), {PASSAGE_CHARS}) AS snippet, \
                     greatest(found.pos - {PASSAGE_BEFORE}, 1) AS snippet_start \
-             FROM (SELECT coalesce((SELECT p FROM unnest($10::text[]) WITH ORDINALITY AS n(needle, ord), \
-                                          LATERAL (SELECT strpos(lower(x.body), n.needle) AS p) hit \
-                                    WHERE hit.p > 0 ORDER BY n.ord LIMIT 1), 1) AS pos) found \
+             FROM (SELECT coalesce((SELECT p FROM unnest($4::text[]) WITH ORDINALITY AS n(needle, ord), \
+                                          LATERAL (SELECT strpos(folded.body, n.needle) AS p) hit \
+                                    WHERE hit.p > 0 ORDER BY n.ord LIMIT 1), 1) AS pos \
+                   FROM (SELECT lower(x.body) AS body) folded) found \
              WHERE x.body IS NOT NULL AND x.body <> '') w ON true \
-         ORDER BY page.rank DESC, page.id DESC"
+         WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND {} \
+         ORDER BY page.ord",
+        readable_clause(3)
     ))
     .bind(&ids)
     .bind(campaign_id)
-    .bind(reader_org)
-    .bind(filters.organisation_id)
-    .bind(filters.kind.as_deref())
-    .bind(filters.year)
-    .bind(filters.part)
-    .bind(offset)
-    .bind(limit)
+    .bind(reader.organisation())
     .bind(&needles)
-    .bind(&tsquery)
-    .fetch_all(&mut *tx)
+    .fetch_all(db)
     .await?;
-    tx.commit().await?;
+    let ranks: std::collections::HashMap<i64, f32> = page.iter().map(|m| (m.id, m.rank)).collect();
     let hits = rows
         .into_iter()
         .map(|row| {
@@ -375,7 +313,7 @@ pub async fn search(
                 file_name: row.original_name,
                 passage,
                 text_state: TextState::from_db(row.state.as_deref()),
-                rank: row.rank,
+                rank: ranks.get(&row.id).copied().unwrap_or_default(),
             }
         })
         .collect();

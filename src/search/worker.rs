@@ -46,6 +46,8 @@ pub struct Worker {
     program: PathBuf,
     limits: Limits,
     wake: Wake,
+    /// Told when the index changed, so cached searches see new files.
+    figures: Option<crate::derived::Derived>,
 }
 
 /// What one unit of work did.
@@ -83,7 +85,14 @@ impl Worker {
             program,
             limits: Limits::default(),
             wake,
+            figures: None,
         }
+    }
+
+    /// Searches cached in `figures` are recomputed after every change of the index.
+    pub fn with_figures(mut self, figures: crate::derived::Derived) -> Worker {
+        self.figures = Some(figures);
+        self
     }
 
     /// Works until the process ends.
@@ -93,7 +102,12 @@ impl Worker {
                 Ok(Step::Idle) => {
                     let _ = tokio::time::timeout(POLL, self.wake.0.notified()).await;
                 }
-                Ok(_) => tokio::task::yield_now().await,
+                Ok(step) => {
+                    if let (Step::Rebuilt(_), Some(figures)) = (step, &self.figures) {
+                        figures.changed();
+                    }
+                    tokio::task::yield_now().await
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, "search indexing failed; trying again shortly");
                     tokio::time::sleep(POLL).await;

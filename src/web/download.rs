@@ -43,3 +43,19 @@ pub async fn stored_file(
             crate::web::error::AppError::Other(anyhow::anyhow!("stored file {key} missing: {err}"))
         })
 }
+
+/// The evidence version a request reads, or the answer that refuses it (404 for none,
+/// 403 — audited by the gate — for one the user may not read).
+pub async fn readable_version(
+    state: &crate::web::AppState,
+    user: &crate::accounts::User,
+    version_id: i64,
+) -> crate::web::error::AppResult<(crate::evidence::Version, i64)> {
+    use crate::evidence::{Reader, VersionRead, readable_version};
+    use crate::web::error::AppError;
+    match readable_version(&state.db, Reader::of(user), version_id).await? {
+        VersionRead::Readable { version, task_id } => Ok((version, task_id)),
+        VersionRead::Missing => Err(AppError::NotFound),
+        VersionRead::Refused => Err(AppError::Forbidden),
+    }
+}

@@ -8,10 +8,32 @@ use shian::accounts::Role;
 
 use crate::exports::{download, unzip};
 use crate::scoring::{create_round, panel};
-use crate::support::{TestApp, file, pdf};
+use crate::support::{Browser, TestApp, file, pdf};
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+/// A mark as the item page's script sends it (asking for JSON, no reload).
+async fn mark_in_place(
+    assessor: &Browser,
+    path: &str,
+    indicator: &str,
+    sufficient: &str,
+) -> reqwest::Response {
+    assessor
+        .client
+        .post(format!("{}{path}", assessor.base))
+        .header("Accept", "application/json")
+        .form(&[
+            ("csrf_token", assessor.csrf.as_deref().unwrap_or("")),
+            ("indicator", indicator),
+            ("sufficient", sufficient),
+            ("remark", ""),
+        ])
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -123,19 +145,7 @@ async fn the_same_minutes_serve_indicators_1_3_and_7_as_one_file_reviewed_for_ea
         item.body
     );
     let mark = format!("/rounds/{round}/evidence/{evidence}/mark");
-    let saved =
-        p.a.client
-            .post(format!("{}{mark}", p.a.base))
-            .header("Accept", "application/json")
-            .form(&[
-                ("csrf_token", p.a.csrf.as_deref().unwrap_or("")),
-                ("indicator", "1"),
-                ("sufficient", "yes"),
-                ("remark", ""),
-            ])
-            .send()
-            .await
-            .unwrap();
+    let saved = mark_in_place(&p.a, &mark, "1", "yes").await;
     assert_eq!(saved.status(), StatusCode::OK);
     let saved: serde_json::Value = saved.json().await.unwrap();
     assert_eq!(
@@ -245,6 +255,30 @@ async fn the_same_minutes_serve_indicators_1_3_and_7_as_one_file_reviewed_for_ea
         county.get(&format!("/files/{version}")).await.status,
         StatusCode::OK
     );
+
+    // A deleted record is no longer offered: linking it again is refused, worded.
+    let page = clerk
+        .post(&format!("/evidence/{evidence}/delete"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let other_task = p.app.task_id(3, "卡若区").await;
+    let page = office
+        .post(
+            &format!("/tasks/{other_task}/links"),
+            &[("evidence", &evidence.to_string())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    assert!(page.contains("该资料已删除"), "{}", page.body);
+    assert_eq!(
+        scalar(
+            &p.app,
+            &format!("SELECT count(*) FROM evidence_uses u JOIN tasks t ON t.id = u.task_id WHERE t.id = {other_task}")
+        )
+        .await,
+        0
+    );
+
     let actions = p.app.audit_actions().await;
     assert!(actions.iter().filter(|a| *a == "evidence.link").count() >= 3);
     assert!(actions.iter().any(|a| a == "evidence.unlink"));
@@ -382,39 +416,14 @@ async fn an_item_with_hundreds_of_files_reads_in_pages_with_filters_and_per_asse
         .await
         .unwrap();
     for id in &ids[..20] {
-        let response =
-            p.a.client
-                .post(format!("{}/rounds/{round}/evidence/{id}/mark", p.a.base))
-                .header("Accept", "application/json")
-                .form(&[
-                    ("csrf_token", p.a.csrf.as_deref().unwrap_or("")),
-                    ("indicator", "1"),
-                    ("sufficient", "yes"),
-                    ("remark", ""),
-                ])
-                .send()
-                .await
-                .unwrap();
+        let path = format!("/rounds/{round}/evidence/{id}/mark");
+        let response = mark_in_place(&p.a, &path, "1", "yes").await;
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-type"], "application/json");
     }
     // A refused mark answers JSON too (an insufficient mark needs a remark).
-    let refused =
-        p.a.client
-            .post(format!(
-                "{}/rounds/{round}/evidence/{}/mark",
-                p.a.base, ids[0]
-            ))
-            .header("Accept", "application/json")
-            .form(&[
-                ("csrf_token", p.a.csrf.as_deref().unwrap_or("")),
-                ("indicator", "1"),
-                ("sufficient", "no"),
-                ("remark", ""),
-            ])
-            .send()
-            .await
-            .unwrap();
+    let path = format!("/rounds/{round}/evidence/{}/mark", ids[0]);
+    let refused = mark_in_place(&p.a, &path, "1", "no").await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let unmarked = p.a.get(&format!("{item}?mark=unmarked")).await;
     assert!(

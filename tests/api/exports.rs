@@ -86,23 +86,6 @@ fn csv_records(bytes: &[u8]) -> Vec<csv::StringRecord> {
         .collect()
 }
 
-async fn upload(browser: &mut Browser, task: i64, files: Vec<(&str, Vec<u8>)>) {
-    // The task page carries the session's current form token.
-    browser.get(&format!("/tasks/{task}")).await;
-    let mut form = Form::new()
-        .text("title", "")
-        .text("kind", "document")
-        .text("year", "2025")
-        .text("description", "");
-    for (name, bytes) in files {
-        form = form.part("files", file(name, bytes));
-    }
-    let page = browser
-        .post_multipart(&format!("/tasks/{task}/evidence"), form)
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-}
-
 async fn evidence_id(app: &TestApp, task: i64, title: &str) -> i64 {
     sqlx::query_scalar("SELECT id FROM evidence WHERE task_id = $1 AND title = $2")
         .bind(task)
@@ -131,24 +114,25 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
     let karuo_90 = app.task_id(90, "卡若区").await;
     let market_29 = app.task_id(29, "市市场监管局").await;
     let ledger = pdf(1_200_000, 1);
-    upload(
-        &mut karuo,
-        karuo_29,
-        vec![
-            ("抽检台账.pdf", ledger.clone()),
-            ("报告:终稿.pdf", pdf(5_000, 2)),
-            ("作废.pdf", pdf(4_000, 3)),
-        ],
-    )
-    .await;
-    upload(&mut karuo, karuo_1, vec![("会议纪要.pdf", pdf(30_000, 4))]).await;
-    upload(&mut karuo, karuo_90, vec![("领导批示.pdf", pdf(20_000, 5))]).await;
-    upload(
-        &mut market,
-        market_29,
-        vec![("监管通报.pdf", pdf(700_000, 6))],
-    )
-    .await;
+    karuo
+        .upload_documents(
+            karuo_29,
+            vec![
+                ("抽检台账.pdf", ledger.clone()),
+                ("报告:终稿.pdf", pdf(5_000, 2)),
+                ("作废.pdf", pdf(4_000, 3)),
+            ],
+        )
+        .await;
+    karuo
+        .upload_documents(karuo_1, vec![("会议纪要.pdf", pdf(30_000, 4))])
+        .await;
+    karuo
+        .upload_documents(karuo_90, vec![("领导批示.pdf", pdf(20_000, 5))])
+        .await;
+    market
+        .upload_documents(market_29, vec![("监管通报.pdf", pdf(700_000, 6))])
+        .await;
     let page = market
         .post(&format!("/tasks/{market_29}/submit"), &[("comment", "")])
         .await;

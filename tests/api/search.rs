@@ -5,12 +5,11 @@
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::multipart::Form;
 use serde_json::Value;
 use shian::accounts::Role;
 use shian::demo::files::{Noise, docx, scanned_pdf, text_pdf};
 
-use crate::support::{Browser, TestApp, file};
+use crate::support::{Browser, TestApp};
 
 /// A word that is in no title, file name or rubric text: only inside the files.
 const WORD: &str = "明厨亮灶示范点";
@@ -66,22 +65,6 @@ fn typed(page: &crate::support::Page) -> Option<String> {
         .and_then(|e| e.value().attr("value").map(str::to_string))
 }
 
-async fn upload(clerk: &mut Browser, task: i64, files: Vec<(&str, Vec<u8>)>) {
-    clerk.get(&format!("/tasks/{task}")).await;
-    let mut form = Form::new()
-        .text("title", "")
-        .text("kind", "document")
-        .text("year", "2025")
-        .text("description", "");
-    for (name, bytes) in files {
-        form = form.part("files", file(name, bytes));
-    }
-    let page = clerk
-        .post_multipart(&format!("/tasks/{task}/evidence"), form)
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-}
-
 #[tokio::test]
 async fn words_inside_pdfs_and_word_files_are_found_by_those_who_may_read_them() {
     let app = TestApp::spawn().await;
@@ -97,30 +80,30 @@ async fn words_inside_pdfs_and_word_files_are_found_by_those_who_may_read_them()
     let task = app.task_id(29, "卡若区").await;
     let line = format!("{LATIN} 2025年{WORD}建设情况通报");
     // The scan and the broken PDF go first: the worker must go on past them.
-    upload(
-        &mut owner,
-        task,
-        vec![
-            ("扫描件.pdf", scanned_pdf(&mut Noise::new(5))),
-            (
-                "损坏文件.pdf",
-                b"%PDF-1.7\n1 0 obj << /Type /Catalog garbage \xff\xfe".to_vec(),
-            ),
-            (
-                "情况通报.pdf",
-                text_pdf(&["Shian test", &line, "以上情况特此通报。"]),
-            ),
-            (
-                "会议纪要.docx",
-                docx(&[
-                    "会议纪要",
-                    &format!("会议研究了{WORD}的推进工作（{LATIN}）。"),
-                    "卡市监〔2025〕12号",
-                ]),
-            ),
-        ],
-    )
-    .await;
+    owner
+        .upload_documents(
+            task,
+            vec![
+                ("扫描件.pdf", scanned_pdf(&mut Noise::new(5))),
+                (
+                    "损坏文件.pdf",
+                    b"%PDF-1.7\n1 0 obj << /Type /Catalog garbage \xff\xfe".to_vec(),
+                ),
+                (
+                    "情况通报.pdf",
+                    text_pdf(&["Shian test", &line, "以上情况特此通报。"]),
+                ),
+                (
+                    "会议纪要.docx",
+                    docx(&[
+                        "会议纪要",
+                        &format!("会议研究了{WORD}的推进工作（{LATIN}）。"),
+                        "卡市监〔2025〕12号",
+                    ]),
+                ),
+            ],
+        )
+        .await;
 
     // The office finds both files by the word only they contain, once the worker is done.
     let json = wait_for(&mut office, WORD, |j| {
@@ -302,15 +285,15 @@ async fn claims_of_a_dead_worker_are_taken_again_and_give_up_after_three_attempt
         .signed_in("karuo", Role::Department, Some("卡若区"))
         .await;
     let task = app.task_id(29, "卡若区").await;
-    upload(
-        &mut clerk,
-        task,
-        vec![
-            ("甲.txt", format!("第一份 {LATIN}").into_bytes()),
-            ("乙.txt", format!("第二份 {LATIN}").into_bytes()),
-        ],
-    )
-    .await;
+    clerk
+        .upload_documents(
+            task,
+            vec![
+                ("甲.txt", format!("第一份 {LATIN}").into_bytes()),
+                ("乙.txt", format!("第二份 {LATIN}").into_bytes()),
+            ],
+        )
+        .await;
     wait_for(&mut office, LATIN, |j| {
         j["total"] == 2 && states(j).iter().all(|s| s == "done")
     })

@@ -435,6 +435,24 @@ impl Browser {
         self.read(response).await
     }
 
+    /// Uploads files to a task as documents of 2025, as one batch from its page (which
+    /// carries the session's current form token); the upload must succeed.
+    pub async fn upload_documents(&mut self, task: i64, files: Vec<(&str, Vec<u8>)>) {
+        self.get(&format!("/tasks/{task}")).await;
+        let mut form = reqwest::multipart::Form::new()
+            .text("title", "")
+            .text("kind", "document")
+            .text("year", "2025")
+            .text("description", "");
+        for (name, bytes) in files {
+            form = form.part("files", file(name, bytes));
+        }
+        let page = self
+            .post_multipart(&format!("/tasks/{task}/evidence"), form)
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+
     pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Page {
         let token = self.token().await;
         let response = self

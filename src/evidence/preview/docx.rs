@@ -45,10 +45,11 @@ pub fn document(mut file: std::fs::File) -> PreviewResult<Document> {
     Ok(walker.document)
 }
 
-/// A reader that counts what passed through it.
-struct Counted<R> {
-    inner: R,
-    read: u64,
+/// A reader that counts what passed through it (how far a capped part was read; one
+/// budget shared by several parts).
+pub(crate) struct Counted<R> {
+    pub inner: R,
+    pub read: u64,
 }
 
 impl<R: Read> Read for Counted<R> {
@@ -56,6 +57,22 @@ impl<R: Read> Read for Counted<R> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         Ok(n)
+    }
+}
+
+/// The character an XML reference in Office text stands for (`&#x4E2D;`, `&amp;`);
+/// `None` for one that is neither a character nor a predefined entity.
+pub(crate) fn reference_char(reference: &quick_xml::events::BytesRef<'_>) -> Option<char> {
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) => Some(c),
+        _ => match &**reference {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => None,
+        },
     }
 }
 
@@ -214,18 +231,7 @@ impl Walker {
                 Event::Text(t) if self.in_text => self.push_text(&t),
                 Event::CData(t) if self.in_text => self.push_text(&t),
                 Event::GeneralRef(r) if self.in_text => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c),
-                        _ => match &*r {
-                            "lt" => Some('<'),
-                            "gt" => Some('>'),
-                            "amp" => Some('&'),
-                            "quot" => Some('"'),
-                            "apos" => Some('\''),
-                            _ => None,
-                        },
-                    };
-                    if let Some(c) = resolved {
+                    if let Some(c) = reference_char(&r) {
                         self.push_text(c.encode_utf8(&mut [0; 4]));
                     }
                 }

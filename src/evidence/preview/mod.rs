@@ -14,6 +14,10 @@
 
 mod csv;
 mod docx;
+/// What reading Office XML needs wherever it is read (previews here, search's text).
+pub(crate) mod office_xml {
+    pub(crate) use super::docx::{Counted, reference_char};
+}
 pub mod highlight;
 mod rar;
 mod sevenz;

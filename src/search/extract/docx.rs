@@ -8,6 +8,7 @@ use std::io::{BufReader, Cursor, Read};
 use quick_xml::events::Event;
 
 use super::{Outcome, push_capped};
+use crate::evidence::preview::office_xml::{Counted, reference_char};
 
 /// The most XML read of one part (uncompressed).
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
@@ -107,20 +108,6 @@ pub fn extract(bytes: &[u8], part: Part) -> Outcome {
     Outcome::Text(text)
 }
 
-/// A reader that counts what it read (to share one budget between parts).
-struct Counted<R> {
-    inner: R,
-    read: u64,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
 fn read_text(
     reader: impl std::io::BufRead,
     out: &mut String,
@@ -173,18 +160,7 @@ fn read_text(
                 push_capped(out, &t);
             }
             Event::GeneralRef(r) if in_text => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c),
-                    _ => match &*r {
-                        "lt" => Some('<'),
-                        "gt" => Some('>'),
-                        "amp" => Some('&'),
-                        "quot" => Some('"'),
-                        "apos" => Some('\''),
-                        _ => None,
-                    },
-                };
-                if let Some(c) = resolved {
+                if let Some(c) = reference_char(&r) {
                     push_capped(out, c.encode_utf8(&mut [0; 4]));
                 }
             }

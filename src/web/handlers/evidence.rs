@@ -11,12 +11,12 @@ use crate::evidence::validity::{Validity, ValidityRefusal};
 use crate::evidence::{self, KINDS, Meta, Reader};
 use crate::storage;
 use crate::tasks::{self, Status};
-use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
 use crate::web::error::{AppError, AppResult};
 use crate::web::task_page::{Extras, task_page, task_page_full, task_page_with};
 use crate::web::upload_form::{MAX_FILES, UploadValues, receive};
+use crate::web::{AppState, download};
 
 fn validate_meta(ctx: &PageCtx, values: &UploadValues) -> Result<Meta, Vec<String>> {
     let mut problems = Vec::new();
@@ -379,12 +379,7 @@ pub async fn download(
     Path(version_id): Path<i64>,
     Query(query): Query<DownloadQuery>,
 ) -> AppResult<Response> {
-    let (version, _, task_id) = evidence::version(&state.db, version_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !evidence::readable(&state.db, Reader::of(&user), version.evidence_id).await? {
-        return Err(AppError::Forbidden);
-    }
+    let (version, task_id) = download::readable_version(&state, &user, version_id).await?;
     // HEIC too: the preview page shows it as an image where the browser decodes it.
     let previewable = storage::FileType::from_mime(&version.content_type)
         .is_some_and(|t| t.previewable() || t == storage::FileType::Heic);

@@ -72,11 +72,7 @@ impl LibraryPage {
         row.valid_until.is_some_and(|d| d < self.evaluation_day)
     }
     pub fn indicators(row: &LibraryRow) -> String {
-        row.indicators
-            .iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join("、")
+        crate::web::pages::indicator_list(&row.indicators)
     }
 }
 

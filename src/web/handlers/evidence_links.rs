@@ -43,6 +43,87 @@ fn link_message(refusal: LinkRefusal) -> &'static str {
     }
 }
 
+/// Which way a use changed: its task event, audit action and flash message.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Linked,
+    Unlinked,
+}
+
+impl Change {
+    fn event(self) -> &'static str {
+        match self {
+            Change::Linked => "linked",
+            Change::Unlinked => "unlinked",
+        }
+    }
+
+    fn audit_action(self) -> &'static str {
+        match self {
+            Change::Linked => "evidence.link",
+            Change::Unlinked => "evidence.unlink",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Change::Linked => "evidence-linked",
+            Change::Unlinked => "evidence-unlinked",
+        }
+    }
+}
+
+/// Records a made change in the task's history and the audit trail, commits, and goes
+/// back to the task with a message.
+async fn finish(
+    state: &AppState,
+    ctx: &PageCtx,
+    session: &Session,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    (task_id, user_id): (i64, i64),
+    item: &evidence::EvidenceRow,
+    change: Change,
+) -> AppResult<Response> {
+    tasks::record_event(
+        &mut tx,
+        task_id,
+        user_id,
+        change.event(),
+        "",
+        serde_json::json!({"evidence": item.title, "evidence_id": item.id, "file": item.original_name}),
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.request
+        .audit(
+            &state.db,
+            change.audit_action(),
+            "evidence",
+            Some(item.id.to_string()),
+            serde_json::json!({"task": task_id, "title": item.title}),
+        )
+        .await?;
+    set_flash(
+        session,
+        FlashKind::Success,
+        ctx.t1(change.message(), "title", item.title.as_str()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+}
+
+/// The task page again, with why the change was refused.
+async fn refused(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    task: tasks::Task,
+    key: &'static str,
+) -> AppResult<Response> {
+    let message = ctx.t(key);
+    task_page(state, ctx, user, task, vec![message], StatusCode::CONFLICT).await
+}
+
 fn unlink_message(refusal: UnlinkRefusal) -> &'static str {
     match refusal {
         UnlinkRefusal::NotLinked => "evidence-unlink-refused-missing",
@@ -81,51 +162,15 @@ pub async fn link(
     let locked = tasks::lock(&mut tx, task_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    match evidence::uses::link(&mut tx, linker, evidence_id, &locked).await? {
-        Ok(()) => {}
-        Err(refusal) => {
-            drop(tx);
-            let message = ctx.t(link_message(refusal));
-            return task_page(
-                &state,
-                ctx,
-                &user,
-                task,
-                vec![message],
-                StatusCode::CONFLICT,
-            )
-            .await;
-        }
+    if let Err(refusal) = evidence::uses::link(&mut tx, linker, evidence_id, &locked).await? {
+        drop(tx);
+        return refused(&state, ctx, &user, task, link_message(refusal)).await;
     }
     if locked.status == tasks::Status::NotStarted {
         tasks::set_status(&mut tx, task_id, tasks::Status::InProgress).await?;
     }
-    tasks::record_event(
-        &mut tx,
-        task_id,
-        user.id,
-        "linked",
-        "",
-        serde_json::json!({"evidence": item.title, "evidence_id": evidence_id, "file": item.original_name}),
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.request
-        .audit(
-            &state.db,
-            "evidence.link",
-            "evidence",
-            Some(evidence_id.to_string()),
-            serde_json::json!({"task": task_id, "title": item.title}),
-        )
-        .await?;
-    set_flash(
-        &session,
-        FlashKind::Success,
-        ctx.t1("evidence-linked", "title", item.title.as_str()),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    let who = (task_id, user.id);
+    finish(&state, &ctx, &session, tx, who, &item, Change::Linked).await
 }
 
 pub async fn unlink(
@@ -145,41 +190,8 @@ pub async fn unlink(
         .ok_or(AppError::NotFound)?;
     if let Err(refusal) = evidence::uses::unlink(&mut tx, evidence_id, &locked).await? {
         drop(tx);
-        let message = ctx.t(unlink_message(refusal));
-        return task_page(
-            &state,
-            ctx,
-            &user,
-            task,
-            vec![message],
-            StatusCode::CONFLICT,
-        )
-        .await;
+        return refused(&state, ctx, &user, task, unlink_message(refusal)).await;
     }
-    tasks::record_event(
-        &mut tx,
-        task_id,
-        user.id,
-        "unlinked",
-        "",
-        serde_json::json!({"evidence": item.title, "evidence_id": evidence_id, "file": item.original_name}),
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.request
-        .audit(
-            &state.db,
-            "evidence.unlink",
-            "evidence",
-            Some(evidence_id.to_string()),
-            serde_json::json!({"task": task_id, "title": item.title}),
-        )
-        .await?;
-    set_flash(
-        &session,
-        FlashKind::Success,
-        ctx.t1("evidence-unlinked", "title", item.title.as_str()),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    let who = (task_id, user.id);
+    finish(&state, &ctx, &session, tx, who, &item, Change::Unlinked).await
 }

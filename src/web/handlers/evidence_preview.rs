@@ -9,12 +9,12 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::evidence::{self, Reader, preview};
-use crate::web::AppState;
+use crate::evidence::{self, preview};
 use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{PreviewFile, PreviewFragment, PreviewPage, render};
 use crate::web::preview_view::{self, TURNS};
+use crate::web::{AppState, download};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PreviewQuery {
@@ -36,14 +36,9 @@ pub async fn show(
     Path(version_id): Path<i64>,
     Query(query): Query<PreviewQuery>,
 ) -> AppResult<Response> {
-    let (version, _, task_id) = evidence::version(&state.db, version_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     // The download's own question (a clerk reads its organisation's files and those
     // shared with its tasks).
-    if !evidence::readable(&state.db, Reader::of(&user), version.evidence_id).await? {
-        return Err(AppError::Forbidden);
-    }
+    let (version, task_id) = download::readable_version(&state, &user, version_id).await?;
     let path = state.storage.path(&version.storage_key);
     if tokio::fs::metadata(&path).await.is_err() {
         return Err(AppError::Other(anyhow::anyhow!(

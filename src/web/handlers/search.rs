@@ -80,6 +80,7 @@ async fn run(
     let campaign = campaign(state).await?;
     let results = search::search(
         &state.db,
+        &state.derived,
         campaign.id,
         reader,
         &parsed,
@@ -181,11 +182,7 @@ impl SearchPage {
         self.filters.organisation_id == Some(*id)
     }
     pub fn indicators(hit: &Hit) -> String {
-        hit.indicators
-            .iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join("、")
+        crate::web::pages::indicator_list(&hit.indicators)
     }
 }
 

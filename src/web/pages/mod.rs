@@ -337,11 +337,7 @@ impl TaskPage {
             .unwrap_or("")
     }
     pub fn indicator_list(numbers: &[i32]) -> String {
-        numbers
-            .iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join("、")
+        indicator_list(numbers)
     }
     pub fn can_delete(&self, item: &crate::evidence::EvidenceRow) -> bool {
         !self.is_linked(item)
@@ -495,3 +491,12 @@ mod interviews;
 pub use interviews::*;
 mod preview;
 pub use preview::*;
+
+/// Indicator numbers as a Chinese list ("1、3、7").
+pub fn indicator_list(numbers: &[i32]) -> String {
+    numbers
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join("、")
+}
