@@ -106,7 +106,7 @@ pub struct Target {
     pub who: Who,
 }
 
-/// Measures every page (or, with `all = false`, the dashboard and the indicator page).
+/// A search page's path for `q`.
 fn search_path(path: &str, q: &str) -> String {
     format!(
         "{path}?q={}",
@@ -114,6 +114,8 @@ fn search_path(path: &str, q: &str) -> String {
     )
 }
 
+/// Measures every page (or, with `all = false`, the dashboard, the indicator page and a
+/// search for a common word).
 pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> anyhow::Result<Value> {
     let base = server.base.clone();
     let probe = signed_in(&base, "office1", "Demo-Office-2025").await?;
@@ -143,6 +145,12 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
             path: format!("/rounds/{round}/items/p12"),
             who: Who::Office,
         },
+        // At every scale too: how search grows with the records a campaign holds.
+        Target {
+            name: "search 抽检, a common word (office)",
+            path: search_path("/search", "抽检"),
+            who: Who::Office,
+        },
     ];
     if all {
         targets.extend([
@@ -160,6 +168,13 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 name: "assessor worklist",
                 path: format!("/rounds/{round}/work"),
                 who: Who::Assessor,
+            },
+            Target {
+                // The item with the most files (690 at city scale), as the lead who
+                // marks them: the first page of 50 with every filter's counts.
+                name: "item with 690 files (lead)",
+                path: format!("/rounds/{round}/items/p1"),
+                who: Who::Lead,
             },
             Target {
                 name: "item evidence, filtered page 2",
@@ -219,11 +234,6 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
             Target {
                 name: "search 明厨亮灶 (office)",
                 path: search_path("/search", "明厨亮灶"),
-                who: Who::Office,
-            },
-            Target {
-                name: "search 抽检, a common word (office)",
-                path: search_path("/search", "抽检"),
                 who: Who::Office,
             },
             Target {

@@ -142,20 +142,23 @@ async fn compute(
     } else {
         "s.meta"
     };
-    // Only records used by a live task are found (what the pages list).
+    // The records the reader may read and the filters keep come first, so that a clerk's
+    // search (its own organisation's files) or a filtered one joins only those with their
+    // uses. Only records used by a live task are found (what the pages list).
     let rows: Vec<(i64, f32, Vec<i32>)> = sqlx::query_as(&format!(
-        "WITH m AS (SELECT unnest($1::bigint[]) AS id), \
+        "WITH m AS ( \
+             SELECT e.id FROM unnest($1::bigint[]) AS x(id) JOIN evidence e ON e.id = x.id \
+             WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND {} \
+               AND ($4::bigint IS NULL OR e.organisation_id = $4) \
+               AND ($5::text IS NULL OR e.kind = $5) \
+               AND ($6::int IS NULL OR e.year = $6)), \
               used AS (SELECT u.evidence_id AS id, array_agg(DISTINCT p.seq) AS parts FROM m \
                        JOIN evidence_uses u ON u.evidence_id = m.id \
                        JOIN tasks t ON t.id = u.task_id AND t.removed_at IS NULL \
                        JOIN indicators i ON i.id = t.indicator_id JOIN rubric_parts p ON p.id = i.part_id \
                        GROUP BY u.evidence_id) \
-         SELECT e.id, ts_rank({ranked}, $7::tsquery), used.parts \
-         FROM used JOIN evidence e ON e.id = used.id JOIN evidence_search s ON s.evidence_id = used.id \
-         WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND {} \
-           AND ($4::bigint IS NULL OR e.organisation_id = $4) \
-           AND ($5::text IS NULL OR e.kind = $5) \
-           AND ($6::int IS NULL OR e.year = $6)",
+         SELECT used.id, ts_rank({ranked}, $7::tsquery), used.parts \
+         FROM used JOIN evidence_search s ON s.evidence_id = used.id",
         readable_clause(3)
     ))
     .bind(&ids)
