@@ -35,7 +35,7 @@ async fn the_office_issues_numbered_bulletins_everyone_reads() {
     sqlx::query(
         "INSERT INTO problems (campaign_id, source, source_label, description, organisation_id, deadline, state, \
                                measures, closed_at) \
-         SELECT c.id, 'office', '市委督查', d.text, o.id, current_date - 10, d.state, d.measures, d.closed_at \
+         SELECT c.id, 'office', '市委督查', d.text, o.id, (now() AT TIME ZONE 'Asia/Shanghai')::date - 10, d.state, d.measures, d.closed_at \
          FROM campaigns c, organisations o, \
               (VALUES ('农药经营店购销台账缺失', 'open', '', NULL::timestamptz), \
                       ('已销号的旧问题', 'closed', '已整改', now())) d(text, state, measures, closed_at) \
