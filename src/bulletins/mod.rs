@@ -165,12 +165,12 @@ pub async fn figures(
             due >= start && due <= end && campaign.report_due_at(*m) < now
         })
         .collect();
-    for (org_id, name) in dashboard::reporting_organisations(db).await? {
+    for (org_id, name, joined_on) in dashboard::reporting_organisations(db).await? {
         for month in &months {
             let report = all
                 .iter()
                 .find(|r| r.organisation_id == org_id && r.period == *month);
-            match reports::standing(report, campaign.report_due_at(*month), now) {
+            match reports::standing(report, campaign.report_due_at(*month), now, joined_on) {
                 Standing::Late(days) => late_reports.push(LateReport {
                     organisation: name.clone(),
                     month: *month,
@@ -181,7 +181,7 @@ pub async fn figures(
                     month: *month,
                     days_late: None,
                 }),
-                Standing::OnTime | Standing::Open => {}
+                Standing::OnTime | Standing::Open | Standing::NotOwed => {}
             }
         }
     }

@@ -300,11 +300,14 @@ pub async fn report_records(db: &PgPool, campaign: &Campaign) -> sqlx::Result<Ve
     let organisations = reporting_organisations(db).await?;
     let mut records: Vec<ReportRecord> = organisations
         .into_iter()
-        .map(|(id, name)| {
+        .map(|(id, name, joined_on)| {
             let mut record = ReportRecord {
                 organisation_id: id,
                 organisation_name: name,
-                owed: periods.len() as i64,
+                owed: periods
+                    .iter()
+                    .filter(|p| reports::owed(joined_on, campaign.report_due_at(**p)))
+                    .count() as i64,
                 on_time: 0,
                 late: 0,
                 missing: 0,
@@ -315,6 +318,7 @@ pub async fn report_records(db: &PgPool, campaign: &Campaign) -> sqlx::Result<Ve
                     by_key.get(&(id, *period)).copied(),
                     campaign.report_due_at(*period),
                     now,
+                    joined_on,
                 ) {
                     Standing::OnTime => record.on_time += 1,
                     Standing::Late(days) => {
@@ -325,7 +329,7 @@ pub async fn report_records(db: &PgPool, campaign: &Campaign) -> sqlx::Result<Ve
                         record.missing += 1;
                         record.days_late += days;
                     }
-                    Standing::Open => {}
+                    Standing::Open | Standing::NotOwed => {}
                 }
             }
             record
@@ -341,9 +345,12 @@ pub async fn report_records(db: &PgPool, campaign: &Campaign) -> sqlx::Result<Ve
 }
 
 /// Departments and counties: the organisations that owe monthly reports.
-pub async fn reporting_organisations(db: &PgPool) -> sqlx::Result<Vec<(i64, String)>> {
+/// Departments and counties that send monthly reports: id, name, the day each joined.
+pub async fn reporting_organisations(
+    db: &PgPool,
+) -> sqlx::Result<Vec<(i64, String, Option<NaiveDate>)>> {
     sqlx::query_as(
-        "SELECT id, name FROM organisations WHERE active AND kind IN ('department', 'county') \
+        "SELECT id, name, joined_on FROM organisations WHERE active AND kind IN ('department', 'county') \
          ORDER BY kind, sort_order, id",
     )
     .fetch_all(db)

@@ -131,10 +131,12 @@ pub async fn send_reminders(db: &PgPool) -> anyhow::Result<u64> {
     if (0..3).contains(&days_left) {
         let missing: Vec<i64> = sqlx::query_scalar(
             "SELECT o.id FROM organisations o WHERE o.active AND o.kind IN ('department', 'county') \
+             AND (o.joined_on IS NULL OR o.joined_on < ($3 AT TIME ZONE 'Asia/Shanghai')::date) \
              AND NOT EXISTS (SELECT 1 FROM monthly_reports r WHERE r.campaign_id = $1 AND r.organisation_id = o.id AND r.period = $2)",
         )
         .bind(campaign.id)
         .bind(period)
+        .bind(due_at)
         .fetch_all(db)
         .await?;
         for org in missing {

@@ -41,6 +41,15 @@ impl OrgKind {
     pub fn parse(text: &str) -> Option<OrgKind> {
         OrgKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
+
+    /// The kinds that owe the campaign's work: the office, departments and counties.
+    /// Assessor groups and outside bodies never own a task.
+    pub fn owns_tasks(self) -> bool {
+        matches!(
+            self,
+            OrgKind::Office | OrgKind::Department | OrgKind::County
+        )
+    }
 }
 
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -50,6 +59,8 @@ pub struct Organisation {
     pub kind: OrgKind,
     pub sort_order: i32,
     pub active: bool,
+    /// The day it joined the campaign; `None` for a member since the campaign began.
+    pub joined_on: Option<chrono::NaiveDate>,
 }
 
 /// An organisation with how many indicators and users it has, for the admin list.
@@ -60,16 +71,19 @@ pub struct OrganisationSummary {
     pub kind: OrgKind,
     pub sort_order: i32,
     pub active: bool,
+    pub joined_on: Option<chrono::NaiveDate>,
     pub lead_count: i64,
     pub responsible_count: i64,
     pub user_count: i64,
 }
 
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Organisation>> {
-    sqlx::query_as("SELECT id, name, kind, sort_order, active FROM organisations WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(
+        "SELECT id, name, kind, sort_order, active, joined_on FROM organisations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
 }
 
 /// Looks an organisation up by its current name or any name the rubric used for it.
@@ -78,7 +92,7 @@ pub async fn find_by_name_or_alias(
     name: &str,
 ) -> sqlx::Result<Option<Organisation>> {
     sqlx::query_as(
-        "SELECT o.id, o.name, o.kind, o.sort_order, o.active FROM organisations o \
+        "SELECT o.id, o.name, o.kind, o.sort_order, o.active, o.joined_on FROM organisations o \
          WHERE o.name = $1 OR o.id IN (SELECT organisation_id FROM organisation_aliases WHERE alias = $1) \
          ORDER BY (o.name = $1) DESC LIMIT 1",
     )
@@ -90,7 +104,7 @@ pub async fn find_by_name_or_alias(
 /// All organisations in display order: office, departments, counties, groups, others.
 pub async fn list(db: &PgPool, include_inactive: bool) -> sqlx::Result<Vec<Organisation>> {
     sqlx::query_as(
-        "SELECT id, name, kind, sort_order, active FROM organisations \
+        "SELECT id, name, kind, sort_order, active, joined_on FROM organisations \
          WHERE $1 OR active \
          ORDER BY array_position(ARRAY['office','department','county','assessor_group','external'], kind), \
                   sort_order, id",
@@ -102,7 +116,7 @@ pub async fn list(db: &PgPool, include_inactive: bool) -> sqlx::Result<Vec<Organ
 
 pub async fn list_with_counts(db: &PgPool) -> sqlx::Result<Vec<OrganisationSummary>> {
     sqlx::query_as(
-        "SELECT o.id, o.name, o.kind, o.sort_order, o.active, \
+        "SELECT o.id, o.name, o.kind, o.sort_order, o.active, o.joined_on, \
                 (SELECT count(*) FROM indicator_organisations io WHERE io.organisation_id = o.id AND io.role = 'lead') AS lead_count, \
                 (SELECT count(*) FROM indicator_organisations io WHERE io.organisation_id = o.id AND io.role = 'responsible') AS responsible_count, \
                 (SELECT count(*) FROM users u WHERE u.organisation_id = o.id AND u.active) AS user_count \
@@ -152,10 +166,34 @@ pub async fn update(
     Ok(())
 }
 
+/// Active organisations that may own tasks, in display order: where an owner is chosen
+/// or filtered by.
+pub async fn task_owners(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
+    Ok(list(db, false)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind.owns_tasks())
+        .collect())
+}
+
+/// Records the day organisation `id` joined the campaign (`None`: since it began).
+pub async fn set_joined_on(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    joined_on: Option<chrono::NaiveDate>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE organisations SET joined_on = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(joined_on)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Active counties, which stand in for 各县（区） wherever the rubric says so.
 pub async fn counties(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
     sqlx::query_as(
-        "SELECT id, name, kind, sort_order, active FROM organisations \
+        "SELECT id, name, kind, sort_order, active, joined_on FROM organisations \
          WHERE kind = 'county' AND active ORDER BY sort_order, id",
     )
     .fetch_all(db)

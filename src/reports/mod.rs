@@ -31,6 +31,8 @@ pub enum Standing {
     Missing(i64),
     /// Not submitted, deadline still ahead.
     Open,
+    /// Due before the organisation joined the campaign: not owed.
+    NotOwed,
 }
 
 impl Standing {
@@ -39,15 +41,30 @@ impl Standing {
             Standing::OnTime => "ok",
             Standing::Late(_) => "notice",
             Standing::Missing(_) => "off",
-            Standing::Open => "",
+            Standing::Open | Standing::NotOwed => "",
         }
     }
 }
 
-pub fn standing(report: Option<&Report>, due_at: DateTime<Utc>, now: DateTime<Utc>) -> Standing {
+/// Whether an organisation that joined on `joined_on` (`None`: since the campaign
+/// began) owes the report due at `due_at`: only reports due after the day it joined.
+pub fn owed(joined_on: Option<NaiveDate>, due_at: DateTime<Utc>) -> bool {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    joined_on.is_none_or(|joined| due_at.with_timezone(&china).date_naive() > joined)
+}
+
+/// A month's report as it stands for an organisation that joined on `joined_on`. A
+/// report sent although not owed counts as sent.
+pub fn standing(
+    report: Option<&Report>,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    joined_on: Option<NaiveDate>,
+) -> Standing {
     match report {
         Some(r) if r.late_days == 0 => Standing::OnTime,
         Some(r) => Standing::Late(r.late_days),
+        None if !owed(joined_on, due_at) => Standing::NotOwed,
         None if now > due_at => Standing::Missing((now - due_at).num_days() + 1),
         None => Standing::Open,
     }
@@ -193,12 +210,26 @@ mod tests {
             4
         );
         assert_eq!(
-            standing(None, due, due + chrono::Duration::hours(30)),
+            standing(None, due, due + chrono::Duration::hours(30), None),
             Standing::Missing(2)
         );
         assert_eq!(
-            standing(None, due, due - chrono::Duration::hours(1)),
+            standing(None, due, due - chrono::Duration::hours(1), None),
             Standing::Open
         );
+    }
+
+    #[test]
+    fn reports_are_owed_only_when_due_after_joining() {
+        // Due 2026-03-26 00:00 in China (16:00 UTC the day before).
+        let due = Utc.with_ymd_and_hms(2026, 3, 25, 16, 0, 0).unwrap();
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d);
+        assert!(owed(None, due));
+        assert!(owed(day(25), due));
+        assert!(!owed(day(26), due));
+        assert!(!owed(day(31), due));
+        let late = due + chrono::Duration::days(40);
+        assert_eq!(standing(None, due, late, day(27)), Standing::NotOwed);
+        assert_eq!(standing(None, due, late, day(1)), Standing::Missing(41));
     }
 }

@@ -98,7 +98,7 @@ pub async fn task_page_full(
         Policy::can_contribute(user, task.organisation_id) && task.removed_at.is_none();
     let can_review = Policy::can_review(user);
     let organisations = if can_review {
-        orgs::list(&state.db, false).await?
+        orgs::task_owners(&state.db).await?
     } else {
         Vec::new()
     };

@@ -22,6 +22,7 @@ mod inspections;
 mod interviews;
 mod json_api;
 mod org_evaluations;
+mod organisations_joining;
 mod problems;
 mod publicity;
 mod reports;

@@ -7,20 +7,26 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use chrono::NaiveDate;
+
 use crate::orgs::{self, OrgKind};
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
+use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{OrgFormPage, OrgFormValues, OrgsPage, render};
 
 pub async fn list(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     let organisations = orgs::list_with_counts(&state.db).await?;
+    // One created now joins the campaign today: it owes what falls due from now on.
+    let today = campaign(&state).await?.today();
     Ok(render(&OrgsPage {
         ctx,
         organisations,
         values: OrgFormValues {
             kind: "county".into(),
             active: true,
+            joined_on: today.format("%Y-%m-%d").to_string(),
             ..Default::default()
         },
         errors: Vec::new(),
@@ -38,6 +44,17 @@ pub struct OrgForm {
     sort_order: String,
     #[serde(default)]
     active: Option<String>,
+    /// The day it joined the campaign; blank for a member since it began.
+    #[serde(default)]
+    joined_on: String,
+}
+
+/// An organisation as the form gives it, checked.
+struct ValidOrg {
+    name: String,
+    kind: OrgKind,
+    sort_order: i32,
+    joined_on: Option<NaiveDate>,
 }
 
 impl OrgForm {
@@ -47,10 +64,11 @@ impl OrgForm {
             kind: self.kind.clone(),
             sort_order: self.sort_order.trim().to_string(),
             active: self.active.is_some(),
+            joined_on: self.joined_on.trim().to_string(),
         }
     }
 
-    fn validate(&self, ctx: &PageCtx) -> Result<(String, OrgKind, i32), Vec<String>> {
+    fn validate(&self, ctx: &PageCtx) -> Result<ValidOrg, Vec<String>> {
         let mut errors = Vec::new();
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
@@ -67,11 +85,32 @@ impl OrgForm {
         if sort_order.is_none() {
             errors.push(ctx.t("org-error-sort"));
         }
-        match (kind, sort_order) {
-            (Some(kind), Some(sort)) if errors.is_empty() => Ok((name.to_string(), kind, sort)),
+        let joined_on = match self.joined_on.trim() {
+            "" => Ok(None),
+            text => NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Some),
+        };
+        if joined_on.is_err() {
+            errors.push(ctx.t("org-error-joined"));
+        }
+        match (kind, sort_order, joined_on) {
+            (Some(kind), Some(sort_order), Ok(joined_on)) if errors.is_empty() => Ok(ValidOrg {
+                name: name.to_string(),
+                kind,
+                sort_order,
+                joined_on,
+            }),
             _ => Err(errors),
         }
     }
+}
+
+/// Creates the organisation with the day it joined, in one transaction.
+async fn insert(state: &AppState, org: &ValidOrg) -> sqlx::Result<i64> {
+    let mut tx = state.db.begin().await?;
+    let id = orgs::insert(&mut *tx, &org.name, org.kind, org.sort_order).await?;
+    orgs::set_joined_on(&mut *tx, id, org.joined_on).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 pub async fn create(
@@ -82,23 +121,32 @@ pub async fn create(
     Form(form): Form<OrgForm>,
 ) -> AppResult<Response> {
     let mut errors = match form.validate(&ctx) {
-        Ok((name, kind, sort)) => match orgs::insert(&state.db, &name, kind, sort).await {
+        Ok(org) => match insert(&state, &org).await {
             Ok(id) => {
+                // It gets its tasks from the rubric at once (a county every county task);
+                // nobody has to remember to 按评价细则补充任务.
+                let added = if org.kind.owns_tasks() {
+                    let campaign = campaign(&state).await?;
+                    crate::tasks::generate(&state.db, campaign.id).await?
+                } else {
+                    0
+                };
+                let ValidOrg { name, kind, .. } = org;
                 ctx.request
                     .audit(
                         &state.db,
                         "org.create",
                         "organisation",
                         Some(id.to_string()),
-                        serde_json::json!({"name": name, "kind": kind.as_str()}),
+                        serde_json::json!({"name": name, "kind": kind.as_str(), "joined_on": org.joined_on, "tasks_added": added}),
                     )
                     .await?;
-                set_flash(
-                    &session,
-                    FlashKind::Success,
-                    ctx.t1("org-created", "name", name),
-                )
-                .await?;
+                let message = if added > 0 {
+                    ctx.t2("org-created-tasks", "name", name, "count", added as i64)
+                } else {
+                    ctx.t1("org-created", "name", name)
+                };
+                set_flash(&session, FlashKind::Success, message).await?;
                 return Ok(Redirect::to("/admin/orgs").into_response());
             }
             Err(err) if crate::db::is_unique_violation(&err) => vec![ctx.t("org-error-taken")],
@@ -134,10 +182,26 @@ pub async fn edit_form(
             kind: org.kind.as_str().to_string(),
             sort_order: org.sort_order.to_string(),
             active: org.active,
+            joined_on: org
+                .joined_on
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
         },
         errors: Vec::new(),
     })?
     .into_response())
+}
+
+async fn update_org(
+    state: &AppState,
+    id: i64,
+    (name, kind, sort_order, active): (&str, OrgKind, i32, bool),
+    joined_on: Option<NaiveDate>,
+) -> sqlx::Result<()> {
+    let mut tx = state.db.begin().await?;
+    orgs::update(&mut *tx, id, name, kind, sort_order, active).await?;
+    orgs::set_joined_on(&mut *tx, id, joined_on).await?;
+    tx.commit().await
 }
 
 pub async fn update(
@@ -150,13 +214,18 @@ pub async fn update(
 ) -> AppResult<Response> {
     let before = orgs::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let errors = match form.validate(&ctx) {
-        Ok((name, kind, sort)) => {
+        Ok(ValidOrg {
+            name,
+            kind,
+            sort_order,
+            joined_on,
+        }) => {
             let active = form.active.is_some();
-            match orgs::update(&state.db, id, &name, kind, sort, active).await {
+            match update_org(&state, id, (&name, kind, sort_order, active), joined_on).await {
                 Ok(()) => {
                     ctx.request.audit(&state.db, "org.update", "organisation", Some(id.to_string()), serde_json::json!({
-                                "before": {"name": before.name, "kind": before.kind.as_str(), "active": before.active},
-                                "after": {"name": name, "kind": kind.as_str(), "active": active},
+                                "before": {"name": before.name, "kind": before.kind.as_str(), "active": before.active, "joined_on": before.joined_on},
+                                "after": {"name": name, "kind": kind.as_str(), "active": active, "joined_on": joined_on},
                             })).await?;
                     set_flash(
                         &session,

@@ -154,6 +154,7 @@ async fn org_figures(state: &AppState, campaign: &Campaign, org_id: i64) -> AppR
         .iter()
         .find(|r| r.organisation_id == org_id)
         .cloned();
+    let joined_on = organisation.as_ref().and_then(|o| o.joined_on);
     Ok(OrgFigures {
         organisation,
         counts,
@@ -165,6 +166,7 @@ async fn org_figures(state: &AppState, campaign: &Campaign, org_id: i64) -> AppR
         ranked: ranking.len(),
         reporting: records.len(),
         record,
+        report_owed: crate::reports::owed(joined_on, campaign.report_due_at(period)),
         report_due: campaign.report_due_at(period),
         report_done: reports.iter().any(|r| r.period == period),
         duties,

@@ -86,6 +86,7 @@ async fn matrix(state: &AppState, ctx: PageCtx) -> AppResult<Response> {
                     by_key.get(&(org.id, *p)).copied(),
                     campaign.report_due_at(*p),
                     now,
+                    org.joined_on,
                 ),
             })
             .collect();
@@ -149,7 +150,12 @@ async fn org_page(
             ReportLine {
                 period,
                 due_at: campaign.report_due_at(period),
-                standing: reports::standing(report.as_ref(), campaign.report_due_at(period), now),
+                standing: reports::standing(
+                    report.as_ref(),
+                    campaign.report_due_at(period),
+                    now,
+                    organisation.joined_on,
+                ),
                 report,
                 files,
             }

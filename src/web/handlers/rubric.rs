@@ -42,7 +42,8 @@ pub async fn tree(
     let parts = rubric::tree(&state.db, edition.id, &filter).await?;
     let all_parts = rubric::parts(&state.db, edition.id).await?;
     let methods = rubric::methods(&state.db, edition.id).await?;
-    let organisations = orgs::list(&state.db, false).await?;
+    // Owners only: an assessor group is never a 责任单位.
+    let organisations = orgs::task_owners(&state.db).await?;
     let match_count = parts.iter().map(|p| p.indicator_count()).sum();
     Ok(render(&RubricPage {
         ctx,

@@ -51,7 +51,7 @@ pub async fn list(
     let organisations = if own_org.is_some() {
         Vec::new()
     } else {
-        orgs::list(&state.db, false).await?
+        orgs::task_owners(&state.db).await?
     };
     Ok(render(&TasksPage {
         ctx,
@@ -284,12 +284,18 @@ pub async fn manage(
         }
         "reassign" => {
             let target = parse_opt_i64(&form.organisation_id).unwrap_or(None);
-            let Some(org) = (match target {
+            let found = match target {
                 Some(org_id) => orgs::find(&mut *tx, org_id).await?,
                 None => None,
-            }) else {
+            };
+            // Only the office, departments and counties own tasks.
+            let Some(org) = found.clone().filter(|o| o.kind.owns_tasks() && o.active) else {
                 drop(tx);
-                let message = ctx.t("task-error-org");
+                let message = ctx.t(if found.is_some() {
+                    "task-error-owner"
+                } else {
+                    "task-error-org"
+                });
                 return task_page(
                     &state,
                     ctx,
@@ -449,6 +455,16 @@ pub async fn create(
         Some(id) => orgs::find(&state.db, id).await?,
         None => None,
     };
+    // Only the office, departments and counties own tasks.
+    if org
+        .as_ref()
+        .is_some_and(|o| !o.kind.owns_tasks() || !o.active)
+    {
+        set_flash(&session, FlashKind::Error, ctx.t("task-error-owner")).await?;
+        return Ok(
+            Redirect::to(&format!("/tasks?indicator={}", form.indicator.trim())).into_response(),
+        );
+    }
     let due = match form.due_on.trim() {
         "" => Ok(None),
         text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Some),

@@ -228,6 +228,8 @@ pub struct OrgFigures {
     pub record: Option<ReportRecord>,
     pub report_due: DateTime<Utc>,
     pub report_done: bool,
+    /// This month's report is owed (due after the organisation joined).
+    pub report_owed: bool,
     pub duties: Vec<PartNode>,
     /// Its 自查自评 (open or done) and finalised 市级考评 results.
     pub evaluations: Vec<crate::org_evaluations::OrgResult>,

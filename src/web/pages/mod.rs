@@ -216,6 +216,8 @@ pub struct OrgFormValues {
     pub kind: String,
     pub sort_order: String,
     pub active: bool,
+    /// `YYYY-MM-DD`, or blank for a member since the campaign began.
+    pub joined_on: String,
 }
 
 impl OrgFormValues {
@@ -438,6 +440,7 @@ impl PageCtx {
             Late(days) => self.t1("report-late", "days", *days as i64),
             Missing(days) => self.t1("report-missing", "days", *days),
             Open => self.t("report-open"),
+            NotOwed => self.t("report-not-owed"),
         }
     }
 }
