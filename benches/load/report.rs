@@ -147,8 +147,6 @@ pub fn render_markdown(results: &Value) -> String {
             if held { "yes" } else { "**no**" }
         ));
     }
-    md.push_str("\n## How latency grows with data (16 clients, p95 ms)\n\n");
-    let table_head = "| scale | city dashboard | indicator page | search 抽检 | floor |\n|---|---:|---:|---:|---:|\n";
     if let Some(index) = results["search_index"].as_object() {
         md.push_str("\n## Full-text indexing\n\nEach scale's files extracted (each in a child process) and indexed by `shian search reindex --wait` on the demo data, before any server starts:\n\n");
         for (scale, report) in index {
@@ -157,6 +155,8 @@ pub fn render_markdown(results: &Value) -> String {
             }
         }
     }
+    md.push_str("\n## How latency grows with data (16 clients, p95 ms)\n\n");
+    let table_head = "| scale | city dashboard | indicator page | search 抽检 | floor |\n|---|---:|---:|---:|---:|\n";
     if let Some(growth) = results["growth"].as_object() {
         for scale in ["small", "city", "province"] {
             if let Some(summary) = results["scales"][scale].as_str().filter(|s| !s.is_empty()) {

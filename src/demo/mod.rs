@@ -152,6 +152,15 @@ pub async fn fill(
     let first = campaigns::current(db)
         .await?
         .context("no campaign: the rubric must be loaded first")?;
+    // A unit the committee took in two and a half months ago: it owes the monthly
+    // reports due since then, and shows 未纳入 for the months before.
+    sqlx::query(
+        "INSERT INTO organisations (name, kind, sort_order, joined_on) \
+         VALUES ('市生态环境局', 'department', 90, $1) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(first.today() - Duration::days(75))
+    .execute(db)
+    .await?;
     let mut report = Report {
         logins: make_users(db, plan.clerks_per_org).await?,
         ..Default::default()
@@ -570,7 +579,8 @@ async fn monthly_reports(db: &PgPool, campaign: &Campaign) -> anyhow::Result<()>
                    WHERE o.active AND o.kind IN ('department', 'county')) o \
              CROSS JOIN LATERAL (SELECT CASE WHEN o.h < 80 THEN $3 - (1 + o.h % 6) * interval '1 day' \
                                              ELSE $3 + (1 + o.h % 10) * interval '1 day' END AS at) a \
-             WHERE o.h < 92 AND a.at <= $4",
+             WHERE o.h < 92 AND a.at <= $4 \
+               AND (o.joined_on IS NULL OR o.joined_on < ($3 AT TIME ZONE 'Asia/Shanghai')::date)",
         )
         .bind(campaign.id)
         .bind(period)

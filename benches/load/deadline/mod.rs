@@ -262,22 +262,33 @@ pub async fn run(dir: &Path, port: u16, mix: &Mix) -> anyhow::Result<Value> {
                 else {
                     continue;
                 };
+                // Each mark form: the evidence in its action and the indicator it marks
+                // for (a file serving two indicators of an item is marked for each).
                 let prefix = format!("action=\"/rounds/{round}/evidence/");
-                let marks: Vec<&str> = page
+                let marks: Vec<(&str, &str)> = page
                     .split(prefix.as_str())
                     .skip(1)
-                    .filter_map(|rest| rest.split('/').next())
+                    .filter_map(|rest| {
+                        let evidence = rest.split('/').next()?;
+                        let indicator = rest
+                            .split("name=\"indicator\" value=\"")
+                            .nth(1)?
+                            .split('"')
+                            .next()?;
+                        Some((evidence, indicator))
+                    })
                     .collect();
                 let (Some(token), false) = (csrf_token(&page), marks.is_empty()) else {
                     continue;
                 };
-                let evidence = marks[n % marks.len()];
+                let (evidence, indicator) = marks[n % marks.len()];
                 let sufficient = if n.is_multiple_of(3) { "no" } else { "yes" };
                 let begun = Instant::now();
                 let result = client
                     .post(format!("{base}/rounds/{round}/evidence/{evidence}/mark"))
                     .form(&[
                         ("csrf_token", token.as_str()),
+                        ("indicator", indicator),
                         ("sufficient", sufficient),
                         ("remark", "截止日演练"),
                         ("back", ""),
