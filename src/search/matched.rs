@@ -20,12 +20,29 @@ use crate::evidence::{Reader, readable_clause};
 /// know how many ids the array holds and would otherwise look each one up in turn.
 const HASH_JOINS_FROM: usize = 500;
 
-/// One matched record: its id, its rank, and the rubric parts (`seq`) its live uses are in.
-#[derive(Debug, Clone)]
+/// One matched record: its id, its rank, and the rubric parts its live uses are in (bit
+/// `seq - 1` for part `seq`; a rubric has six). 24 bytes, so that a word found in 16,000
+/// files keeps under 400 KB in the cache.
+#[derive(Debug, Clone, Copy)]
 pub struct Match {
     pub id: i64,
     pub rank: f32,
-    pub parts: Vec<i32>,
+    parts: u64,
+}
+
+impl Match {
+    fn new(id: i64, rank: f32, seqs: &[i32]) -> Match {
+        let parts = seqs
+            .iter()
+            .filter(|s| (1..=64).contains(*s))
+            .fold(0u64, |bits, s| bits | 1 << (s - 1));
+        Match { id, rank, parts }
+    }
+
+    /// Used in rubric part `seq`.
+    pub fn in_part(&self, seq: i32) -> bool {
+        (1..=64).contains(&seq) && self.parts & (1 << (seq - 1)) != 0
+    }
 }
 
 /// Every record a query matches that the reader may read, with every filter but the
@@ -43,18 +60,20 @@ impl Matched {
     pub fn in_part(&self, part: Option<i32>) -> impl Iterator<Item = &Match> {
         self.matches
             .iter()
-            .filter(move |m| part.is_none_or(|p| m.parts.contains(&p)))
+            .filter(move |m| part.is_none_or(|p| m.in_part(p)))
     }
 
     /// Matches per rubric part, by `seq`.
     pub fn per_part(&self) -> Vec<(i32, i64)> {
-        let mut counts = std::collections::BTreeMap::<i32, i64>::new();
+        let mut counts = [0i64; 64];
         for m in &self.matches {
-            for part in &m.parts {
-                *counts.entry(*part).or_default() += 1;
+            let mut bits = m.parts;
+            while bits != 0 {
+                counts[bits.trailing_zeros() as usize] += 1;
+                bits &= bits - 1;
             }
         }
-        counts.into_iter().collect()
+        (1..=64).zip(counts).filter(|(_, n)| *n > 0).collect()
     }
 }
 
@@ -173,7 +192,7 @@ async fn compute(
     tx.commit().await?;
     let mut matches: Vec<Match> = rows
         .into_iter()
-        .map(|(id, rank, parts)| Match { id, rank, parts })
+        .map(|(id, rank, parts)| Match::new(id, rank, &parts))
         .collect();
     matches.sort_by(|a, b| b.rank.total_cmp(&a.rank).then(b.id.cmp(&a.id)));
     Ok(Matched { key, matches })
@@ -189,11 +208,7 @@ mod tests {
             matches: parts
                 .iter()
                 .enumerate()
-                .map(|(i, p)| Match {
-                    id: i as i64,
-                    rank: 0.0,
-                    parts: p.to_vec(),
-                })
+                .map(|(i, p)| Match::new(i as i64, 0.0, p))
                 .collect(),
         }
     }
@@ -205,6 +220,9 @@ mod tests {
         assert_eq!(m.in_part(None).count(), 4);
         assert_eq!(m.in_part(Some(3)).count(), 2);
         assert_eq!(m.in_part(Some(2)).count(), 0);
+        // Out-of-range parts are ignored, never a panic.
+        let odd = Match::new(1, 0.0, &[0, 65, 6]);
+        assert!(odd.in_part(6) && !odd.in_part(0) && !odd.in_part(65));
     }
 
     #[test]

@@ -23,12 +23,7 @@ async fn record_of(app: &TestApp, name: &str) -> shian::dashboard::ReportRecord 
 async fn an_organisation_created_today_is_not_late_for_past_months() {
     let app = TestApp::spawn().await;
     // A campaign that started months ago: everyone else owes three past months.
-    sqlx::query(
-        "UPDATE campaigns SET starts_on = (date_trunc('month', now()) - interval '3 months')::date",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    app.campaign_started_months_ago(3).await;
     let mut admin = app.signed_in("admin", Role::Admin, None).await;
     let form = admin.get("/admin/orgs").await;
     // The form proposes today (China time) as the day a new organisation joins.

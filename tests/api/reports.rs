@@ -10,12 +10,7 @@ use crate::support::TestApp;
 async fn late_reports_are_recorded_and_corrections_do_not_erase_it() {
     let app = TestApp::spawn().await;
     // A campaign that started months ago, so earlier months are overdue.
-    sqlx::query(
-        "UPDATE campaigns SET starts_on = (date_trunc('month', now()) - interval '3 months')::date",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    app.campaign_started_months_ago(3).await;
     let mut clerk = app
         .signed_in("clerk", Role::Department, Some("市农业农村局"))
         .await;

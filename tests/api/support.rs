@@ -212,6 +212,18 @@ impl TestApp {
         .expect("task exists")
     }
 
+    /// Moves the campaign's start `months` months back (to the first of that month), so
+    /// that the months between are past and their reports overdue.
+    pub async fn campaign_started_months_ago(&self, months: i32) {
+        sqlx::query(
+            "UPDATE campaigns SET starts_on = (date_trunc('month', now()) - make_interval(months => $1))::date",
+        )
+        .bind(months)
+        .execute(&self.pool)
+        .await
+        .unwrap();
+    }
+
     /// Creates an account directly in the database; `org` is an organisation name.
     pub async fn create_user(
         &self,
