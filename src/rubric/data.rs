@@ -125,6 +125,29 @@ pub struct TargetEntry {
     /// How the value is written ("%", "批次/千人", "学时").
     pub unit: String,
     pub min: rust_decimal::Decimal,
+    /// Whom the target judges: each organisation (the default), or the city as a whole.
+    #[serde(default)]
+    pub scope: TargetScope,
+}
+
+/// Whom a target judges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetScope {
+    /// Each organisation's counts against the target.
+    #[default]
+    Organisation,
+    /// One city rate: the organisations' numerators summed over the one base they all
+    /// report against (46: 抽检批次 of five departments per thousand residents of the city).
+    CitySharedBase,
+    /// One city rate: numerators and denominators summed (a city-wide 合格率).
+    CityPooled,
+}
+
+impl TargetScope {
+    pub fn city_wide(self) -> bool {
+        self != TargetScope::Organisation
+    }
 }
 
 impl TargetEntry {

@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod auth;
 mod bulletins;
+mod city_targets;
 mod cli;
 mod dashboards;
 mod demo;

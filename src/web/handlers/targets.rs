@@ -64,8 +64,15 @@ async fn target_page(
     let own = (user.role == Role::Department)
         .then_some(user.organisation_id)
         .flatten();
-    let entries = targets::entries(&state.db, campaign.id, own).await?;
-    let lines = TargetLine::for_targets(rubric.targets.iter(), &entries);
+    // Every organisation's counts make a city-wide rate; a clerk still sees only its
+    // own organisation's lines.
+    let all = targets::entries(&state.db, campaign.id, None).await?;
+    let shown: Vec<targets::Entry> = all
+        .iter()
+        .filter(|e| own.is_none_or(|org| e.organisation_id == org))
+        .cloned()
+        .collect();
+    let lines = TargetLine::for_targets(rubric.targets.iter(), &shown, &all);
     let organisations = if Policy::can_review(user) {
         orgs::list(&state.db, false)
             .await?

@@ -192,25 +192,36 @@ pub struct ItemValues {
 pub struct TargetLine {
     pub target: TargetEntry,
     pub measured: Vec<Measured>,
+    /// A city-wide target's rate per year (from every organisation's counts).
+    pub city: Vec<crate::targets::CityRate>,
 }
 
 impl TargetLine {
-    /// Each target with the entries reported for it, measured against it.
+    /// Each target with the entries `shown` to the reader, measured against it, and a
+    /// city-wide target's rates from `all` entries.
     pub fn for_targets<'a>(
         targets: impl Iterator<Item = &'a TargetEntry>,
-        entries: &[crate::targets::Entry],
+        shown: &[crate::targets::Entry],
+        all: &[crate::targets::Entry],
     ) -> Vec<TargetLine> {
         targets
             .map(|t| TargetLine {
                 target: t.clone(),
-                measured: entries
+                measured: shown
                     .iter()
                     .filter(|e| e.target_code == t.code)
                     .cloned()
                     .map(|e| crate::targets::measure(t, e))
                     .collect(),
+                city: crate::targets::city_rates(t, all),
             })
             .collect()
+    }
+
+    /// An entry's share of its year's city total, for a city-wide target.
+    pub fn share(&self, m: &Measured) -> Option<rust_decimal::Decimal> {
+        let city = self.city.iter().find(|c| c.year == m.entry.year)?;
+        crate::targets::share(m.entry.numerator, city.numerator)
     }
 }
 

@@ -266,6 +266,7 @@ async fn item_page_at(
             .iter()
             .filter(|t| item.indicators.contains(&t.indicator)),
         entries,
+        entries,
     );
     let measure = scope
         .rubric
