@@ -603,20 +603,36 @@ async fn targets(db: &PgPool, campaign: &Campaign) -> anyhow::Result<()> {
         ("40-hotline", 9_420, 10_000),
         ("45-hours", 4_300, 100),
     ];
+    // 46's 抽检量 is city-wide: three departments sample (60/25/15 per cent of the
+    // batches) against the same city population, none reaching 4 per thousand alone.
+    let city_wide = |code: &str| code.starts_with("46-");
     for (code, numerator, denominator) in rows {
+        let shares: &[(&str, i64)] = if city_wide(code) {
+            &[
+                ("市市场监管局", 60),
+                ("市农业农村局", 25),
+                ("市卫生健康委", 15),
+            ]
+        } else {
+            &[("市市场监管局", 100)]
+        };
         for y in [year - 1, year] {
-            sqlx::query(
-                "INSERT INTO target_values (campaign_id, target_code, organisation_id, year, numerator, denominator) \
-                 SELECT $1, $2, o.id, $3, $4, $5 FROM organisations o WHERE o.name = '市市场监管局' \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(campaign.id)
-            .bind(code)
-            .bind(y)
-            .bind(Decimal::from(numerator - (year - y) as i64 * numerator / 20))
-            .bind(Decimal::from(denominator))
-            .execute(db)
-            .await?;
+            let total = numerator - (year - y) as i64 * numerator / 20;
+            for (organisation, percent) in shares {
+                sqlx::query(
+                    "INSERT INTO target_values (campaign_id, target_code, organisation_id, year, numerator, denominator) \
+                     SELECT $1, $2, o.id, $3, $4, $5 FROM organisations o WHERE o.name = $6 \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(campaign.id)
+                .bind(code)
+                .bind(y)
+                .bind(Decimal::from(total * percent / 100))
+                .bind(Decimal::from(denominator))
+                .bind(organisation)
+                .execute(db)
+                .await?;
+            }
         }
     }
     Ok(())
