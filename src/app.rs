@@ -182,6 +182,7 @@ pub async fn prepare(pool: &PgPool, config: &Config) -> anyhow::Result<PostgresS
     }
     orgs::seed_default_counties(pool, &config.default_counties).await?;
     crate::campaigns::ensure_default(pool, &config.city_name).await?;
+    crate::plans::ensure_bundled(pool).await?;
     let sessions = PostgresStore::new(pool.clone());
     sessions
         .migrate()

@@ -227,13 +227,31 @@ pub async fn matrix(db: &PgPool, campaign: &Campaign) -> sqlx::Result<Vec<Cell>>
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct OverdueTask {
     pub id: i64,
-    pub indicator_number: i32,
+    /// None for a programme's task.
+    pub indicator_number: Option<i32>,
+    pub programme_kind: Option<String>,
+    pub programme_number: Option<i32>,
     pub organisation_id: i64,
     pub organisation_name: String,
     pub text: String,
     pub due_on: NaiveDate,
     pub status: crate::tasks::Status,
     pub days_overdue: i32,
+}
+
+impl OverdueTask {
+    /// The indicator number, or the programme's label ("工程3").
+    pub fn work_label(&self) -> String {
+        match (
+            self.indicator_number,
+            &self.programme_kind,
+            self.programme_number,
+        ) {
+            (Some(n), _, _) => n.to_string(),
+            (None, Some(kind), Some(number)) => crate::programmes::label(kind, number),
+            _ => String::new(),
+        }
+    }
 }
 
 /// Overdue tasks, longest overdue first (optionally one organisation's).
@@ -244,9 +262,11 @@ pub async fn overdue(
     limit: i64,
 ) -> sqlx::Result<Vec<OverdueTask>> {
     sqlx::query_as(
-        "SELECT t.id, i.number AS indicator_number, t.organisation_id, o.name AS organisation_name, t.text, \
+        "SELECT t.id, i.number AS indicator_number, pg.kind AS programme_kind, pg.number AS programme_number, \
+                t.organisation_id, o.name AS organisation_name, t.text, \
                 t.due_on, t.status, ($2::date - t.due_on)::int AS days_overdue \
-         FROM tasks t JOIN indicators i ON i.id = t.indicator_id JOIN organisations o ON o.id = t.organisation_id \
+         FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
+         JOIN organisations o ON o.id = t.organisation_id \
          WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.due_on < $2 \
            AND t.status NOT IN ('submitted', 'approved') AND ($3::bigint IS NULL OR t.organisation_id = $3) \
          ORDER BY t.due_on, i.number, o.sort_order LIMIT $4",
@@ -449,9 +469,11 @@ pub async fn due_this_month(
     let first = crate::campaigns::first_of_month(today);
     let next = crate::campaigns::next_month(first);
     sqlx::query_as(
-        "SELECT t.id, i.number AS indicator_number, t.organisation_id, o.name AS organisation_name, t.text, \
+        "SELECT t.id, i.number AS indicator_number, pg.kind AS programme_kind, pg.number AS programme_number, \
+                t.organisation_id, o.name AS organisation_name, t.text, \
                 t.due_on, t.status, ($4::date - t.due_on)::int AS days_overdue \
-         FROM tasks t JOIN indicators i ON i.id = t.indicator_id JOIN organisations o ON o.id = t.organisation_id \
+         FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
+         JOIN organisations o ON o.id = t.organisation_id \
          WHERE t.campaign_id = $1 AND t.organisation_id = $2 AND t.removed_at IS NULL \
            AND t.due_on >= $3 AND t.due_on < $5 AND t.status NOT IN ('submitted', 'approved') \
          ORDER BY t.due_on, i.number",

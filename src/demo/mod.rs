@@ -152,11 +152,13 @@ pub async fn fill(
     let first = campaigns::current(db)
         .await?
         .context("no campaign: the rubric must be loaded first")?;
-    // A unit the committee took in two and a half months ago: it owes the monthly
-    // reports due since then, and shows 未纳入 for the months before.
+    // A unit the committee took in two and a half months ago (the plan names it; it
+    // joined late): it owes the monthly reports due since then, and shows 未纳入 for
+    // the months before.
     sqlx::query(
-        "INSERT INTO organisations (name, kind, sort_order, joined_on) \
-         VALUES ('市生态环境局', 'department', 90, $1) ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO organisations (name, kind, sort_order, joined_on, member) \
+         VALUES ('市生态环境局', 'department', 90, $1, true) \
+         ON CONFLICT (name) DO UPDATE SET joined_on = EXCLUDED.joined_on",
     )
     .bind(first.today() - Duration::days(75))
     .execute(db)
@@ -789,7 +791,7 @@ async fn scoring(
             "INSERT INTO evidence_marks (round_id, indicator_id, evidence_id, sufficient, remark, marked_by) \
              SELECT $1, t.indicator_id, e.id, e.id % 9 <> 0, CASE WHEN e.id % 9 = 0 THEN '资料不完整' ELSE '' END, \
                     (SELECT id FROM users WHERE role = 'assessor' ORDER BY id OFFSET e.id % 4 LIMIT 1) \
-             FROM evidence e JOIN tasks t ON t.id = e.task_id WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND e.id % 100 < $3",
+             FROM evidence e JOIN tasks t ON t.id = e.task_id WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND e.id % 100 < $3 AND t.indicator_id IS NOT NULL",
         )
         .bind(id)
         .bind(campaign.id)

@@ -64,7 +64,7 @@ async fn self_check(
                 CASE WHEN h % 8 = 0 THEN (ARRAY['佐证资料不够完整','部分工作台账未及时更新','宣传覆盖面不足','整改落实尚未闭环'])[1 + h % 4] ELSE '' END, \
                 (SELECT min(u.id) FROM users u WHERE u.organisation_id = m.organisation_id) \
          FROM org_evaluation_members m \
-         JOIN (SELECT DISTINCT organisation_id, indicator_id FROM tasks WHERE campaign_id = $2 AND removed_at IS NULL) t \
+         JOIN (SELECT DISTINCT organisation_id, indicator_id FROM tasks WHERE campaign_id = $2 AND removed_at IS NULL AND indicator_id IS NOT NULL) t \
               ON t.organisation_id = m.organisation_id \
          CROSS JOIN LATERAL (SELECT abs(hashtext(m.organisation_id::text || '-' || t.indicator_id)) AS h) x \
          WHERE m.evaluation_id = $1",

@@ -101,6 +101,39 @@ impl TaskExportRow {
     }
 }
 
+/// One task of a programme (治理提升工程, 专项整治行动), for the table's second sheet.
+#[derive(Debug, Clone, FromRow)]
+pub struct ProgrammeTaskRow {
+    pub kind: String,
+    pub number: i32,
+    pub title: String,
+    pub lead_text: String,
+    pub responsible_text: String,
+    pub text: String,
+    pub organisation_name: String,
+    pub status: Status,
+    pub due_on: Option<NaiveDate>,
+    pub evidence_count: i64,
+}
+
+/// Every current programme task of the campaign: projects, then campaigns, then the
+/// office's own, each by number; lead before responsible units before counties.
+pub async fn programme_rows(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<ProgrammeTaskRow>> {
+    sqlx::query_as(
+        "SELECT p.kind, p.number, p.title, p.lead_text, p.responsible_text, t.text, o.name AS organisation_name, \
+                t.status, t.due_on, \
+                (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count \
+         FROM tasks t JOIN programmes p ON p.id = t.programme_id \
+         JOIN organisations o ON o.id = t.organisation_id \
+         WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+         ORDER BY array_position(ARRAY['project','campaign','office'], p.kind), p.number, \
+                  array_position(ARRAY['lead','responsible','county'], t.relation), o.sort_order, o.id",
+    )
+    .bind(campaign_id)
+    .fetch_all(db)
+    .await
+}
+
 /// One piece of evidence (its latest version) with where it belongs.
 #[derive(Debug, Clone, FromRow)]
 pub struct EvidenceExportRow {

@@ -6,7 +6,7 @@
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
-use super::{TaskExportRow, part_label, status_label};
+use super::{ProgrammeTaskRow, TaskExportRow, part_label, status_label};
 
 pub const SHEET_NAME: &str = "指标任务责任分解表";
 
@@ -23,8 +23,28 @@ const COLUMNS: [(&str, f64); 9] = [
     ("佐证数", 8.0),
 ];
 
-/// The workbook's bytes. `rows` must be in rubric order (see [`super::task_rows`]).
-pub fn build(rows: &[TaskExportRow]) -> Result<Vec<u8>, XlsxError> {
+/// The second sheet: the campaign plan's programmes, beside the rubric's indicators.
+pub const PROGRAMME_SHEET_NAME: &str = "工程与行动任务";
+
+const PROGRAMME_COLUMNS: [(&str, f64); 10] = [
+    ("类别", 12.0),
+    ("序号", 6.0),
+    ("名称", 24.0),
+    ("牵头单位", 16.0),
+    ("责任单位", 30.0),
+    ("任务", 46.0),
+    ("承担单位", 16.0),
+    ("状态", 9.0),
+    ("截止日期", 12.0),
+    ("佐证数", 8.0),
+];
+
+/// The workbook's bytes. `rows` must be in rubric order (see [`super::task_rows`]);
+/// `programmes` in their order (see [`super::programme_rows`]).
+pub fn build(
+    rows: &[TaskExportRow],
+    programmes: &[ProgrammeTaskRow],
+) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let ws = workbook.add_worksheet();
     ws.set_name(SHEET_NAME)?;
@@ -84,6 +104,31 @@ pub fn build(rows: &[TaskExportRow]) -> Result<Vec<u8>, XlsxError> {
         ws.write_with_format(row, 8, task.evidence_count as f64, &count)?;
         row += 1;
     }
+    if !programmes.is_empty() {
+        let ws = workbook.add_worksheet();
+        ws.set_name(PROGRAMME_SHEET_NAME)?;
+        for (col, (heading, width)) in PROGRAMME_COLUMNS.iter().enumerate() {
+            ws.set_column_width(col as u16, *width)?;
+            ws.write_with_format(0, col as u16, *heading, &head)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        for (index, task) in programmes.iter().enumerate() {
+            let row = index as u32 + 1;
+            ws.write_with_format(row, 0, crate::programmes::kind_name(&task.kind), &cell)?;
+            ws.write_with_format(row, 1, task.number, &count)?;
+            ws.write_string_with_format(row, 2, &task.title, &cell)?;
+            ws.write_string_with_format(row, 3, &task.lead_text, &cell)?;
+            ws.write_string_with_format(row, 4, &task.responsible_text, &cell)?;
+            ws.write_string_with_format(row, 5, &task.text, &cell)?;
+            ws.write_string_with_format(row, 6, &task.organisation_name, &cell)?;
+            ws.write_with_format(row, 7, status_label(task.status), &cell)?;
+            match &task.due_on {
+                Some(due) => ws.write_with_format(row, 8, due, &date)?,
+                None => ws.write_blank(row, 8, &cell)?,
+            };
+            ws.write_with_format(row, 9, task.evidence_count as f64, &count)?;
+        }
+    }
     workbook.save_to_buffer()
 }
 
@@ -123,7 +168,7 @@ mod tests {
             "a veto row shows its part"
         );
         assert_eq!(rows[0].task_label(), "1. 收集佐证");
-        let bytes = build(&rows).unwrap();
+        let bytes = build(&rows, &[]).unwrap();
         assert_eq!(&bytes[..2], b"PK", "an xlsx file is a zip archive");
     }
 }

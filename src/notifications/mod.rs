@@ -151,8 +151,11 @@ pub async fn send_reminders(db: &PgPool) -> anyhow::Result<u64> {
             .await?;
         }
     }
-    let overdue: Vec<(i64, i64, i32)> = sqlx::query_as(
-        "SELECT t.id, t.organisation_id, i.number FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
+    // The indicator's number, or the programme's label, names the task in the notice.
+    let overdue: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT t.id, t.organisation_id, coalesce(i.number::text, \
+                CASE pg.kind WHEN 'project' THEN '工程' WHEN 'campaign' THEN '行动' ELSE '专项' END || pg.number) \
+         FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.due_on < $2 AND t.status NOT IN ('submitted', 'approved')",
     )
     .bind(campaign.id)

@@ -254,7 +254,7 @@ pub async fn rest_without_deduction(
     let added = sqlx::query(
         "INSERT INTO org_self_entries (evaluation_id, organisation_id, indicator_id, points, reason, entered_by) \
          SELECT DISTINCT $1, $2, t.indicator_id, 0, '', $4 FROM tasks t \
-         WHERE t.campaign_id = $3 AND t.organisation_id = $2 AND t.removed_at IS NULL \
+         WHERE t.campaign_id = $3 AND t.organisation_id = $2 AND t.removed_at IS NULL AND t.indicator_id IS NOT NULL \
          ON CONFLICT DO NOTHING",
     )
     .bind(evaluation.id)

@@ -61,6 +61,9 @@ pub struct Organisation {
     pub active: bool,
     /// The day it joined the campaign; `None` for a member since the campaign began.
     pub joined_on: Option<chrono::NaiveDate>,
+    /// A member unit of the 食药安委: the rubric's 各成员单位 / 有关成员单位 /
+    /// 其他成员单位 reach it.
+    pub member: bool,
 }
 
 /// An organisation with how many indicators and users it has, for the admin list.
@@ -72,6 +75,7 @@ pub struct OrganisationSummary {
     pub sort_order: i32,
     pub active: bool,
     pub joined_on: Option<chrono::NaiveDate>,
+    pub member: bool,
     pub lead_count: i64,
     pub responsible_count: i64,
     pub user_count: i64,
@@ -79,7 +83,7 @@ pub struct OrganisationSummary {
 
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Organisation>> {
     sqlx::query_as(
-        "SELECT id, name, kind, sort_order, active, joined_on FROM organisations WHERE id = $1",
+        "SELECT id, name, kind, sort_order, active, joined_on, member FROM organisations WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db)
@@ -92,7 +96,7 @@ pub async fn find_by_name_or_alias(
     name: &str,
 ) -> sqlx::Result<Option<Organisation>> {
     sqlx::query_as(
-        "SELECT o.id, o.name, o.kind, o.sort_order, o.active, o.joined_on FROM organisations o \
+        "SELECT o.id, o.name, o.kind, o.sort_order, o.active, o.joined_on, o.member FROM organisations o \
          WHERE o.name = $1 OR o.id IN (SELECT organisation_id FROM organisation_aliases WHERE alias = $1) \
          ORDER BY (o.name = $1) DESC LIMIT 1",
     )
@@ -104,7 +108,7 @@ pub async fn find_by_name_or_alias(
 /// All organisations in display order: office, departments, counties, groups, others.
 pub async fn list(db: &PgPool, include_inactive: bool) -> sqlx::Result<Vec<Organisation>> {
     sqlx::query_as(
-        "SELECT id, name, kind, sort_order, active, joined_on FROM organisations \
+        "SELECT id, name, kind, sort_order, active, joined_on, member FROM organisations \
          WHERE $1 OR active \
          ORDER BY array_position(ARRAY['office','department','county','assessor_group','external'], kind), \
                   sort_order, id",
@@ -116,7 +120,7 @@ pub async fn list(db: &PgPool, include_inactive: bool) -> sqlx::Result<Vec<Organ
 
 pub async fn list_with_counts(db: &PgPool) -> sqlx::Result<Vec<OrganisationSummary>> {
     sqlx::query_as(
-        "SELECT o.id, o.name, o.kind, o.sort_order, o.active, o.joined_on, \
+        "SELECT o.id, o.name, o.kind, o.sort_order, o.active, o.joined_on, o.member, \
                 (SELECT count(*) FROM indicator_organisations io WHERE io.organisation_id = o.id AND io.role = 'lead') AS lead_count, \
                 (SELECT count(*) FROM indicator_organisations io WHERE io.organisation_id = o.id AND io.role = 'responsible') AS responsible_count, \
                 (SELECT count(*) FROM users u WHERE u.organisation_id = o.id AND u.active) AS user_count \
@@ -193,7 +197,7 @@ pub async fn set_joined_on(
 /// Active counties, which stand in for 各县（区） wherever the rubric says so.
 pub async fn counties(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
     sqlx::query_as(
-        "SELECT id, name, kind, sort_order, active, joined_on FROM organisations \
+        "SELECT id, name, kind, sort_order, active, joined_on, member FROM organisations \
          WHERE kind = 'county' AND active ORDER BY sort_order, id",
     )
     .fetch_all(db)
@@ -224,4 +228,23 @@ pub async fn seed_default_counties(db: &PgPool, names: &[String]) -> sqlx::Resul
         }
     }
     tx.commit().await
+}
+
+/// Makes organisation `id` a member of the 食药安委 or not.
+pub async fn set_member(db: impl PgExecutor<'_>, id: i64, member: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE organisations SET member = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(member)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The active member units of the 食药安委 that own tasks, in display order.
+pub async fn members(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
+    Ok(task_owners(db)
+        .await?
+        .into_iter()
+        .filter(|o| o.member && o.kind == OrgKind::Department)
+        .collect())
 }

@@ -1,6 +1,7 @@
 //! The evaluation rubric: parts → evaluation points → indicators → tasks, with the
 //! organisations responsible. Read-only for the application; written by [`import`].
 
+pub mod clause;
 pub mod data;
 pub mod import;
 

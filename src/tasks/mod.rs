@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgExecutor, PgPool, Postgres, Transaction};
 
+pub mod members;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -53,25 +55,48 @@ const GENERIC_TASK: &str = "按照评价内容落实本指标要求，收集并�
 
 /// Creates the campaign's tasks from its rubric edition: one per numbered rubric task and
 /// organisation it addresses (各县（区） → every active county, 各责任单位 → the
-/// indicator's named organisations), plus a general task for each named organisation the
+/// indicator's named organisations, or the members its cell's clause reaches — see
+/// [`members`]), plus a general task for each named organisation or reached member the
 /// numbered tasks leave out. Safe to run again: only what is missing is added (e.g. for a
-/// county created later). Returns how many tasks were added.
+/// county created later or a department made a member). Returns how many were added.
 pub async fn generate(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> {
+    let expansions = members::expansions(db, campaign_id).await?;
+    let mut indicator_ids = Vec::new();
+    let mut member_ids = Vec::new();
+    let mut rules = Vec::new();
+    for expansion in &expansions {
+        for member in &expansion.members {
+            indicator_ids.push(expansion.indicator_id);
+            member_ids.push(member.id);
+            rules.push(expansion.clause.expansion());
+        }
+    }
+    // Indicators whose 各责任单位 tasks go to the members rather than the named bodies.
+    let clause_indicators: Vec<i64> = expansions.iter().map(|e| e.indicator_id).collect();
+
     let mut tx = db.begin().await?;
     let rows = sqlx::query(
-        "WITH targets AS ( \
-             SELECT t.id AS rubric_task_id, t.indicator_id, t.text, tto.organisation_id \
+        "WITH reached AS ( \
+             SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS r (indicator_id, organisation_id, expansion) \
+         ), targets AS ( \
+             SELECT t.id AS rubric_task_id, t.indicator_id, t.text, tto.organisation_id, NULL::text AS expansion \
              FROM indicator_tasks t JOIN indicator_task_organisations tto ON tto.task_id = t.id \
            UNION \
-             SELECT t.id, t.indicator_id, t.text, o.id FROM indicator_tasks t \
+             SELECT t.id, t.indicator_id, t.text, o.id, NULL FROM indicator_tasks t \
              JOIN organisations o ON o.kind = 'county' AND o.active WHERE t.counties \
            UNION \
-             SELECT t.id, t.indicator_id, t.text, io.organisation_id FROM indicator_tasks t \
-             JOIN indicator_organisations io ON io.indicator_id = t.indicator_id WHERE t.all_responsible \
+             SELECT t.id, t.indicator_id, t.text, io.organisation_id, NULL FROM indicator_tasks t \
+             JOIN indicator_organisations io ON io.indicator_id = t.indicator_id \
+             WHERE t.all_responsible AND t.indicator_id <> ALL($5::bigint[]) \
+           UNION \
+             SELECT t.id, t.indicator_id, t.text, r.organisation_id, r.expansion FROM indicator_tasks t \
+             JOIN reached r ON r.indicator_id = t.indicator_id WHERE t.all_responsible \
          ), inserted AS ( \
-             INSERT INTO tasks (campaign_id, indicator_id, organisation_id, rubric_task_id, relation, text) \
+             INSERT INTO tasks (campaign_id, indicator_id, organisation_id, rubric_task_id, relation, expansion, text) \
              SELECT c.id, tg.indicator_id, tg.organisation_id, tg.rubric_task_id, \
-                    coalesce(io.role, CASE WHEN o.kind = 'county' THEN 'county' ELSE 'task' END), tg.text \
+                    coalesce(io.role, CASE WHEN o.kind = 'county' THEN 'county' \
+                                           WHEN tg.expansion IS NOT NULL THEN 'member' ELSE 'task' END), \
+                    CASE WHEN io.role IS NULL THEN tg.expansion END, tg.text \
              FROM campaigns c \
              JOIN indicators i ON i.edition_id = c.edition_id \
              JOIN targets tg ON tg.indicator_id = i.id \
@@ -84,20 +109,31 @@ pub async fn generate(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> {
          INSERT INTO task_events (task_id, action) SELECT id, 'assigned' FROM inserted",
     )
     .bind(campaign_id)
+    .bind(&indicator_ids)
+    .bind(&member_ids)
+    .bind(&rules)
+    .bind(&clause_indicators)
     .execute(&mut *tx)
     .await?
     .rows_affected();
 
-    // Named organisations (and, for 各县（区）, the counties) that no numbered task reaches.
+    // Named organisations, the counties (for 各县（区）) and the reached members that no
+    // numbered task reaches; a named body that is also a member keeps its named role.
     let generic = sqlx::query(
         "WITH owed AS ( \
-             SELECT io.indicator_id, io.organisation_id, io.role AS relation FROM indicator_organisations io \
-           UNION \
-             SELECT i.id, o.id, 'county' FROM indicators i JOIN organisations o ON o.kind = 'county' AND o.active \
-             WHERE i.counties \
+             SELECT DISTINCT ON (indicator_id, organisation_id) indicator_id, organisation_id, relation, expansion FROM ( \
+                 SELECT io.indicator_id, io.organisation_id, io.role AS relation, NULL::text AS expansion, 0 AS rank \
+                 FROM indicator_organisations io \
+               UNION ALL \
+                 SELECT i.id, o.id, 'county', NULL, 1 FROM indicators i \
+                 JOIN organisations o ON o.kind = 'county' AND o.active WHERE i.counties \
+               UNION ALL \
+                 SELECT r.indicator_id, r.organisation_id, 'member', r.expansion, 2 \
+                 FROM unnest($3::bigint[], $4::bigint[], $5::text[]) AS r (indicator_id, organisation_id, expansion) \
+             ) candidates ORDER BY indicator_id, organisation_id, rank \
          ), inserted AS ( \
-             INSERT INTO tasks (campaign_id, indicator_id, organisation_id, relation, text) \
-             SELECT c.id, ow.indicator_id, ow.organisation_id, ow.relation, $2 \
+             INSERT INTO tasks (campaign_id, indicator_id, organisation_id, relation, expansion, text) \
+             SELECT c.id, ow.indicator_id, ow.organisation_id, ow.relation, ow.expansion, $2 \
              FROM campaigns c JOIN indicators i ON i.edition_id = c.edition_id \
              JOIN owed ow ON ow.indicator_id = i.id \
              WHERE c.id = $1 AND NOT EXISTS ( \
@@ -109,19 +145,29 @@ pub async fn generate(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> {
     )
     .bind(campaign_id)
     .bind(GENERIC_TASK)
+    .bind(&indicator_ids)
+    .bind(&member_ids)
+    .bind(&rules)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     tx.commit().await?;
-    Ok(rows + generic)
+    // The campaign plan's programmes reach organisations too (a new county among them).
+    let programme_tasks = crate::programmes::generate_tasks(db, campaign_id).await?;
+    Ok(rows + generic + programme_tasks)
 }
 
 /// A task as lists show it.
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct TaskRow {
     pub id: i64,
-    pub indicator_number: i32,
+    /// None for a programme's task.
+    pub indicator_number: Option<i32>,
+    /// The indicator's content, or the programme's title.
     pub indicator_content: String,
+    pub programme_id: Option<i64>,
+    pub programme_kind: Option<String>,
+    pub programme_number: Option<i32>,
     pub organisation_id: i64,
     pub organisation_name: String,
     pub relation: String,
@@ -132,7 +178,36 @@ pub struct TaskRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a task hangs on, as lists and pages name it: "指标 12" or "工程1".
+fn work_label(indicator: Option<i32>, kind: &Option<String>, number: Option<i32>) -> String {
+    match (indicator, kind, number) {
+        (Some(n), _, _) => n.to_string(),
+        (None, Some(kind), Some(number)) => crate::programmes::label(kind, number),
+        _ => String::new(),
+    }
+}
+
+impl Task {
+    /// The indicator number, or the programme's label.
+    pub fn work_label(&self) -> String {
+        work_label(
+            self.indicator_number,
+            &self.programme_kind,
+            self.programme_number,
+        )
+    }
+}
+
 impl TaskRow {
+    /// The indicator number, or the programme's label.
+    pub fn work_label(&self) -> String {
+        work_label(
+            self.indicator_number,
+            &self.programme_kind,
+            self.programme_number,
+        )
+    }
+
     pub fn overdue(&self, today: &NaiveDate) -> bool {
         self.due_on.is_some_and(|d| d < *today)
             && !matches!(self.status, Status::Submitted | Status::Approved)
@@ -145,17 +220,22 @@ pub struct TaskFilter {
     pub status: Option<Status>,
     pub indicator_number: Option<i32>,
     pub overdue_on: Option<NaiveDate>,
+    /// A programme's tasks; `Some(0)` for every programme's.
+    pub programme_id: Option<i64>,
 }
 
 /// The WHERE clause shared by listing, counting and bulk changes ($1 campaign, $2 org,
-/// $3 status, $4 indicator number, $5 "overdue on" date).
+/// $3 status, $4 indicator number, $5 "overdue on" date, $6 programme — 0 for the work of
+/// every programme).
 const FILTER: &str = "t.campaign_id = $1 AND t.removed_at IS NULL \
      AND ($2::bigint IS NULL OR t.organisation_id = $2) \
      AND ($3::text IS NULL OR t.status = $3) \
      AND ($4::int IS NULL OR i.number = $4) \
-     AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved')))";
+     AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved'))) \
+     AND ($6::bigint IS NULL OR t.programme_id = $6 OR ($6 = 0 AND t.programme_id IS NOT NULL))";
 
-const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, i.content AS indicator_content, \
+const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, coalesce(i.content, pg.title) AS indicator_content, \
+     t.programme_id, pg.kind AS programme_kind, pg.number AS programme_number, \
      t.organisation_id, o.name AS organisation_name, t.relation, t.text, t.due_on, t.status, \
      (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
      t.updated_at";
@@ -172,20 +252,21 @@ pub async fn list(
     offset: i64,
 ) -> sqlx::Result<Vec<TaskRow>> {
     sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
+        "SELECT {ROW_COLUMNS} FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          JOIN organisations o ON o.id = t.organisation_id \
          WHERE {FILTER} \
-         ORDER BY coalesce(t.due_on < $6 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
+         ORDER BY coalesce(t.due_on < $7 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
                   CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
                                 WHEN 'submitted' THEN 3 ELSE 4 END, \
-                  t.due_on NULLS LAST, i.number, o.sort_order, t.id \
-         LIMIT $7 OFFSET $8"
+                  t.due_on NULLS LAST, i.number, pg.kind, pg.number, o.sort_order, t.id \
+         LIMIT $8 OFFSET $9"
     ))
     .bind(campaign_id)
     .bind(filter.organisation_id)
     .bind(filter.status.map(Status::as_str))
     .bind(filter.indicator_number)
     .bind(filter.overdue_on)
+    .bind(filter.programme_id)
     .bind(today)
     .bind(limit)
     .bind(offset)
@@ -196,7 +277,7 @@ pub async fn list(
 /// The office's review queue: submitted tasks, oldest submission first.
 pub async fn review_queue(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<TaskRow>> {
     sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
+        "SELECT {ROW_COLUMNS} FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          JOIN organisations o ON o.id = t.organisation_id \
          WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.status = 'submitted' \
          ORDER BY t.updated_at, t.id"
@@ -211,9 +292,16 @@ pub async fn review_queue(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Tas
 pub struct Task {
     pub id: i64,
     pub campaign_id: i64,
-    pub indicator_id: i64,
-    pub indicator_number: i32,
+    /// None for a programme's task.
+    pub indicator_id: Option<i64>,
+    pub indicator_number: Option<i32>,
+    /// The indicator's content, or the programme's title.
     pub indicator_content: String,
+    pub programme_id: Option<i64>,
+    pub programme_kind: Option<String>,
+    pub programme_number: Option<i32>,
+    /// The member clause the task came from (`all_members`, …), if any.
+    pub expansion: Option<String>,
     pub organisation_id: i64,
     pub organisation_name: String,
     pub rubric_task_id: Option<i64>,
@@ -226,10 +314,11 @@ pub struct Task {
 
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Task>> {
     sqlx::query_as(
-        "SELECT t.id, t.campaign_id, t.indicator_id, i.number AS indicator_number, i.content AS indicator_content, \
+        "SELECT t.id, t.campaign_id, t.indicator_id, i.number AS indicator_number, coalesce(i.content, pg.title) AS indicator_content, \
+                t.programme_id, pg.kind AS programme_kind, pg.number AS programme_number, t.expansion, \
                 t.organisation_id, o.name AS organisation_name, t.rubric_task_id, t.relation, t.text, t.due_on, \
                 t.status, t.removed_at \
-         FROM tasks t JOIN indicators i ON i.id = t.indicator_id JOIN organisations o ON o.id = t.organisation_id \
+         FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id JOIN organisations o ON o.id = t.organisation_id \
          WHERE t.id = $1",
     )
     .bind(id)
@@ -464,13 +553,14 @@ pub async fn loop_counts(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Loop
 /// How many tasks `list` would return without paging.
 pub async fn count(db: &PgPool, campaign_id: i64, filter: &TaskFilter) -> sqlx::Result<i64> {
     sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM tasks t JOIN indicators i ON i.id = t.indicator_id WHERE {FILTER}"
+        "SELECT count(*) FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id WHERE {FILTER}"
     ))
     .bind(campaign_id)
     .bind(filter.organisation_id)
     .bind(filter.status.map(Status::as_str))
     .bind(filter.indicator_number)
     .bind(filter.overdue_on)
+    .bind(filter.programme_id)
     .fetch_one(db)
     .await
 }
@@ -486,20 +576,21 @@ pub async fn set_due_for(
 ) -> sqlx::Result<u64> {
     Ok(sqlx::query(&format!(
         "WITH target AS ( \
-             SELECT t.id, t.due_on AS before FROM tasks t JOIN indicators i ON i.id = t.indicator_id \
-             WHERE {FILTER} AND t.due_on IS DISTINCT FROM $6 FOR UPDATE OF t \
+             SELECT t.id, t.due_on AS before FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
+             WHERE {FILTER} AND t.due_on IS DISTINCT FROM $7 FOR UPDATE OF t \
          ), changed AS ( \
-             UPDATE tasks SET due_on = $6, updated_at = now() FROM target WHERE tasks.id = target.id \
+             UPDATE tasks SET due_on = $7, updated_at = now() FROM target WHERE tasks.id = target.id \
              RETURNING tasks.id, target.before \
          ) \
          INSERT INTO task_events (task_id, actor_id, action, detail) \
-         SELECT id, $7, 'due_changed', jsonb_build_object('before', before, 'after', $6::date, 'bulk', true) FROM changed"
+         SELECT id, $8, 'due_changed', jsonb_build_object('before', before, 'after', $7::date, 'bulk', true) FROM changed"
     ))
     .bind(campaign_id)
     .bind(filter.organisation_id)
     .bind(filter.status.map(Status::as_str))
     .bind(filter.indicator_number)
     .bind(filter.overdue_on)
+    .bind(filter.programme_id)
     .bind(due_on)
     .bind(actor_id)
     .execute(db)

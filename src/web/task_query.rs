@@ -15,6 +15,9 @@ pub struct TasksQuery {
     pub indicator: String,
     #[serde(default)]
     pub overdue: String,
+    /// A programme's id, or "all" for every programme's work.
+    #[serde(default)]
+    pub programme: String,
     #[serde(default)]
     pub page: String,
 }
@@ -31,6 +34,10 @@ impl TasksQuery {
             status: Status::parse(&self.status),
             indicator_number: self.indicator.trim().parse().ok(),
             overdue_on: (!self.overdue.is_empty()).then_some(today),
+            programme_id: match self.programme.trim() {
+                "all" => Some(0),
+                id => id.parse().ok().filter(|id| *id > 0),
+            },
         }
     }
 }

@@ -131,6 +131,10 @@ const MATRIX: &[(&str, [Expect; 6])] = {
         ("/rounds", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         ("/rounds/compare", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         ("/targets", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        // The campaign plan's programmes are everyone's to read; a clerk sees only its
+        // own organisation's tasks among a programme's.
+        ("/programmes", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/programmes/1", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/bulletins", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         // Everyone sees the problem list: a clerk only its own organisation's rows.
         ("/problems", [ToLogin, Ok, Ok, Ok, Ok, Ok]),

@@ -154,11 +154,12 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 
-    let tasks_in_db: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM tasks WHERE removed_at IS NULL")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let tasks_in_db: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks WHERE removed_at IS NULL AND indicator_id IS NOT NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     let evidence_in_db: i64 =
         sqlx::query_scalar("SELECT count(*) FROM evidence WHERE deleted_at IS NULL")
             .fetch_one(&app.pool)
@@ -214,6 +215,20 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
     assert_eq!(with_evidence[0][6], "已提交");
     let evidence_total: f64 = task_rows.iter().map(|r| r[8].parse::<f64>().unwrap()).sum();
     assert_eq!(evidence_total as i64, evidence_in_db);
+
+    // The programmes' work sits beside it on a second sheet, one row per task.
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("xlsx");
+    let programme_sheet = workbook
+        .worksheet_range("工程与行动任务")
+        .expect("the programme sheet");
+    let programme_tasks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks WHERE removed_at IS NULL AND programme_id IS NOT NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(programme_tasks > 24);
+    assert_eq!(programme_sheet.rows().count() as i64 - 1, programme_tasks);
 
     // CSV lists count what the database counts.
     let (status, _, bytes) = download(&office, "/exports/tasks.csv").await;

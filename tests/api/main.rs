@@ -7,6 +7,7 @@ mod auth;
 mod bulletins;
 mod city_targets;
 mod cli;
+mod committee_members;
 mod dashboards;
 mod demo;
 mod evidence_library;

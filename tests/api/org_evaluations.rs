@@ -660,7 +660,7 @@ async fn another_organisations_clerk_is_refused_everywhere_and_it_is_audited() {
 
     // A county cannot score an indicator outside its own tasks (a forged form).
     let foreign: i64 = sqlx::query_scalar(
-        "SELECT id FROM indicators WHERE id NOT IN (SELECT indicator_id FROM tasks WHERE organisation_id = $1) LIMIT 1",
+        "SELECT id FROM indicators WHERE id NOT IN (SELECT indicator_id FROM tasks WHERE organisation_id = $1 AND indicator_id IS NOT NULL) LIMIT 1",
     )
     .bind(karuo)
     .fetch_one(&app.pool)

@@ -38,7 +38,7 @@ async fn an_organisation_created_today_is_not_late_for_past_months() {
         .post(
             "/admin/orgs",
             &[
-                ("name", "市生态环境局"),
+                ("name", "市统计局"),
                 ("kind", "department"),
                 ("sort_order", "30"),
                 ("active", "1"),
@@ -48,14 +48,14 @@ async fn an_organisation_created_today_is_not_late_for_past_months() {
         .await;
     assert_eq!(page.location(), Some("/admin/orgs"), "{}", page.body);
     let joined: Option<chrono::NaiveDate> =
-        sqlx::query_scalar("SELECT joined_on FROM organisations WHERE name = '市生态环境局'")
+        sqlx::query_scalar("SELECT joined_on FROM organisations WHERE name = '市统计局'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
     assert_eq!(joined.map(|d| d.to_string()), Some(today.clone()));
 
     // Not charged for the months before it existed; an old member is.
-    let newcomer = record_of(&app, "市生态环境局").await;
+    let newcomer = record_of(&app, "市统计局").await;
     assert_eq!(
         (newcomer.owed, newcomer.missing, newcomer.days_late),
         (0, 0, 0)
@@ -71,12 +71,12 @@ async fn an_organisation_created_today_is_not_late_for_past_months() {
     let row = matrix
         .texts("tr")
         .into_iter()
-        .find(|r| r.contains("市生态环境局"))
+        .find(|r| r.contains("市统计局"))
         .expect("its row");
     assert!(row.contains("未纳入") && !row.contains("逾期"), "{row}");
     // Its own clerk sees the same.
     let mut clerk = app
-        .signed_in("sthj", Role::Department, Some("市生态环境局"))
+        .signed_in("sthj", Role::Department, Some("市统计局"))
         .await;
     let own = clerk.get("/reports").await;
     assert!(
@@ -87,13 +87,13 @@ async fn an_organisation_created_today_is_not_late_for_past_months() {
 
     // A bad date is refused with what was typed kept; blank makes it a member since the
     // campaign began, and then it owes every month.
-    let id: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '市生态环境局'")
+    let id: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '市统计局'")
         .fetch_one(&app.pool)
         .await
         .unwrap();
     let fields = |joined: &'static str| {
         vec![
-            ("name", "市生态环境局"),
+            ("name", "市统计局"),
             ("kind", "department"),
             ("sort_order", "30"),
             ("active", "1"),
@@ -108,7 +108,7 @@ async fn an_organisation_created_today_is_not_late_for_past_months() {
     assert_eq!(page.input_value("joined_on").as_deref(), Some("2025-13-40"));
     let page = admin.post(&format!("/admin/orgs/{id}"), &fields("")).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    let since_start = record_of(&app, "市生态环境局").await;
+    let since_start = record_of(&app, "市统计局").await;
     assert!(since_start.missing >= 3, "{since_start:?}");
     assert!(app.audit_actions().await.iter().any(|a| a == "org.update"));
 

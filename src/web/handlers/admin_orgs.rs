@@ -26,6 +26,7 @@ pub async fn list(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
         values: OrgFormValues {
             kind: "county".into(),
             active: true,
+            member: true,
             joined_on: today.format("%Y-%m-%d").to_string(),
             ..Default::default()
         },
@@ -47,6 +48,9 @@ pub struct OrgForm {
     /// The day it joined the campaign; blank for a member since it began.
     #[serde(default)]
     joined_on: String,
+    /// A member unit of the 食药安委 (checkbox).
+    #[serde(default)]
+    member: Option<String>,
 }
 
 /// An organisation as the form gives it, checked.
@@ -55,6 +59,8 @@ struct ValidOrg {
     kind: OrgKind,
     sort_order: i32,
     joined_on: Option<NaiveDate>,
+    /// Only a department can be a member unit of the 食药安委.
+    member: bool,
 }
 
 impl OrgForm {
@@ -65,6 +71,7 @@ impl OrgForm {
             sort_order: self.sort_order.trim().to_string(),
             active: self.active.is_some(),
             joined_on: self.joined_on.trim().to_string(),
+            member: self.member.is_some(),
         }
     }
 
@@ -98,6 +105,7 @@ impl OrgForm {
                 kind,
                 sort_order,
                 joined_on,
+                member: self.member.is_some() && kind == OrgKind::Department,
             }),
             _ => Err(errors),
         }
@@ -109,6 +117,7 @@ async fn insert(state: &AppState, org: &ValidOrg) -> sqlx::Result<i64> {
     let mut tx = state.db.begin().await?;
     let id = orgs::insert(&mut *tx, &org.name, org.kind, org.sort_order).await?;
     orgs::set_joined_on(&mut *tx, id, org.joined_on).await?;
+    orgs::set_member(&mut *tx, id, org.member).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -138,7 +147,7 @@ pub async fn create(
                         "org.create",
                         "organisation",
                         Some(id.to_string()),
-                        serde_json::json!({"name": name, "kind": kind.as_str(), "joined_on": org.joined_on, "tasks_added": added}),
+                        serde_json::json!({"name": name, "kind": kind.as_str(), "joined_on": org.joined_on, "member": org.member, "tasks_added": added}),
                     )
                     .await?;
                 let message = if added > 0 {
@@ -182,6 +191,7 @@ pub async fn edit_form(
             kind: org.kind.as_str().to_string(),
             sort_order: org.sort_order.to_string(),
             active: org.active,
+            member: org.member,
             joined_on: org
                 .joined_on
                 .map(|d| d.format("%Y-%m-%d").to_string())
@@ -197,10 +207,12 @@ async fn update_org(
     id: i64,
     (name, kind, sort_order, active): (&str, OrgKind, i32, bool),
     joined_on: Option<NaiveDate>,
+    member: bool,
 ) -> sqlx::Result<()> {
     let mut tx = state.db.begin().await?;
     orgs::update(&mut *tx, id, name, kind, sort_order, active).await?;
     orgs::set_joined_on(&mut *tx, id, joined_on).await?;
+    orgs::set_member(&mut *tx, id, member).await?;
     tx.commit().await
 }
 
@@ -219,20 +231,37 @@ pub async fn update(
             kind,
             sort_order,
             joined_on,
+            member,
         }) => {
             let active = form.active.is_some();
-            match update_org(&state, id, (&name, kind, sort_order, active), joined_on).await {
+            match update_org(
+                &state,
+                id,
+                (&name, kind, sort_order, active),
+                joined_on,
+                member,
+            )
+            .await
+            {
                 Ok(()) => {
+                    // Made a member, reactivated or turned into a county: the tasks the
+                    // rubric's clauses now give it are made at once.
+                    let added = if active && kind.owns_tasks() {
+                        crate::tasks::generate(&state.db, campaign(&state).await?.id).await?
+                    } else {
+                        0
+                    };
                     ctx.request.audit(&state.db, "org.update", "organisation", Some(id.to_string()), serde_json::json!({
-                                "before": {"name": before.name, "kind": before.kind.as_str(), "active": before.active, "joined_on": before.joined_on},
-                                "after": {"name": name, "kind": kind.as_str(), "active": active, "joined_on": joined_on},
+                                "before": {"name": before.name, "kind": before.kind.as_str(), "active": before.active, "joined_on": before.joined_on, "member": before.member},
+                                "after": {"name": name, "kind": kind.as_str(), "active": active, "joined_on": joined_on, "member": member},
+                                "tasks_added": added,
                             })).await?;
-                    set_flash(
-                        &session,
-                        FlashKind::Success,
-                        ctx.t1("org-saved", "name", name),
-                    )
-                    .await?;
+                    let message = if added > 0 {
+                        ctx.t2("org-saved-tasks", "name", name, "count", added as i64)
+                    } else {
+                        ctx.t1("org-saved", "name", name)
+                    };
+                    set_flash(&session, FlashKind::Success, message).await?;
                     return Ok(Redirect::to("/admin/orgs").into_response());
                 }
                 Err(err) if crate::db::is_unique_violation(&err) => vec![ctx.t("org-error-taken")],

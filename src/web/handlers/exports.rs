@@ -92,8 +92,9 @@ pub async fn page(
 pub async fn tasks_xlsx(State(state): State<AppState>, ctx: RequestContext) -> AppResult<Response> {
     let campaign = campaign(&state).await?;
     let rows = exports::task_rows(&state.db, campaign.id).await?;
-    let count = rows.len();
-    let bytes = tokio::task::spawn_blocking(move || table::build(&rows))
+    let programmes = exports::programme_rows(&state.db, campaign.id).await?;
+    let count = rows.len() + programmes.len();
+    let bytes = tokio::task::spawn_blocking(move || table::build(&rows, &programmes))
         .await
         .map_err(|e| AppError::Other(e.into()))?
         .map_err(|e| AppError::Other(anyhow::anyhow!("responsibility table: {e}")))?;

@@ -21,9 +21,11 @@ mod health;
 mod home;
 mod inspections;
 mod interviews;
+mod member_picks;
 mod notifications;
 mod org_evaluations;
 mod problems;
+mod programmes;
 mod publicity;
 mod reports;
 mod rounds;
@@ -344,6 +346,12 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/", get(home::home))
         .route("/rubric", get(rubric::tree))
         .route("/rubric/indicators/{number}", get(rubric::indicator))
+        .route(
+            "/office/indicators/{number}/members",
+            post(member_picks::confirm),
+        )
+        .route("/programmes", get(programmes::list))
+        .route("/programmes/{id}", get(programmes::show))
         .route("/account", get(account::page))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))

@@ -10,7 +10,7 @@ use crate::rubric::{self, Filter};
 use crate::web::AppState;
 use crate::web::context::PageCtx;
 use crate::web::error::{AppError, AppResult};
-use crate::web::pages::{IndicatorPage, RubricPage, render};
+use crate::web::pages::{IndicatorPage, MemberView, RubricPage, render};
 
 #[derive(Debug, Default, Deserialize, Clone)]
 pub struct TreeQuery {
@@ -72,10 +72,45 @@ pub async fn indicator(
     let detail = rubric::indicator(&state.db, edition.id, number)
         .await?
         .ok_or(AppError::NotFound)?;
+    let campaign = crate::web::current::campaign(&state).await?;
+    let members = member_view(&state, campaign.id, detail.record.id).await?;
     Ok(render(&IndicatorPage {
         ctx,
         edition,
         detail,
+        members,
     })?
     .into_response())
+}
+
+/// How the cell's member clause is expanded in this campaign, with the pick the office
+/// is asked for when the cell says 有关成员单位.
+pub async fn member_view(
+    state: &AppState,
+    campaign_id: i64,
+    indicator_id: i64,
+) -> AppResult<Option<MemberView>> {
+    let Some(expansion) =
+        crate::tasks::members::expansion_of(&state.db, campaign_id, indicator_id).await?
+    else {
+        return Ok(None);
+    };
+    let choices = if expansion.clause == crate::rubric::clause::MemberClause::Relevant {
+        let picked: Vec<i64> = if expansion.confirmed {
+            expansion.members.iter().map(|m| m.id).collect()
+        } else {
+            crate::tasks::members::default_pick(&state.db, campaign_id, indicator_id).await?
+        };
+        orgs::members(&state.db)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let checked = picked.contains(&m.id);
+                (m, checked)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Some(MemberView { expansion, choices }))
 }

@@ -188,7 +188,7 @@ pub async fn review(
                 &state.db,
                 task.organisation_id,
                 kind,
-                serde_json::json!({"indicator": task.indicator_number, "comment": form.comment.trim()}),
+                serde_json::json!({"indicator": task.work_label(), "comment": form.comment.trim()}),
                 &format!("/tasks/{id}"),
                 None,
             )
@@ -514,7 +514,7 @@ async fn notify_assigned(state: &AppState, task: &tasks::Task) -> AppResult<()> 
         &state.db,
         task.organisation_id,
         "assigned",
-        serde_json::json!({"indicator": task.indicator_number}),
+        serde_json::json!({"indicator": task.work_label()}),
         &format!("/tasks/{}", task.id),
         None,
     )
@@ -530,7 +530,7 @@ async fn audit_task(
     comment: &str,
 ) -> AppResult<()> {
     let summary = serde_json::json!({
-        "indicator": task.indicator_number,
+        "indicator": task.work_label(),
         "organisation": task.organisation_name,
         "comment": comment.trim(),
     });

@@ -117,6 +117,15 @@ pub struct IndicatorPage {
     pub ctx: PageCtx,
     pub edition: Edition,
     pub detail: IndicatorDetail,
+    /// How the cell's 成员单位 clause reaches the members, if it has one.
+    pub members: Option<MemberView>,
+}
+
+/// A member clause's expansion, and for 有关成员单位 every member with whether it is
+/// (or, before the office has chosen, would by default be) picked.
+pub struct MemberView {
+    pub expansion: crate::tasks::members::Expansion,
+    pub choices: Vec<(crate::orgs::Organisation, bool)>,
 }
 
 #[derive(Template)]
@@ -218,6 +227,7 @@ pub struct OrgFormValues {
     pub active: bool,
     /// `YYYY-MM-DD`, or blank for a member since the campaign began.
     pub joined_on: String,
+    pub member: bool,
 }
 
 impl OrgFormValues {
@@ -280,11 +290,12 @@ impl TasksPage {
         let q = &self.query;
         let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         format!(
-            "/tasks?org={}&status={}&indicator={}&overdue={}&page={page}",
+            "/tasks?org={}&status={}&indicator={}&overdue={}&programme={}&page={page}",
             enc(&q.org),
             enc(&q.status),
             enc(&q.indicator),
-            enc(&q.overdue)
+            enc(&q.overdue),
+            enc(&q.programme)
         )
     }
 
@@ -502,4 +513,31 @@ pub fn indicator_list(numbers: &[i32]) -> String {
         .map(i32::to_string)
         .collect::<Vec<_>>()
         .join("、")
+}
+
+#[derive(Template)]
+#[template(path = "programmes/list.html")]
+pub struct ProgrammesPage {
+    pub ctx: PageCtx,
+    pub programmes: Vec<crate::programmes::ProgrammeRow>,
+    pub plan_title: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "programmes/show.html")]
+pub struct ProgrammePage {
+    pub ctx: PageCtx,
+    pub programme: crate::programmes::Programme,
+    pub organisations: Vec<crate::programmes::ProgrammeOrg>,
+    pub indicators: Vec<i32>,
+    pub milestones: Vec<crate::programmes::Milestone>,
+    pub task_rows: Vec<crate::tasks::TaskRow>,
+    pub today: chrono::NaiveDate,
+}
+
+impl ProgrammesPage {
+    /// The programmes of one kind, in their order.
+    pub fn of_kind(&self, kind: &str) -> Vec<&crate::programmes::ProgrammeRow> {
+        self.programmes.iter().filter(|p| p.kind == kind).collect()
+    }
 }

@@ -344,7 +344,7 @@ pub async fn rectify(
                         "task.return",
                         "task",
                         Some(task.id.to_string()),
-                        json!({ "indicator": task.indicator_number, "organisation": task.organisation_name,
+                        json!({ "indicator": task.work_label(), "organisation": task.organisation_name,
                                 "comment": comment, "due_on": due, "deduction": deduction_id }),
                     )
                     .await?;
@@ -352,7 +352,7 @@ pub async fn rectify(
                     &state.db,
                     task.organisation_id,
                     "returned",
-                    json!({ "indicator": task.indicator_number, "comment": comment }),
+                    json!({ "indicator": task.work_label(), "comment": comment }),
                     &format!("/tasks/{}", task.id),
                     None,
                 )
