@@ -40,6 +40,26 @@ impl Application {
                         Ok(sent) => tracing::info!(sent, "reminders sent"),
                         Err(err) => tracing::warn!(error = %err, "sending reminders failed"),
                     }
+                    // Tasks that stay overdue climb the escalation rule: the clerk, the
+                    // unit head, then a 督办单 drafted for the office.
+                    if let Ok(Some(campaign)) = crate::campaigns::current(&pool).await {
+                        match crate::supervision::escalate(&pool, campaign.id, campaign.today())
+                            .await
+                        {
+                            Ok(done)
+                                if done.drafts + done.clerk_reminders + done.head_reminders > 0 =>
+                            {
+                                tracing::info!(
+                                    drafts = done.drafts,
+                                    clerks = done.clerk_reminders,
+                                    heads = done.head_reminders,
+                                    "overdue work escalated"
+                                )
+                            }
+                            Ok(_) => {}
+                            Err(err) => tracing::warn!(error = %err, "escalation failed"),
+                        }
+                    }
                 }
             }
         });

@@ -30,6 +30,7 @@ pub mod rubric;
 pub mod scoring;
 pub mod search;
 pub mod storage;
+pub mod supervision;
 pub mod targets;
 pub mod tasks;
 pub mod web;

@@ -85,11 +85,13 @@ pub struct User {
     pub sessions_valid_from: Option<chrono::DateTime<chrono::Utc>>,
     /// Signs in with a second factor (TOTP).
     pub two_factor_enabled: bool,
+    /// The head (负责人) of its organisation: reminded when its work stays overdue.
+    pub unit_head: bool,
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.organisation_id, \
      o.name AS organisation_name, u.must_change_password, u.active, u.locale, u.last_login_at, u.email, \
-     u.sessions_valid_from, (u.totp_enabled_at IS NOT NULL) AS two_factor_enabled";
+     u.sessions_valid_from, (u.totp_enabled_at IS NOT NULL) AS two_factor_enabled, u.unit_head";
 
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!(
@@ -199,6 +201,16 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewUser) -> sqlx::Result<i64>
     .bind(new.email.as_deref())
     .fetch_one(db)
     .await
+}
+
+/// Marks a clerk as its organisation's head (负责人), or not.
+pub async fn set_unit_head(db: impl PgExecutor<'_>, id: i64, unit_head: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET unit_head = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(unit_head)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn update_profile(

@@ -29,6 +29,17 @@ pub struct PlanFile {
     pub relevant_members: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub programmes: Vec<Spanned<ProgrammeEntry>>,
+    /// After how many days overdue a task's clerk, then its unit head, is reminded, and
+    /// a 督办单 is drafted for the office (七、工作要求（五）（六）).
+    pub escalation: Option<EscalationEntry>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationEntry {
+    pub remind_clerk_days: i32,
+    pub remind_head_days: i32,
+    pub draft_order_days: i32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,6 +169,16 @@ impl PlanFile {
                     ));
                 }
             }
+        }
+        if let Some(e) = &self.escalation
+            && !(0 <= e.remind_clerk_days
+                && e.remind_clerk_days <= e.remind_head_days
+                && e.remind_head_days <= e.draft_order_days)
+        {
+            problems.push(
+                "escalation: the days must rise: remind_clerk_days ≤ remind_head_days ≤ draft_order_days"
+                    .to_string(),
+            );
         }
         let mut numbers = HashSet::new();
         for entry in &self.programmes {

@@ -147,6 +147,18 @@ pub async fn import(db: &PgPool, campaign_id: i64, text: &str) -> Result<Importe
         }
         out.programmes += 1;
     }
+    if let Some(e) = plan.escalation {
+        crate::supervision::set_escalation_rule(
+            &mut *tx,
+            campaign_id,
+            crate::supervision::EscalationRule {
+                remind_clerk_days: e.remind_clerk_days,
+                remind_head_days: e.remind_head_days,
+                draft_order_days: e.draft_order_days,
+            },
+        )
+        .await?;
+    }
     sqlx::query(
         "INSERT INTO campaign_plans (campaign_id, city, title, issuing_body, content_sha256, source) \
          VALUES ($1, $2, $3, $4, $5, $6) \

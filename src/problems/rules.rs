@@ -407,6 +407,7 @@ mod tests {
             email: None,
             sessions_valid_from: None,
             two_factor_enabled: false,
+            unit_head: false,
         }
     }
 

@@ -94,6 +94,7 @@ pub async fn task_page_full(
     let evidence = evidence::for_task(&state.db, task.id).await?;
     let versions = evidence::versions_for_task(&state.db, task.id).await?;
     let events = tasks::events(&state.db, task.id).await?;
+    let orders = crate::supervision::open_for_task(&state.db, task.id).await?;
     let can_contribute =
         Policy::can_contribute(user, task.organisation_id) && task.removed_at.is_none();
     let can_review = Policy::can_review(user);
@@ -126,6 +127,7 @@ pub async fn task_page_full(
         evidence,
         versions,
         events,
+        orders,
         organisations,
         errors,
         upload,

@@ -135,6 +135,12 @@ const MATRIX: &[(&str, [Expect; 6])] = {
         // own organisation's tasks among a programme's.
         ("/programmes", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/programmes/1", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        // 督办单: not for assessors; a clerk sees its own organisation's only.
+        ("/supervision", [ToLogin, Ok, Ok, Ok, Forbidden, Ok]),
+        (
+            "/office/supervision/new",
+            [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
+        ),
         ("/bulletins", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         // Everyone sees the problem list: a clerk only its own organisation's rows.
         ("/problems", [ToLogin, Ok, Ok, Ok, Ok, Ok]),

@@ -32,5 +32,6 @@ mod round_lifecycle;
 mod rubric;
 mod scoring;
 mod search;
+mod supervision;
 mod support;
 mod tasks;

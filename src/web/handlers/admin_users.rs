@@ -86,6 +86,9 @@ pub struct UserForm {
     must_change: Option<String>,
     #[serde(default)]
     email: String,
+    /// The organisation's head (单位负责人), told when its work stays overdue.
+    #[serde(default)]
+    unit_head: Option<String>,
 }
 
 impl UserForm {
@@ -97,6 +100,7 @@ impl UserForm {
             organisation_id: self.organisation_id.clone(),
             must_change: self.must_change.is_some(),
             email: self.email.trim().to_string(),
+            unit_head: self.unit_head.is_some(),
         }
     }
 }
@@ -245,6 +249,7 @@ pub async fn edit_form(
                 .unwrap_or_default(),
             must_change: user.must_change_password,
             email: user.email.clone().unwrap_or_default(),
+            unit_head: user.unit_head,
         },
         organisations,
         errors: Vec::new(),
@@ -305,9 +310,11 @@ pub async fn update(
         email,
     )
     .await?;
+    let unit_head = values.unit_head && role == Role::Department;
+    accounts::set_unit_head(&state.db, id, unit_head).await?;
     ctx.request.audit(&state.db, "user.update", "user", Some(id.to_string()), serde_json::json!({
-                "before": {"display_name": user.display_name, "role": user.role.as_str(), "organisation": user.organisation_name},
-                "after": {"display_name": values.display_name, "role": role.as_str(), "organisation": organisation.map(|o| o.name)},
+                "before": {"display_name": user.display_name, "role": user.role.as_str(), "organisation": user.organisation_name, "unit_head": user.unit_head},
+                "after": {"display_name": values.display_name, "role": role.as_str(), "organisation": organisation.map(|o| o.name), "unit_head": unit_head},
             })).await?;
     set_flash(&session, FlashKind::Success, ctx.t("user-saved")).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())

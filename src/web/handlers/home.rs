@@ -62,7 +62,7 @@ async fn office(state: &AppState, ctx: PageCtx, campaign: &Campaign) -> AppResul
 
 async fn office_figures(state: &AppState, campaign: &Campaign) -> AppResult<OfficeFigures> {
     let db = &state.db;
-    let (indicators, cells, organisations, overdue, loops) = tokio::try_join!(
+    let (indicators, cells, organisations, overdue, loops, lights) = tokio::try_join!(
         sqlx::query_as::<_, (i32, String)>(
             "SELECT number, content FROM indicators WHERE edition_id = $1 ORDER BY number",
         )
@@ -72,6 +72,7 @@ async fn office_figures(state: &AppState, campaign: &Campaign) -> AppResult<Offi
         orgs::list(db, false),
         dashboard::overdue(db, campaign, None, OVERDUE_SHOWN),
         tasks::loop_counts(db, campaign.id),
+        crate::supervision::org_lights(db, campaign.id, campaign.today()),
     )?;
     Ok(OfficeFigures {
         matrix: MatrixRow::layout(&indicators, organisations, cells),
@@ -82,6 +83,7 @@ async fn office_figures(state: &AppState, campaign: &Campaign) -> AppResult<Offi
             .filter(|l| l.times_returned > 0)
             .take(10)
             .collect(),
+        lights,
     })
 }
 

@@ -31,6 +31,7 @@ mod reports;
 mod rounds;
 mod rubric;
 mod search;
+mod supervision;
 mod targets;
 mod tasks;
 mod two_factor;
@@ -350,6 +351,11 @@ pub fn routes(config: &Config) -> Router<AppState> {
             "/office/indicators/{number}/members",
             post(member_picks::confirm),
         )
+        .route("/supervision", get(supervision::list))
+        .route("/supervision/{id}", get(supervision::show::show))
+        .route("/supervision/{id}/step", post(supervision::show::step))
+        .route("/office/supervision/new", get(supervision::issue::new_form))
+        .route("/office/supervision", post(supervision::issue::create))
         .route("/programmes", get(programmes::list))
         .route("/programmes/{id}", get(programmes::show))
         .route("/account", get(account::page))

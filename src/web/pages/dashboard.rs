@@ -144,6 +144,22 @@ pub struct OfficeFigures {
     pub matrix: Vec<MatrixRow>,
     pub overdue: Vec<OverdueTask>,
     pub loops: Vec<crate::tasks::LoopCounts>,
+    /// Every unit's 督办灯 with its tasks counted per light.
+    pub lights: Vec<crate::supervision::OrgLights>,
+}
+
+impl OfficeFigures {
+    /// How many units show each light: (green, yellow, red, purple).
+    pub fn light_totals(&self) -> (usize, usize, usize, usize) {
+        use crate::supervision::Light;
+        let count = |light| self.lights.iter().filter(|l| l.light() == light).count();
+        (
+            count(Light::Green),
+            count(Light::Yellow),
+            count(Light::Red),
+            count(Light::Purple),
+        )
+    }
 }
 
 /// An organisation's row of the matrix: a cell per indicator, in the order of

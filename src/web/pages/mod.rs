@@ -169,6 +169,7 @@ pub struct UserFormValues {
     pub organisation_id: String,
     pub must_change: bool,
     pub email: String,
+    pub unit_head: bool,
 }
 
 #[derive(Template)]
@@ -315,6 +316,8 @@ pub struct TaskPage {
     pub evidence: Vec<crate::evidence::EvidenceRow>,
     pub versions: Vec<crate::evidence::Version>,
     pub events: Vec<crate::tasks::Event>,
+    /// Open 督办单 about this task (its light is purple while there is one).
+    pub orders: Vec<crate::supervision::Order>,
     pub organisations: Vec<Organisation>,
     pub errors: Vec<String>,
     pub upload: UploadValues,
@@ -330,6 +333,18 @@ pub struct TaskPage {
 impl TaskPage {
     pub fn kinds(&self) -> [&'static str; 6] {
         crate::evidence::KINDS
+    }
+    /// The task's 督办灯.
+    pub fn light(&self) -> crate::supervision::Light {
+        crate::supervision::task_light(
+            self.task.due_on,
+            matches!(
+                self.task.status,
+                crate::tasks::Status::Submitted | crate::tasks::Status::Approved
+            ),
+            !self.orders.is_empty(),
+            self.today,
+        )
     }
     pub fn overdue(&self) -> bool {
         self.task.due_on.is_some_and(|d| d < self.today)
@@ -499,6 +514,8 @@ mod lifecycle;
 pub use lifecycle::*;
 mod problems;
 pub use problems::*;
+mod supervision;
+pub use supervision::*;
 mod inspections;
 pub use inspections::*;
 mod interviews;
