@@ -105,6 +105,20 @@ pub struct Config {
     /// The program the search indexer runs as `PROGRAM extract-text` (None: this
     /// executable; tests point it at the built `shian` binary).
     pub extract_program: Option<PathBuf>,
+    // work-group robots (src/webhooks/)
+    /// At most one digest per robot in this many minutes (`SHIAN_WEBHOOK_DIGEST_MINUTES`;
+    /// 0 sends each batch as soon as the job sees it).
+    pub webhook_digest_minutes: u32,
+    /// Accept robots at plain `http://` loopback addresses and at any host
+    /// (`SHIAN_WEBHOOK_ALLOW_HTTP`): for tests and trying out with a local receiver,
+    /// never for a real installation.
+    pub webhook_allow_http: bool,
+    /// How often the job looks for digests to make and deliveries to send (not a
+    /// setting: tests shorten it).
+    pub webhook_poll: Duration,
+    /// The waits before the 2nd, 3rd, … attempt of a delivery; after the last one fails
+    /// the delivery is failed (not a setting: tests shorten it).
+    pub webhook_retry_delays: Vec<Duration>,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -143,6 +157,9 @@ struct FileConfig {
     // operations hardening
     pg_fallback_dir: Option<PathBuf>,
     figures_refresh_ms: Option<u64>,
+    // work-group robots
+    webhook_digest_minutes: Option<u32>,
+    webhook_allow_http: Option<bool>,
 }
 
 impl Config {
@@ -355,6 +372,21 @@ impl Config {
             "SHIAN_TWO_FACTOR_REMEMBER_DAYS",
         )?;
 
+        // work-group robots
+        let webhook_digest_minutes = number(
+            "SHIAN_WEBHOOK_DIGEST_MINUTES",
+            file.webhook_digest_minutes.map(u64::from),
+            10,
+        )?;
+        anyhow::ensure!(
+            webhook_digest_minutes <= 24 * 60,
+            "SHIAN_WEBHOOK_DIGEST_MINUTES {webhook_digest_minutes} is over a day"
+        );
+        let webhook_allow_http = match env("SHIAN_WEBHOOK_ALLOW_HTTP") {
+            Some(v) => parse_bool("SHIAN_WEBHOOK_ALLOW_HTTP", &v)?,
+            None => file.webhook_allow_http.unwrap_or(false),
+        };
+
         Ok(Config {
             addr,
             database_url: env("DATABASE_URL").or(file.database_url),
@@ -402,6 +434,11 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from(crate::db::embedded::DEFAULT_FALLBACK_BASE)),
             figures_refresh,
             extract_program: None,
+            // work-group robots
+            webhook_digest_minutes: webhook_digest_minutes as u32,
+            webhook_allow_http,
+            webhook_poll: Duration::from_secs(5),
+            webhook_retry_delays: [60, 5 * 60, 30 * 60].map(Duration::from_secs).to_vec(),
         })
     }
 
@@ -416,6 +453,17 @@ impl Config {
         // Tests check one user's change on another user's page right away.
         config.figures_refresh = Duration::ZERO;
         config
+    }
+
+    /// The address users reach Shian at, without a trailing slash, for links sent
+    /// outside the browser (e-mail, work groups): the public URL, else the listening
+    /// address.
+    pub fn public_base(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr))
+            .trim_end_matches('/')
+            .to_string()
     }
 
     /// Where uploaded files are kept.
@@ -551,6 +599,36 @@ mod tests {
         let err =
             with_env(&[("SHIAN_LOGIN_GLOBAL_LIMIT", "0")], FileConfig::default()).unwrap_err();
         assert!(err.to_string().contains("at least 1"));
+    }
+
+    #[test]
+    fn webhook_settings() {
+        let c = with_env(&[], FileConfig::default()).unwrap();
+        assert_eq!(c.webhook_digest_minutes, 10);
+        assert!(!c.webhook_allow_http);
+        assert_eq!(c.webhook_retry_delays.len(), 3);
+        let c = with_env(
+            &[
+                ("SHIAN_WEBHOOK_DIGEST_MINUTES", "0"),
+                ("SHIAN_WEBHOOK_ALLOW_HTTP", "1"),
+            ],
+            FileConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(c.webhook_digest_minutes, 0);
+        assert!(c.webhook_allow_http);
+        let err = with_env(
+            &[("SHIAN_WEBHOOK_DIGEST_MINUTES", "2000")],
+            FileConfig::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("SHIAN_WEBHOOK_DIGEST_MINUTES"));
+        let c = with_env(
+            &[("SHIAN_PUBLIC_URL", "https://shian.test/")],
+            FileConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(c.public_base(), "https://shian.test");
     }
 
     #[test]

@@ -31,3 +31,4 @@ pub mod storage;
 pub mod targets;
 pub mod tasks;
 pub mod web;
+pub mod webhooks;
