@@ -33,3 +33,4 @@ mod scoring;
 mod search;
 mod support;
 mod tasks;
+mod webhooks;
