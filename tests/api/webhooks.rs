@@ -25,6 +25,8 @@ enum Answer {
     Json(Value),
     /// This status after holding the request this long.
     SlowStatus(Duration, u16),
+    /// [`Answer::Accept`] after holding the request this long.
+    SlowAccept(Duration),
 }
 
 #[derive(Debug, Clone)]
@@ -106,9 +108,13 @@ async fn receive(State(shared): State<Shared>, uri: Uri, body: Bytes) -> Respons
         .unwrap()
         .push(Received { target, body });
     shared.requests.fetch_add(1, Ordering::SeqCst);
-    let answer = shared.answer.lock().unwrap().clone();
+    let mut answer = shared.answer.lock().unwrap().clone();
+    if let Answer::SlowAccept(hold) = answer {
+        tokio::time::sleep(hold).await;
+        answer = Answer::Accept;
+    }
     match answer {
-        Answer::Accept => axum::Json(
+        Answer::Accept | Answer::SlowAccept(_) => axum::Json(
             json!({"errcode": 0, "errmsg": "ok", "code": 0, "msg": "success", "data": {}}),
         )
         .into_response(),
@@ -572,6 +578,42 @@ async fn failing_robots_are_retried_then_shown_failed_while_pages_keep_answering
     assert!(page.contains("errcode 310000: sign not match"));
     assert!(page.contains("HTTP 500: upstream unavailable"));
     assert_eq!(page.texts("table.deliveries td.num"), vec!["4", "4"]);
+}
+
+#[tokio::test]
+async fn two_server_processes_send_each_message_once() {
+    let settings = |c: &mut shian::config::Config| {
+        c.webhook_allow_http = true;
+        c.webhook_digest_minutes = 0;
+        c.webhook_poll = Duration::from_millis(50);
+        c.webhook_retry_delays = vec![Duration::from_millis(200); 3];
+    };
+    let app = TestApp::spawn_with(settings).await;
+    let _sibling = app.spawn_sibling(settings).await;
+    // A slow answer, so that both processes' jobs are looking while messages are out.
+    let receiver = Receiver::start(Answer::SlowAccept(Duration::from_millis(300))).await;
+    let mut admin = app.signed_in("admin", Role::Admin, None).await;
+    let org = org_id(&app, "市农业农村局").await;
+    let robot = register(
+        &mut admin,
+        org,
+        "wecom",
+        &format!("{}/cgi-bin/webhook/send?key=k", receiver.base),
+        "",
+    )
+    .await;
+    for _ in 0..12 {
+        let page = admin
+            .post(&format!("/admin/orgs/{org}/webhooks/{robot}/test"), &[])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+    }
+    receiver.wait_for(12, Duration::from_secs(15)).await;
+    let rows = settled(&app, robot, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 12, "each message posted once");
+    assert_eq!(rows.len(), 12);
+    assert!(rows.iter().all(|r| r.0 == "sent" && r.1 == 1), "{rows:?}");
 }
 
 #[tokio::test]
