@@ -105,20 +105,8 @@ pub struct Config {
     /// The program the search indexer runs as `PROGRAM extract-text` (None: this
     /// executable; tests point it at the built `shian` binary).
     pub extract_program: Option<PathBuf>,
-    // work-group robots (src/webhooks/)
-    /// At most one digest per robot in this many minutes (`SHIAN_WEBHOOK_DIGEST_MINUTES`;
-    /// 0 sends each batch as soon as the job sees it).
-    pub webhook_digest_minutes: u32,
-    /// Accept robots at plain `http://` loopback addresses and at any host
-    /// (`SHIAN_WEBHOOK_ALLOW_HTTP`): for tests and trying out with a local receiver,
-    /// never for a real installation.
-    pub webhook_allow_http: bool,
-    /// How often the job looks for digests to make and deliveries to send (not a
-    /// setting: tests shorten it).
-    pub webhook_poll: Duration,
-    /// The waits before the 2nd, 3rd, … attempt of a delivery; after the last one fails
-    /// the delivery is failed (not a setting: tests shorten it).
-    pub webhook_retry_delays: Vec<Duration>,
+    /// Work-group robots (`SHIAN_WEBHOOK_DIGEST_MINUTES`, `SHIAN_WEBHOOK_ALLOW_HTTP`).
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -387,6 +375,11 @@ impl Config {
             None => file.webhook_allow_http.unwrap_or(false),
         };
 
+        let webhooks = crate::webhooks::WebhookConfig {
+            digest_minutes: webhook_digest_minutes as u32,
+            allow_http: webhook_allow_http,
+            ..Default::default()
+        };
         Ok(Config {
             addr,
             database_url: env("DATABASE_URL").or(file.database_url),
@@ -434,11 +427,7 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from(crate::db::embedded::DEFAULT_FALLBACK_BASE)),
             figures_refresh,
             extract_program: None,
-            // work-group robots
-            webhook_digest_minutes: webhook_digest_minutes as u32,
-            webhook_allow_http,
-            webhook_poll: Duration::from_secs(5),
-            webhook_retry_delays: [60, 5 * 60, 30 * 60].map(Duration::from_secs).to_vec(),
+            webhooks,
         })
     }
 
@@ -604,31 +593,26 @@ mod tests {
     #[test]
     fn webhook_settings() {
         let c = with_env(&[], FileConfig::default()).unwrap();
-        assert_eq!(c.webhook_digest_minutes, 10);
-        assert!(!c.webhook_allow_http);
-        assert_eq!(c.webhook_retry_delays.len(), 3);
-        let c = with_env(
-            &[
-                ("SHIAN_WEBHOOK_DIGEST_MINUTES", "0"),
-                ("SHIAN_WEBHOOK_ALLOW_HTTP", "1"),
-            ],
-            FileConfig::default(),
-        )
-        .unwrap();
-        assert_eq!(c.webhook_digest_minutes, 0);
-        assert!(c.webhook_allow_http);
-        let err = with_env(
-            &[("SHIAN_WEBHOOK_DIGEST_MINUTES", "2000")],
-            FileConfig::default(),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("SHIAN_WEBHOOK_DIGEST_MINUTES"));
-        let c = with_env(
-            &[("SHIAN_PUBLIC_URL", "https://shian.test/")],
-            FileConfig::default(),
-        )
-        .unwrap();
+        assert_eq!(
+            (c.webhooks.digest_minutes, c.webhooks.allow_http),
+            (10, false)
+        );
+        let env = [
+            ("SHIAN_WEBHOOK_DIGEST_MINUTES", "0"),
+            ("SHIAN_WEBHOOK_ALLOW_HTTP", "1"),
+            ("SHIAN_PUBLIC_URL", "https://shian.test/"),
+        ];
+        let c = with_env(&env, FileConfig::default()).unwrap();
+        assert_eq!(
+            (c.webhooks.digest_minutes, c.webhooks.allow_http),
+            (0, true)
+        );
         assert_eq!(c.public_base(), "https://shian.test");
+        let err = with_env(
+            &[env[0], ("SHIAN_WEBHOOK_DIGEST_MINUTES", "2000")],
+            FileConfig::default(),
+        );
+        assert!(err.unwrap_err().to_string().contains("over a day"));
     }
 
     #[test]

@@ -45,6 +45,6 @@ pub async fn webhook_section(
             ..values
         },
         errors,
-        digest_minutes: state.config.webhook_digest_minutes,
+        digest_minutes: state.config.webhooks.digest_minutes,
     })
 }

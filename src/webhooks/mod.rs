@@ -21,7 +21,7 @@ use serde::Serialize;
 use sqlx::{FromRow, PgExecutor, PgPool};
 
 pub use validate::{Draft, Refusal, UrlRules, ValidWebhook};
-pub use worker::{Settings, Worker};
+pub use worker::{Settings, WebhookConfig, Worker};
 
 /// Whose robot: the three platforms' group robots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]

@@ -15,6 +15,37 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries sent at once (one slow robot does not hold up the others).
 const SEND_AT_ONCE: i64 = 8;
 
+/// The robots' part of the configuration ([`Config::webhooks`]).
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// At most one digest per robot in this many minutes (`SHIAN_WEBHOOK_DIGEST_MINUTES`,
+    /// default 10; 0 sends each batch as soon as the job sees it).
+    pub digest_minutes: u32,
+    /// Accept robots at plain `http://` loopback addresses and at any host
+    /// (`SHIAN_WEBHOOK_ALLOW_HTTP`): for tests and a local receiver, never for a real
+    /// installation.
+    pub allow_http: bool,
+    /// How often the job looks for digests to make and deliveries to send (not a
+    /// setting: tests shorten it).
+    pub poll: Duration,
+    /// The waits before the 2nd, 3rd, … attempt of a delivery; after the last one fails
+    /// the delivery is failed (not a setting: tests shorten it).
+    pub retry_delays: Vec<Duration>,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> WebhookConfig {
+        WebhookConfig {
+            digest_minutes: 10,
+            allow_http: false,
+            poll: Duration::from_secs(5),
+            // 1, 5 and 30 minutes: a vendor's short outage is bridged, a wrong key or
+            // secret is failed within the hour.
+            retry_delays: [60, 5 * 60, 30 * 60].map(Duration::from_secs).to_vec(),
+        }
+    }
+}
+
 /// What the job needs of the configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -28,9 +59,9 @@ pub struct Settings {
 impl Settings {
     pub fn from_config(config: &Config) -> Settings {
         Settings {
-            digest_minutes: config.webhook_digest_minutes,
-            poll: config.webhook_poll,
-            retry_delays: config.webhook_retry_delays.clone(),
+            digest_minutes: config.webhooks.digest_minutes,
+            poll: config.webhooks.poll,
+            retry_delays: config.webhooks.retry_delays.clone(),
             public_base: config.public_base(),
         }
     }

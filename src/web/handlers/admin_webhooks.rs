@@ -116,7 +116,7 @@ pub async fn add(
 ) -> AppResult<Response> {
     let org = organisation(&state, org_id).await?;
     let rules = UrlRules {
-        allow_http_and_any_host: state.config.webhook_allow_http,
+        allow_http_and_any_host: state.config.webhooks.allow_http,
     };
     match webhooks::validate::validate(&form.draft(), rules) {
         Ok(valid) => {
