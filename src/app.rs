@@ -89,6 +89,14 @@ impl Application {
                 }
             }));
         }
+        // Work-group robots: digests and their outbox (requests only insert notifications).
+        background.push(tokio::spawn(
+            crate::webhooks::Worker::new(
+                database.pool.clone(),
+                crate::webhooks::Settings::from_config(&config),
+            )?
+            .run(),
+        ));
         let session_cleanup = tokio::spawn({
             let sessions = sessions.clone();
             async move {

@@ -105,6 +105,8 @@ pub struct Config {
     /// The program the search indexer runs as `PROGRAM extract-text` (None: this
     /// executable; tests point it at the built `shian` binary).
     pub extract_program: Option<PathBuf>,
+    /// Work-group robots (`SHIAN_WEBHOOK_DIGEST_MINUTES`, `SHIAN_WEBHOOK_ALLOW_HTTP`).
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 /// The shape of `shian.toml`; every key is optional.
@@ -143,6 +145,9 @@ struct FileConfig {
     // operations hardening
     pg_fallback_dir: Option<PathBuf>,
     figures_refresh_ms: Option<u64>,
+    // work-group robots
+    webhook_digest_minutes: Option<u32>,
+    webhook_allow_http: Option<bool>,
 }
 
 impl Config {
@@ -355,6 +360,26 @@ impl Config {
             "SHIAN_TWO_FACTOR_REMEMBER_DAYS",
         )?;
 
+        // work-group robots
+        let webhook_digest_minutes = number(
+            "SHIAN_WEBHOOK_DIGEST_MINUTES",
+            file.webhook_digest_minutes.map(u64::from),
+            10,
+        )?;
+        anyhow::ensure!(
+            webhook_digest_minutes <= 24 * 60,
+            "SHIAN_WEBHOOK_DIGEST_MINUTES {webhook_digest_minutes} is over a day"
+        );
+        let webhook_allow_http = match env("SHIAN_WEBHOOK_ALLOW_HTTP") {
+            Some(v) => parse_bool("SHIAN_WEBHOOK_ALLOW_HTTP", &v)?,
+            None => file.webhook_allow_http.unwrap_or(false),
+        };
+
+        let webhooks = crate::webhooks::WebhookConfig {
+            digest_minutes: webhook_digest_minutes as u32,
+            allow_http: webhook_allow_http,
+            ..Default::default()
+        };
         Ok(Config {
             addr,
             database_url: env("DATABASE_URL").or(file.database_url),
@@ -402,6 +427,7 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from(crate::db::embedded::DEFAULT_FALLBACK_BASE)),
             figures_refresh,
             extract_program: None,
+            webhooks,
         })
     }
 
@@ -416,6 +442,17 @@ impl Config {
         // Tests check one user's change on another user's page right away.
         config.figures_refresh = Duration::ZERO;
         config
+    }
+
+    /// The address users reach Shian at, without a trailing slash, for links sent
+    /// outside the browser (e-mail, work groups): the public URL, else the listening
+    /// address.
+    pub fn public_base(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr))
+            .trim_end_matches('/')
+            .to_string()
     }
 
     /// Where uploaded files are kept.
@@ -551,6 +588,31 @@ mod tests {
         let err =
             with_env(&[("SHIAN_LOGIN_GLOBAL_LIMIT", "0")], FileConfig::default()).unwrap_err();
         assert!(err.to_string().contains("at least 1"));
+    }
+
+    #[test]
+    fn webhook_settings() {
+        let c = with_env(&[], FileConfig::default()).unwrap();
+        assert_eq!(
+            (c.webhooks.digest_minutes, c.webhooks.allow_http),
+            (10, false)
+        );
+        let env = [
+            ("SHIAN_WEBHOOK_DIGEST_MINUTES", "0"),
+            ("SHIAN_WEBHOOK_ALLOW_HTTP", "1"),
+            ("SHIAN_PUBLIC_URL", "https://shian.test/"),
+        ];
+        let c = with_env(&env, FileConfig::default()).unwrap();
+        assert_eq!(
+            (c.webhooks.digest_minutes, c.webhooks.allow_http),
+            (0, true)
+        );
+        assert_eq!(c.public_base(), "https://shian.test");
+        let err = with_env(
+            &[env[0], ("SHIAN_WEBHOOK_DIGEST_MINUTES", "2000")],
+            FileConfig::default(),
+        );
+        assert!(err.unwrap_err().to_string().contains("over a day"));
     }
 
     #[test]

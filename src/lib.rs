@@ -34,3 +34,4 @@ pub mod supervision;
 pub mod targets;
 pub mod tasks;
 pub mod web;
+pub mod webhooks;

@@ -2,7 +2,7 @@
 //! every task assigned with due dates, evidence in all states backed by real files,
 //! two years of monthly reports (some late), a locked self-assessment and an open
 //! provincial round with partial scores, bulletins, a published 公示 of the self-assessment
-//! with objections, the organisations' 自查自评 and a finalised 市级考评, the problem list (问题整改) in every state, and an audit trail. Bulk rows are
+//! with objections, the organisations' 自查自评 and a finalised 市级考评, the problem list (问题整改) in every state, work-group robots (registered off), and an audit trail. Bulk rows are
 //! made by set-based SQL (`generate_series`), so even the province scale takes minutes,
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
@@ -13,6 +13,7 @@ mod interviews;
 mod org_evaluations;
 mod problems;
 mod publicity;
+mod webhooks;
 
 use std::collections::BTreeMap;
 
@@ -167,6 +168,7 @@ pub async fn fill(
         logins: make_users(db, plan.clerks_per_org).await?,
         ..Default::default()
     };
+    webhooks::register(db).await?;
     let groups = assessor_groups(db).await?;
     let mut file_ids = make_files(db, storage, plan.file_pool).await?;
     file_ids.extend(documents::make(db, storage, plan.text_documents).await?);

@@ -64,6 +64,11 @@ pub const RULES: &[(&str, Access)] = &[
         "/rounds",
         Access::Roles(&[Role::Admin, Role::Office, Role::Assessor, Role::Viewer]),
     ),
+    // 督查督办 is between the office and the units; assessors have no part in it.
+    (
+        "/supervision",
+        Access::Roles(&[Role::Admin, Role::Office, Role::Department, Role::Viewer]),
+    ),
     // Exports gather every organisation's material; departments see only their own.
     (
         "/exports",

@@ -9,6 +9,7 @@ pub mod download;
 pub mod error;
 mod handlers;
 pub mod multipart_framing;
+mod org_page;
 mod outage;
 pub mod pages;
 pub mod paging;

@@ -371,13 +371,22 @@ async fn non_admins_cannot_change_accounts_or_organisations() {
                 vec![("display_name", "changed"), ("role", "admin")],
             ),
             ("/admin/orgs", vec![("name", "新县"), ("kind", "county")]),
+            // 工作群通知: an organisation's group robots (the path rule refuses first, so
+            // robot 1 need not exist).
+            (
+                "/admin/orgs/1/webhooks",
+                vec![("vendor", "wecom"), ("url", "http://127.0.0.1:9/x")],
+            ),
+            ("/admin/orgs/1/webhooks/1/test", vec![]),
+            ("/admin/orgs/1/webhooks/1/enabled", vec![("enabled", "0")]),
+            ("/admin/orgs/1/webhooks/1/delete", vec![]),
         ];
         for (path, fields) in attempts {
             let page = browser.post(path, &fields).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{name} POST {path}");
         }
     }
-    // Each of the 4 × 6 refused posts left one audit row.
+    // Each of the 4 × 10 refused posts left one audit row.
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_events WHERE action = 'access.refused' \
          AND summary->>'method' = 'POST' AND summary->>'reason' = 'role'",
@@ -385,7 +394,7 @@ async fn non_admins_cannot_change_accounts_or_organisations() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(audited, 24);
+    assert_eq!(audited, 40);
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE username = 'sneaky'")
         .fetch_one(&app.pool)
         .await

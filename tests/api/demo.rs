@@ -109,6 +109,18 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     assert!(rectified >= 1);
     assert_eq!(returned, "returned");
 
+    // Work-group robots of each vendor for two organisations, all off: the demo never
+    // posts anywhere, nor queues anything for them.
+    let (robots, vendors, organisations, on, queued, outbox): (i64, i64, i64, i64, i64, i64) =
+        sqlx::query_as(
+            "SELECT count(*), count(DISTINCT vendor), count(DISTINCT organisation_id),                     count(*) FILTER (WHERE enabled),                     (SELECT count(*) FROM webhook_pending), (SELECT count(*) FROM webhook_deliveries)              FROM webhooks",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!((robots, vendors, organisations), (6, 3, 2));
+    assert_eq!((on, queued, outbox), (0, 0, 0));
+
     // The problem list holds problems in every state, some overdue.
     let states: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT state FROM problems ORDER BY state")

@@ -35,3 +35,4 @@ mod search;
 mod supervision;
 mod support;
 mod tasks;
+mod webhooks;

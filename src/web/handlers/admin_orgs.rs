@@ -14,6 +14,7 @@ use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
+use crate::web::org_page::webhook_section;
 use crate::web::pages::{OrgFormPage, OrgFormValues, OrgsPage, render};
 
 pub async fn list(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
@@ -183,21 +184,13 @@ pub async fn edit_form(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let org = orgs::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let webhooks = webhook_section(&state, org.id, Default::default(), Vec::new()).await?;
     Ok(render(&OrgFormPage {
         ctx,
         org_id: org.id,
-        values: OrgFormValues {
-            name: org.name,
-            kind: org.kind.as_str().to_string(),
-            sort_order: org.sort_order.to_string(),
-            active: org.active,
-            member: org.member,
-            joined_on: org
-                .joined_on
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
-        },
+        values: OrgFormValues::of(&org),
         errors: Vec::new(),
+        webhooks,
     })?
     .into_response())
 }
@@ -270,6 +263,7 @@ pub async fn update(
         }
         Err(errors) => errors,
     };
+    let webhooks = webhook_section(&state, id, Default::default(), Vec::new()).await?;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
         render(&OrgFormPage {
@@ -277,6 +271,7 @@ pub async fn update(
             org_id: id,
             values: form.values(),
             errors,
+            webhooks,
         })?,
     )
         .into_response())

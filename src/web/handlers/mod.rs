@@ -8,6 +8,7 @@ mod admin_orgs;
 mod admin_round_lifecycle;
 mod admin_rounds;
 mod admin_users;
+mod admin_webhooks;
 mod api;
 mod api_evidence;
 mod auth;
@@ -416,6 +417,20 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route(
             "/admin/orgs/{id}",
             get(admin_orgs::edit_form).post(admin_orgs::update),
+        )
+        // 工作群通知: the organisation's group robots.
+        .route("/admin/orgs/{id}/webhooks", post(admin_webhooks::add))
+        .route(
+            "/admin/orgs/{id}/webhooks/{hook}/test",
+            post(admin_webhooks::test),
+        )
+        .route(
+            "/admin/orgs/{id}/webhooks/{hook}/enabled",
+            post(admin_webhooks::set_enabled),
+        )
+        .route(
+            "/admin/orgs/{id}/webhooks/{hook}/delete",
+            post(admin_webhooks::remove),
         )
         // Everything but the uploads has a total time limit (layered before the merge,
         // so it wraps these routes only).

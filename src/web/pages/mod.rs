@@ -235,6 +235,21 @@ impl OrgFormValues {
     pub fn kinds(&self) -> [OrgKind; 5] {
         OrgKind::ALL
     }
+
+    /// The form filled with the organisation as stored.
+    pub fn of(org: &Organisation) -> OrgFormValues {
+        OrgFormValues {
+            name: org.name.clone(),
+            kind: org.kind.as_str().to_string(),
+            sort_order: org.sort_order.to_string(),
+            active: org.active,
+            member: org.member,
+            joined_on: org
+                .joined_on
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -253,6 +268,8 @@ pub struct OrgFormPage {
     pub org_id: i64,
     pub values: OrgFormValues,
     pub errors: Vec<String>,
+    /// 工作群通知: the organisation's group robots.
+    pub webhooks: WebhookSection,
 }
 
 #[derive(Template)]
@@ -522,6 +539,8 @@ mod interviews;
 pub use interviews::*;
 mod preview;
 pub use preview::*;
+mod webhooks;
+pub use webhooks::*;
 
 /// Indicator numbers as a Chinese list ("1、3、7").
 pub fn indicator_list(numbers: &[i32]) -> String {

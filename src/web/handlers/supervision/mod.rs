@@ -65,9 +65,6 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
     let user = ctx.request.user.clone().ok_or(AppError::Unauthorized)?;
-    if user.role == Role::Assessor {
-        return Err(AppError::Forbidden);
-    }
     let campaign = campaign(&state).await?;
     let own = (user.role == Role::Department)
         .then_some(user.organisation_id)
