@@ -1,6 +1,7 @@
-//! Progress bulletins (工作通报/简报): the office issues one for a period; its figures are
-//! computed once and stored with it, numbered 第N期 per campaign, so a bulletin reads the
-//! same years later whatever happened since.
+//! Progress bulletins in two series, 简报 (work briefings) and 通报 (official notices of
+//! progress, praise or criticism): the office issues one for a period; its figures are
+//! computed once and stored with it, numbered 第N期 per campaign and series, so a bulletin
+//! reads the same years later whatever happened since.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,14 +11,58 @@ use crate::campaigns::Campaign;
 use crate::dashboard;
 use crate::reports::{self, Standing};
 
-/// How many upcoming deadlines a bulletin lists.
-const NEXT_DEADLINES: i64 = 30;
-/// How far after the period the "next deadlines" look.
-const LOOK_AHEAD_DAYS: i64 = 30;
+/// How many upcoming deadlines a bulletin lists at most (the count covers them all).
+const NEXT_DEADLINES: i64 = 10;
+/// How far after the period the "next deadlines" look: as long as the period itself
+/// (the next bulletin covers what comes after), within these bounds.
+const LOOK_AHEAD_DAYS: (i64, i64) = (7, 31);
+
+/// The two numbered series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Series {
+    /// 简报
+    Briefing,
+    /// 通报
+    Notice,
+}
+
+impl Series {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Series::Briefing => "briefing",
+            Series::Notice => "notice",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Series> {
+        match text {
+            "briefing" => Some(Series::Briefing),
+            "notice" => Some(Series::Notice),
+            _ => None,
+        }
+    }
+
+    /// The series' name as printed in its title block.
+    pub fn name(self) -> &'static str {
+        match self {
+            Series::Briefing => "工作简报",
+            Series::Notice => "工作通报",
+        }
+    }
+}
+
+/// What a 通报 is about.
+pub const NOTICE_KINDS: [&str; 3] = ["progress", "praise", "criticism"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrgLine {
     pub organisation: String,
+    /// "department" or "county": the two are ranked separately. Bulletins issued before
+    /// the ranking have none.
+    #[serde(default)]
+    pub kind: String,
     pub tasks: i64,
     pub approved: i64,
     pub percent: f64,
@@ -87,6 +132,55 @@ pub struct Figures {
     pub overdue_problem_count: i64,
     #[serde(default)]
     pub overdue_problems: Vec<OverdueProblem>,
+    /// Upcoming deadlines in all (the list shows the first [`NEXT_DEADLINES`]).
+    #[serde(default)]
+    pub next_deadline_count: i64,
+    /// 调度 meetings held in the period, by kind (code, count).
+    #[serde(default)]
+    pub meetings: Vec<(String, i64)>,
+}
+
+impl Figures {
+    /// Departments, best completion first (ties: fewer overdue, then name).
+    pub fn departments(&self) -> Vec<&OrgLine> {
+        self.ranked("department")
+    }
+
+    /// Counties, best completion first.
+    pub fn counties(&self) -> Vec<&OrgLine> {
+        self.ranked("county")
+    }
+
+    fn ranked(&self, kind: &str) -> Vec<&OrgLine> {
+        let mut lines: Vec<&OrgLine> = self
+            .organisations
+            .iter()
+            .filter(|o| o.kind == kind)
+            .collect();
+        lines.sort_by(|a, b| {
+            b.percent
+                .total_cmp(&a.percent)
+                .then(a.overdue.cmp(&b.overdue))
+                .then(a.organisation.cmp(&b.organisation))
+        });
+        lines
+    }
+
+    /// Units that had not submitted a report due in the period when it was issued.
+    pub fn unreported(&self) -> Vec<&LateReport> {
+        self.late_reports
+            .iter()
+            .filter(|r| r.days_late.is_none())
+            .collect()
+    }
+
+    /// Units that reported late in the period.
+    pub fn reported_late(&self) -> Vec<&LateReport> {
+        self.late_reports
+            .iter()
+            .filter(|r| r.days_late.is_some())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -100,6 +194,11 @@ pub struct Bulletin {
     pub figures: sqlx::types::Json<Figures>,
     pub created_by_name: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub series: Series,
+    pub notice_kind: Option<String>,
+    pub issuing_body: String,
+    pub doc_number: String,
+    pub copy_to: String,
 }
 
 /// Computes the figures for `start..=end`.
@@ -136,6 +235,7 @@ pub async fn figures(
         .iter()
         .map(|c| OrgLine {
             organisation: c.organisation_name.clone(),
+            kind: c.kind.clone(),
             tasks: c.tasks,
             approved: c.approved,
             percent: (c.percent() * 10.0).round() / 10.0,
@@ -201,6 +301,7 @@ pub async fn figures(
     .bind(end)
     .fetch_all(db)
     .await?;
+    let look_ahead = ((end - start).num_days() + 1).clamp(LOOK_AHEAD_DAYS.0, LOOK_AHEAD_DAYS.1);
     let next_deadlines: Vec<Deadline> = sqlx::query_as(
         "SELECT i.number AS indicator_number, o.name AS organisation, t.text, t.due_on \
          FROM tasks t JOIN indicators i ON i.id = t.indicator_id JOIN organisations o ON o.id = t.organisation_id \
@@ -210,9 +311,18 @@ pub async fn figures(
     )
     .bind(campaign.id)
     .bind(end)
-    .bind(LOOK_AHEAD_DAYS as i32)
+    .bind(look_ahead as i32)
     .bind(NEXT_DEADLINES)
     .fetch_all(db)
+    .await?;
+    let next_deadline_count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+           AND t.status NOT IN ('submitted', 'approved') AND t.due_on > $2 AND t.due_on <= $2 + $3::int",
+    )
+    .bind(campaign.id)
+    .bind(end)
+    .bind(look_ahead as i32)
+    .fetch_one(db)
     .await?;
     let today = campaign.today();
     let (open_problems, overdue_problem_count): (i64, i64) = sqlx::query_as(
@@ -250,17 +360,25 @@ pub async fn figures(
         returned_in_period,
         newly_approved,
         next_deadlines,
+        next_deadline_count,
+        meetings: Vec::new(),
     })
 }
 
 pub struct NewBulletin<'a> {
+    pub series: Series,
+    /// For a 通报: progress, praise or criticism.
+    pub notice_kind: Option<&'a str>,
+    pub issuing_body: &'a str,
+    pub doc_number: &'a str,
+    pub copy_to: &'a str,
     pub title: &'a str,
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub remarks: &'a str,
 }
 
-/// Issues the next numbered bulletin with `figures`; returns (id, number).
+/// Issues the next numbered bulletin of its series with `figures`; returns (id, number).
 pub async fn issue(
     db: &PgPool,
     campaign_id: i64,
@@ -275,14 +393,16 @@ pub async fn issue(
         .execute(&mut *tx)
         .await?;
     let number: i32 = sqlx::query_scalar(
-        "SELECT coalesce(max(number), 0) + 1 FROM bulletins WHERE campaign_id = $1",
+        "SELECT coalesce(max(number), 0) + 1 FROM bulletins WHERE campaign_id = $1 AND series = $2",
     )
     .bind(campaign_id)
+    .bind(new.series.as_str())
     .fetch_one(&mut *tx)
     .await?;
     let id = sqlx::query_scalar(
-        "INSERT INTO bulletins (campaign_id, number, title, period_start, period_end, remarks, figures, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO bulletins (campaign_id, number, title, period_start, period_end, remarks, figures, created_by, \
+             series, notice_kind, issuing_body, doc_number, copy_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(campaign_id)
     .bind(number)
@@ -292,6 +412,11 @@ pub async fn issue(
     .bind(new.remarks)
     .bind(sqlx::types::Json(figures))
     .bind(user_id)
+    .bind(new.series.as_str())
+    .bind(new.notice_kind)
+    .bind(new.issuing_body.trim())
+    .bind(new.doc_number.trim())
+    .bind(new.copy_to.trim())
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -299,12 +424,12 @@ pub async fn issue(
 }
 
 const COLUMNS: &str = "b.id, b.number, b.title, b.period_start, b.period_end, b.remarks, b.figures, \
-     u.display_name AS created_by_name, b.created_at";
+     u.display_name AS created_by_name, b.created_at, b.series, b.notice_kind, b.issuing_body, b.doc_number, b.copy_to";
 
 pub async fn list(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Bulletin>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM bulletins b LEFT JOIN users u ON u.id = b.created_by \
-         WHERE b.campaign_id = $1 ORDER BY b.number DESC"
+         WHERE b.campaign_id = $1 ORDER BY b.created_at DESC, b.id DESC"
     ))
     .bind(campaign_id)
     .fetch_all(db)

@@ -862,27 +862,62 @@ async fn bulletins(db: &PgPool, campaign: &Campaign) -> anyhow::Result<()> {
         .fetch_one(db)
         .await?;
     let this_month = campaigns::first_of_month(campaign.today());
-    for back in [2, 1] {
+    let issuing_body = crate::plans::issuing_body(db, campaign.id)
+        .await?
+        .unwrap_or_else(|| format!("{}食品安全委员会办公室", campaign.city_name));
+    // Two monthly 简报, then a 通报 on last month naming the units behind.
+    for (back, series) in [
+        (2, crate::bulletins::Series::Briefing),
+        (1, crate::bulletins::Series::Briefing),
+        (1, crate::bulletins::Series::Notice),
+    ] {
         let mut start = this_month;
         for _ in 0..back {
             start = campaigns::first_of_month(start - Duration::days(1));
         }
         let end = campaigns::next_month(start) - Duration::days(1);
         let figures = crate::bulletins::figures(db, campaign, start, end).await?;
-        let title = format!(
-            "{}创建工作通报（{}年{}月）",
-            campaign.city_name,
-            start.year(),
-            start.month()
-        );
+        let notice = series == crate::bulletins::Series::Notice;
+        let title = if notice {
+            format!(
+                "关于{}年{}月创建工作进展情况的通报",
+                start.year(),
+                start.month()
+            )
+        } else {
+            format!(
+                "{}创建国家食品安全示范城市工作简报（{}年{}月）",
+                campaign.city_name,
+                start.year(),
+                start.month()
+            )
+        };
+        let doc_number = if notice {
+            format!("昌创食安办〔{}〕1号", start.year())
+        } else {
+            String::new()
+        };
         crate::bulletins::issue(
             db,
             campaign.id,
             &crate::bulletins::NewBulletin {
+                series,
+                notice_kind: notice.then_some("progress"),
+                issuing_body: &issuing_body,
+                doc_number: &doc_number,
+                copy_to: if notice {
+                    "市委办公室，市人大常委会办公室，市政府办公室，市政协办公室"
+                } else {
+                    ""
+                },
                 title: &title,
                 start,
                 end,
-                remarks: "各单位要对照评价细则逐项查漏补缺，按时报送月度进展。",
+                remarks: if notice {
+                    "现将上月创建工作推进情况通报如下。请排名靠后和未按时报送月度进展的单位认真查找原因，于本月25日前整改到位。"
+                } else {
+                    "各单位要对照评价细则逐项查漏补缺，按时报送月度进展。"
+                },
             },
             &figures,
             office,

@@ -78,15 +78,26 @@ async fn the_office_issues_numbered_bulletins_everyone_reads() {
     assert!(bulletin.contains("农药经营店购销台账缺失"));
     assert!(bulletin.contains("逾期 10 天"));
     assert!(!bulletin.contains("已销号的旧问题"));
-    let cells = bulletin.texts("article table.compact:first-of-type tbody td");
+    // Departments and counties are ranked in tables of their own.
+    let cells = bulletin.texts("article table.ranking tbody td");
     let cells = cells
-        .chunks(7)
-        .find(|row| row[0] == "市农业农村局")
+        .chunks(8)
+        .find(|row| row[1] == "市农业农村局")
         .expect("a row for the organisation");
-    // organisation, tasks, approved, percent, overdue, returned in period, approved in period
-    assert_eq!(cells[2], "2");
-    assert_eq!(cells[5], "1");
-    assert_eq!(cells[6], "2");
+    // rank, organisation, tasks, approved, percent, overdue, returned in period, approved in period
+    assert_eq!(cells[0], "1", "the only department with approvals leads");
+    assert_eq!(cells[3], "2");
+    assert_eq!(cells[6], "1");
+    assert_eq!(cells[7], "2");
+    assert_eq!(bulletin.texts("article table.ranking").len(), 2);
+    assert!(bulletin.contains("各县（区）完成情况"));
+    // Printed as a 简报: masthead, issue number, the plan's issuing body, not a person.
+    assert!(
+        bulletin.contains("昌都市创建国家食品安全示范城市工作简报"),
+        "{}",
+        bulletin.body
+    );
+    assert!(bulletin.contains("昌都市创建国家食品安全示范城市工作领导小组办公室"));
     assert!(
         bulletin.contains("未报"),
         "months without a report are listed"
@@ -100,6 +111,49 @@ async fn the_office_issues_numbered_bulletins_everyone_reads() {
         .await;
     let second = office.get(second.location().unwrap()).await;
     assert!(second.contains("第2期"));
+
+    // A 通报 counts on its own: 第1期, with its 文号, kind and 抄送 line.
+    let notice = office
+        .post(
+            "/bulletins",
+            &[
+                ("series", "notice"),
+                ("notice_kind", "criticism"),
+                (
+                    "issuing_body",
+                    "昌都市创建国家食品安全示范城市工作领导小组办公室",
+                ),
+                ("doc_number", "昌创食安办〔2026〕5号"),
+                ("copy_to", "市委办公室，市政府办公室"),
+                ("month", &today.format("%Y-%m").to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(notice.status, StatusCode::SEE_OTHER, "{}", notice.body);
+    let notice = office.get(notice.location().unwrap()).await;
+    assert!(
+        notice.contains("工作通报") && notice.contains("第1期"),
+        "{}",
+        notice.body
+    );
+    assert!(notice.contains("昌创食安办〔2026〕5号"));
+    assert!(notice.contains("抄送") && notice.contains("市委办公室，市政府办公室"));
+    assert!(notice.contains("批评通报"));
+    assert!(notice.contains(&format!(
+        "{}年{}月{}日",
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month(&today),
+        chrono::Datelike::day(&today)
+    )));
+    // An unknown series is refused with the form kept.
+    let page = office
+        .post(
+            "/bulletins",
+            &[("series", "memo"), ("remarks", "保留的文字")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请选择简报或通报") && page.contains("保留的文字"));
 
     // Everyone reads; only the office issues.
     let mut clerk = app

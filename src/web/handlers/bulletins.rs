@@ -24,7 +24,14 @@ pub async fn list(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
     let last_month = (this_month - chrono::Duration::days(1))
         .with_day(1)
         .unwrap_or(this_month);
+    // The plan's issuing body signs; without a plan, the office.
+    let issuing_body = crate::plans::issuing_body(&state.db, campaign.id)
+        .await?
+        .unwrap_or_else(|| format!("{}食品安全委员会办公室", campaign.city_name));
     let values = BulletinValues {
+        series: "briefing".into(),
+        notice_kind: "progress".into(),
+        issuing_body,
         month: last_month.format("%Y-%m").to_string(),
         ..Default::default()
     };
@@ -51,6 +58,16 @@ async fn list_page(
 
 #[derive(Debug, Default, Deserialize)]
 pub struct BulletinForm {
+    #[serde(default)]
+    series: String,
+    #[serde(default)]
+    notice_kind: String,
+    #[serde(default)]
+    issuing_body: String,
+    #[serde(default)]
+    doc_number: String,
+    #[serde(default)]
+    copy_to: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -89,7 +106,22 @@ pub async fn create(
         return Err(AppError::Forbidden);
     }
     let campaign = campaign(&state).await?;
+    // Left blank: a 简报 signed by the plan's issuing body (the form always proposes both).
+    let default_body = crate::plans::issuing_body(&state.db, campaign.id)
+        .await?
+        .unwrap_or_else(|| format!("{}食品安全委员会办公室", campaign.city_name));
     let values = BulletinValues {
+        series: match form.series.trim() {
+            "" => "briefing".to_string(),
+            series => series.to_string(),
+        },
+        notice_kind: form.notice_kind.trim().to_string(),
+        issuing_body: match form.issuing_body.trim() {
+            "" => default_body,
+            body => body.to_string(),
+        },
+        doc_number: form.doc_number.trim().to_string(),
+        copy_to: form.copy_to.trim().to_string(),
         title: form.title.trim().to_string(),
         month: form.month.trim().to_string(),
         start: form.start.trim().to_string(),
@@ -97,11 +129,31 @@ pub async fn create(
         remarks: form.remarks.trim().to_string(),
     };
     let mut errors = Vec::new();
+    let series = bulletins::Series::parse(&values.series);
+    if series.is_none() {
+        errors.push(ctx.t("bulletin-error-series"));
+    }
+    let notice_kind = (series == Some(bulletins::Series::Notice))
+        .then(|| {
+            bulletins::NOTICE_KINDS
+                .into_iter()
+                .find(|k| *k == values.notice_kind)
+        })
+        .flatten();
+    if series == Some(bulletins::Series::Notice) && notice_kind.is_none() {
+        errors.push(ctx.t("bulletin-error-notice-kind"));
+    }
+    if values.issuing_body.is_empty() || values.issuing_body.chars().count() > 100 {
+        errors.push(ctx.t("bulletin-error-issuer"));
+    }
+    if values.doc_number.chars().count() > 60 || values.copy_to.chars().count() > 500 {
+        errors.push(ctx.t("report-too-long"));
+    }
     let range = period(&form).map_err(|key| errors.push(ctx.t(key))).ok();
     if values.remarks.chars().count() > 20_000 {
         errors.push(ctx.t("report-too-long"));
     }
-    let Some((start, end)) = range.filter(|_| errors.is_empty()) else {
+    let (Some((start, end)), Some(series)) = (range.filter(|_| errors.is_empty()), series) else {
         return list_page(
             &state,
             ctx,
@@ -113,11 +165,11 @@ pub async fn create(
     };
     let title = if values.title.is_empty() {
         ctx.request.lang.t_args(
-            "bulletin-default-title",
+            &format!("bulletin-default-title-{}", series.as_str()),
             &[
                 ("city", campaign.city_name.clone().into()),
-                ("start", start.to_string().into()),
-                ("end", end.to_string().into()),
+                ("start", ctx.date(&start).into()),
+                ("end", ctx.date(&end).into()),
             ],
         )
     } else {
@@ -128,6 +180,11 @@ pub async fn create(
         &state.db,
         campaign.id,
         &NewBulletin {
+            series,
+            notice_kind,
+            issuing_body: &values.issuing_body,
+            doc_number: &values.doc_number,
+            copy_to: &values.copy_to,
             title: &title,
             start,
             end,
@@ -143,13 +200,20 @@ pub async fn create(
             "bulletin.issue",
             "bulletin",
             Some(id.to_string()),
-            serde_json::json!({"number": number, "start": start, "end": end}),
+            serde_json::json!({"series": series.as_str(), "number": number, "start": start, "end": end,
+                               "issuing_body": values.issuing_body, "doc_number": values.doc_number}),
         )
         .await?;
     set_flash(
         &session,
         FlashKind::Success,
-        ctx.t1("bulletin-issued", "number", number as i64),
+        ctx.t2(
+            "bulletin-issued-series",
+            "series",
+            series.name(),
+            "number",
+            number as i64,
+        ),
     )
     .await?;
     Ok(Redirect::to(&format!("/bulletins/{id}")).into_response())

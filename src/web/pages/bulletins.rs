@@ -7,6 +7,11 @@ use crate::web::context::PageCtx;
 
 #[derive(Debug, Clone, Default)]
 pub struct BulletinValues {
+    pub series: String,
+    pub notice_kind: String,
+    pub issuing_body: String,
+    pub doc_number: String,
+    pub copy_to: String,
     pub title: String,
     pub month: String,
     pub start: String,
@@ -29,4 +34,20 @@ pub struct BulletinPage {
     pub ctx: PageCtx,
     pub city: String,
     pub bulletin: Bulletin,
+}
+
+impl BulletinPage {
+    /// Departments and counties ranked separately, each with its heading; empty for
+    /// bulletins issued before organisations carried their kind.
+    pub fn rankings(&self) -> Vec<(String, Vec<&crate::bulletins::OrgLine>)> {
+        let figures = &self.bulletin.figures.0;
+        [
+            ("bulletin-rank-departments", figures.departments()),
+            ("bulletin-rank-counties", figures.counties()),
+        ]
+        .into_iter()
+        .filter(|(_, lines)| !lines.is_empty())
+        .map(|(key, lines)| (self.ctx.t(key), lines))
+        .collect()
+    }
 }
