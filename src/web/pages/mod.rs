@@ -505,6 +505,8 @@ mod interviews;
 pub use interviews::*;
 mod preview;
 pub use preview::*;
+mod meetings;
+pub use meetings::*;
 
 /// Indicator numbers as a Chinese list ("1、3、7").
 pub fn indicator_list(numbers: &[i32]) -> String {
