@@ -2,7 +2,7 @@
 //! every task assigned with due dates, evidence in all states backed by real files,
 //! two years of monthly reports (some late), a locked self-assessment and an open
 //! provincial round with partial scores, bulletins, a published 公示 of the self-assessment
-//! with objections, the organisations' 自查自评 and a finalised 市级考评, the problem list (问题整改) in every state, and an audit trail. Bulk rows are
+//! with objections, the organisations' 自查自评 and a finalised 市级考评, the problem list (问题整改) in every state, the 调度 meeting register, and an audit trail. Bulk rows are
 //! made by set-based SQL (`generate_series`), so even the province scale takes minutes,
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
@@ -10,6 +10,7 @@ pub mod documents;
 pub mod files;
 mod inspections;
 mod interviews;
+mod meetings;
 mod org_evaluations;
 mod problems;
 mod publicity;
@@ -190,6 +191,7 @@ pub async fn fill(
         .await?
         .context("the first campaign")?;
     inspections::fill(db, storage, &shown).await?;
+    meetings::fill(db, &shown).await?;
     audit_trail(db, plan.audit_events * campaign_list.len() as i64).await?;
     // Fresh statistics, so the first queries after a bulk load get good plans rather
     // than waiting for autovacuum to notice.

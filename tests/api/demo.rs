@@ -215,6 +215,22 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
         }
     }
 
+    // The 调度 register: every kind but 其他, decisions made tasks (on indicators and
+    // programmes) and milestones.
+    let (kinds, executive, on_indicators, on_programmes, milestones): (i64, i64, i64, i64, i64) =
+        sqlx::query_as(
+            "SELECT (SELECT count(DISTINCT kind) FROM meetings), \
+                    (SELECT count(*) FROM meetings WHERE kind = 'executive'), \
+                    (SELECT count(*) FROM meeting_decisions d JOIN tasks t ON t.id = d.task_id WHERE t.indicator_id IS NOT NULL), \
+                    (SELECT count(*) FROM meeting_decisions d JOIN tasks t ON t.id = d.task_id WHERE t.programme_id IS NOT NULL), \
+                    (SELECT count(*) FROM meeting_decisions WHERE milestone_id IS NOT NULL)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!((kinds, executive), (5, 2));
+    assert!(on_indicators > 3 && on_programmes > 0 && milestones > 0);
+
     let again = demo::fill(&app.pool, &storage, Scale::Small, false).await;
     let message = format!("{:#}", again.expect_err("a used database is refused"));
     assert!(message.contains("--force"), "{message}");
