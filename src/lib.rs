@@ -18,6 +18,7 @@ pub mod exports;
 pub mod i18n;
 pub mod inspections;
 pub mod mail;
+pub mod meetings;
 pub mod notifications;
 pub mod org_evaluations;
 pub mod orgs;

@@ -266,6 +266,13 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 path: "/problems".into(),
                 who: Who::Office,
             },
+            Target {
+                // The 调度 register: this month's and year's counts per kind and the
+                // latest meetings with their decisions' outcomes.
+                name: "meeting register (office)",
+                path: "/meetings".into(),
+                who: Who::Office,
+            },
         ]);
     }
     // Demo data kept from before the inspections existed has no points: skipped.

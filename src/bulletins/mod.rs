@@ -361,7 +361,12 @@ pub async fn figures(
         newly_approved,
         next_deadlines,
         next_deadline_count,
-        meetings: Vec::new(),
+        // Only the kinds held: a bulletin names what happened, not a row of zeros.
+        meetings: crate::meetings::counts(db, campaign.id, start, end)
+            .await?
+            .into_iter()
+            .filter(|(_, count)| *count > 0)
+            .collect(),
     })
 }
 

@@ -2,7 +2,7 @@
 //! every task assigned with due dates, evidence in all states backed by real files,
 //! two years of monthly reports (some late), a locked self-assessment and an open
 //! provincial round with partial scores, bulletins, a published 公示 of the self-assessment
-//! with objections, the organisations' 自查自评 and a finalised 市级考评, the problem list (问题整改) in every state, work-group robots (registered off), and an audit trail. Bulk rows are
+//! with objections, the organisations' 自查自评 and a finalised 市级考评, the problem list (问题整改) in every state, the 调度 meeting register, work-group robots (registered off), and an audit trail. Bulk rows are
 //! made by set-based SQL (`generate_series`), so even the province scale takes minutes,
 //! not hours. Everything is deterministic: the same scale gives the same data.
 
@@ -10,9 +10,11 @@ pub mod documents;
 pub mod files;
 mod inspections;
 mod interviews;
+mod meetings;
 mod org_evaluations;
 mod problems;
 mod publicity;
+mod supervision;
 mod webhooks;
 
 use std::collections::BTreeMap;
@@ -192,6 +194,9 @@ pub async fn fill(
         .await?
         .context("the first campaign")?;
     inspections::fill(db, storage, &shown).await?;
+    meetings::fill(db, &shown).await?;
+    supervision::fill(db, &shown).await?;
+    bulletins(db, &shown).await?;
     audit_trail(db, plan.audit_events * campaign_list.len() as i64).await?;
     // Fresh statistics, so the first queries after a bulk load get good plans rather
     // than waiting for autovacuum to notice.
@@ -558,7 +563,10 @@ async fn fill_campaign(
     monthly_reports(db, campaign).await?;
     targets(db, campaign).await?;
     scoring(db, campaign, groups, seed).await?;
-    bulletins(db, campaign).await?;
+    // The shown city's bulletins come after its meeting register, which they count.
+    if seed != 0 {
+        bulletins(db, campaign).await?;
+    }
     publicity::publish(db, campaign).await?;
     org_evaluations::fill(db, campaign).await?;
     // Seed 003 reports 150 problems under rectification in one county; a city has a few

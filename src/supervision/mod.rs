@@ -430,7 +430,9 @@ pub struct Escalated {
 
 /// Applies the escalation rule to the campaign's overdue tasks not under an open order.
 /// Each level happens once per task (dedupe keys and the one-draft index), so the hourly
-/// job can run it again and again.
+/// job can run it again and again. A unit has at most one draft waiting at a time — for
+/// its longest-overdue task — so a backlog does not bury the office in drafts; the next
+/// is drafted once the office has issued (or the unit has cleared) that one.
 pub async fn escalate(
     db: &PgPool,
     campaign_id: i64,
@@ -451,7 +453,8 @@ pub async fn escalate(
          JOIN organisations o ON o.id = t.organisation_id AND o.active \
          WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.due_on < $2 \
            AND t.status NOT IN ('submitted', 'approved') \
-           AND NOT EXISTS (SELECT 1 FROM supervision_orders s WHERE s.task_id = t.id AND s.state <> 'closed')",
+           AND NOT EXISTS (SELECT 1 FROM supervision_orders s WHERE s.task_id = t.id AND s.state <> 'closed') \
+         ORDER BY t.due_on, t.id",
     )
     .bind(campaign_id)
     .bind(today)
@@ -492,6 +495,7 @@ pub async fn escalate(
                      matter, demand, deadline, state, escalated) \
                  SELECT $1, $2, (SELECT min(id) FROM users WHERE organisation_id = $2 AND unit_head AND active), \
                         'task', $3, $4, $5, $6, 'draft', true \
+                 WHERE NOT EXISTS (SELECT 1 FROM supervision_orders d WHERE d.organisation_id = $2 AND d.state = 'draft') \
                  ON CONFLICT DO NOTHING RETURNING id",
             )
             .bind(campaign_id)

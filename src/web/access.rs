@@ -162,6 +162,17 @@ impl Policy {
     pub fn can_enter_targets(user: &User, org_id: i64) -> bool {
         Self::can_contribute(user, org_id)
     }
+
+    /// Recording a 调度 meeting convened by organisation `org_id`: the office for anyone,
+    /// a clerk for its own unit (县市场监管局's 月调度). Editing a meeting and turning its
+    /// decisions into tasks stay with the office (the `/office` rule).
+    pub fn can_record_meeting(user: &User, org_id: i64) -> bool {
+        match user.role {
+            Role::Admin | Role::Office => true,
+            Role::Department => user.organisation_id == Some(org_id),
+            Role::Assessor | Role::Viewer => false,
+        }
+    }
 }
 
 /// Who may see what of an organisation evaluation (`/evaluations`, the office's forms under

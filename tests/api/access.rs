@@ -28,7 +28,7 @@ fn outcome(page: &Page) -> Expect {
 
 /// One signed-in browser per role, in the matrix's column order: admin, office, department
 /// (市农业农村局), assessor, viewer.
-async fn role_browsers(app: &TestApp) -> [crate::support::Browser; 5] {
+pub(crate) async fn role_browsers(app: &TestApp) -> [crate::support::Browser; 5] {
     [
         app.signed_in("admin1", Role::Admin, None).await,
         app.signed_in("office1", Role::Office, Some("市食安办"))
@@ -142,6 +142,26 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
         ),
         ("/bulletins", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        // 调度 meetings: everyone reads the register (meeting 1 is made by the test); the
+        // office records any unit's, a clerk its own unit's (the department's clerk may
+        // open the form, assessors and leaders are refused by the policy); editing is the
+        // office's.
+        ("/meetings", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        (
+            "/meetings?kind=monthly&org=1&from=2026-01-01&to=2026-12-31&page=2",
+            [ToLogin, Ok, Ok, Ok, Ok, Ok],
+        ),
+        ("/meetings/1", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
+        ("/meetings/new", [ToLogin, Ok, Ok, Ok, Forbidden, Forbidden]),
+        (
+            "/office/meetings/1/edit",
+            [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
+        ),
+        ("/api/v1/meetings", [Unauthorized, Ok, Ok, Ok, Ok, Ok]),
+        (
+            "/api/v1/meetings?kind=executive&page=2",
+            [Unauthorized, Ok, Ok, Ok, Ok, Ok],
+        ),
         // Everyone sees the problem list: a clerk only its own organisation's rows.
         ("/problems", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         ("/problems?overdue=1", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
@@ -227,6 +247,7 @@ async fn every_role_sees_exactly_what_the_rules_allow() {
     let mut browsers = role_browsers(&app).await;
     let version = karuo_evidence(&app, &mut browsers[1]).await;
     assert_eq!(version, 1, "the matrix names version 1");
+    assert_eq!(a_meeting(&app).await, 1, "the matrix names meeting 1");
     for (path, expected) in MATRIX {
         let got = outcome(&anonymous.get(path).await);
         // A signed-in user visiting /login is sent home; count that as allowed.
@@ -262,7 +283,10 @@ async fn every_role_sees_exactly_what_the_rules_allow() {
                 .map(move |(_, name)| {
                     // The API refuses scores per user (the handler's policy), not by path;
                     // files are refused by the evidence policy.
-                    let reason = if path.starts_with("/api/") || path.starts_with("/files/") {
+                    let reason = if path.starts_with("/api/")
+                        || path.starts_with("/files/")
+                        || POLICY_REFUSED.contains(&path)
+                    {
                         "policy"
                     } else {
                         "role"
@@ -292,6 +316,36 @@ async fn every_role_sees_exactly_what_the_rules_allow() {
 
 /// Paths whose refusals (beyond the path rule's) are audited by their handler's policy.
 const HANDLER_AUDITED: &[&str] = &["/rounds/1/interviews/1/edit"];
+
+/// Paths the gate lets every signed-in user reach, refused per user by the handler's
+/// policy (recorded by the gate as `policy`).
+const POLICY_REFUSED: &[&str] = &["/meetings/new"];
+
+/// A meeting of the office with one decision (the matrix's meeting 1); its id.
+pub(crate) async fn a_meeting(app: &TestApp) -> i64 {
+    let campaign = shian::campaigns::current(&app.pool).await.unwrap().unwrap();
+    let office: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = '市食安办'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let meeting = shian::meetings::NewMeeting {
+        kind: shian::meetings::Kind::Monthly,
+        held_on: campaign.today(),
+        title: "矩阵调度会".into(),
+        chair: "副市长 张某".into(),
+        convener_id: office,
+        attending: vec![office],
+        summary: String::new(),
+        decisions: vec!["矩阵议定事项".into()],
+    };
+    let recorder: i64 = sqlx::query_scalar("SELECT min(id) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    shian::meetings::record(&app.pool, campaign.id, &meeting, recorder)
+        .await
+        .unwrap()
+}
 
 /// A PDF for 卡若区's task of indicator 1, uploaded by the office; its version id.
 async fn karuo_evidence(app: &TestApp, office: &mut crate::support::Browser) -> i64 {

@@ -41,7 +41,46 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     .await
     .unwrap();
     assert_eq!(states, 5, "tasks in every state");
-    assert_eq!((locked, open, bulletins), (1, 1, 2));
+    // Two monthly 简报 and a 通报, each series numbered from 第1期.
+    assert_eq!((locked, open, bulletins), (1, 1, 3));
+    let series: Vec<(String, i32)> =
+        sqlx::query_as("SELECT series, max(number) FROM bulletins GROUP BY series ORDER BY series")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(series, vec![("briefing".into(), 2), ("notice".into(), 1)]);
+    // The demo shows the office's machinery in use: programmes, the committee's
+    // members, 督办单 and the meeting counts in the bulletins.
+    let (programmes, members, meeting_kinds): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM programmes), (SELECT count(*) FROM organisations WHERE member), \
+                (SELECT max(jsonb_array_length(figures->'meetings'))::bigint FROM bulletins)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(programmes, 24);
+    assert!(members >= 25);
+    assert!(
+        meeting_kinds >= 1,
+        "bulletins count the meetings of their month"
+    );
+    let states: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT state FROM supervision_orders ORDER BY state")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    for state in [
+        "acknowledged",
+        "answered",
+        "closed",
+        "in_progress",
+        "issued",
+    ] {
+        assert!(
+            states.iter().any(|s| s == state),
+            "a 督办单 {state}: {states:?}"
+        );
+    }
     // The open round's leader interviews: at every level, each linked to indicators
     // assessed by 党政领导访谈.
     let (interviews, levels, unlinked): (i64, i64, i64) = sqlx::query_as(
@@ -226,6 +265,22 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
             }
         }
     }
+
+    // The 调度 register: every kind but 其他, decisions made tasks (on indicators and
+    // programmes) and milestones.
+    let (kinds, executive, on_indicators, on_programmes, milestones): (i64, i64, i64, i64, i64) =
+        sqlx::query_as(
+            "SELECT (SELECT count(DISTINCT kind) FROM meetings), \
+                    (SELECT count(*) FROM meetings WHERE kind = 'executive'), \
+                    (SELECT count(*) FROM meeting_decisions d JOIN tasks t ON t.id = d.task_id WHERE t.indicator_id IS NOT NULL), \
+                    (SELECT count(*) FROM meeting_decisions d JOIN tasks t ON t.id = d.task_id WHERE t.programme_id IS NOT NULL), \
+                    (SELECT count(*) FROM meeting_decisions WHERE milestone_id IS NOT NULL)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!((kinds, executive), (5, 2));
+    assert!(on_indicators > 3 && on_programmes > 0 && milestones > 0);
 
     let again = demo::fill(&app.pool, &storage, Scale::Small, false).await;
     let message = format!("{:#}", again.expect_err("a used database is refused"));

@@ -23,6 +23,8 @@ mod inspection_plan_import;
 mod inspections;
 mod interviews;
 mod json_api;
+mod meetings;
+mod meetings_register;
 mod org_evaluations;
 mod organisations_joining;
 mod problems;

@@ -22,6 +22,7 @@ mod health;
 mod home;
 mod inspections;
 mod interviews;
+mod meetings;
 mod member_picks;
 mod notifications;
 mod org_evaluations;
@@ -357,6 +358,31 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/supervision/{id}/step", post(supervision::show::step))
         .route("/office/supervision/new", get(supervision::issue::new_form))
         .route("/office/supervision", post(supervision::issue::create))
+        // 调度 meetings: everyone reads; the office, or a clerk for its own unit, records;
+        // the office edits and turns decisions into tasks and milestones.
+        .route("/meetings", get(meetings::list))
+        .route(
+            "/meetings/new",
+            get(meetings::forms::new_form).post(meetings::forms::record),
+        )
+        .route("/meetings/{id}", get(meetings::show))
+        .route(
+            "/office/meetings/{id}/edit",
+            get(meetings::forms::edit_form).post(meetings::forms::save),
+        )
+        .route(
+            "/office/meetings/{id}/decisions",
+            post(meetings::decisions::add),
+        )
+        .route(
+            "/office/meetings/{id}/decisions/{decision}/task",
+            post(meetings::decisions::make_task),
+        )
+        .route(
+            "/office/meetings/{id}/decisions/{decision}/milestone",
+            post(meetings::decisions::make_milestone),
+        )
+        .route("/api/v1/meetings", get(meetings::api::list))
         .route("/programmes", get(programmes::list))
         .route("/programmes/{id}", get(programmes::show))
         .route("/account", get(account::page))

@@ -541,6 +541,8 @@ mod preview;
 pub use preview::*;
 mod webhooks;
 pub use webhooks::*;
+mod meetings;
+pub use meetings::*;
 
 /// Indicator numbers as a Chinese list ("1、3、7").
 pub fn indicator_list(numbers: &[i32]) -> String {
