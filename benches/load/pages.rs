@@ -273,6 +273,34 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 path: "/meetings".into(),
                 who: Who::Office,
             },
+            Target {
+                // 督查督办: every unit's lights counted over all tasks, and the orders.
+                name: "supervision lights and orders (office)",
+                path: "/supervision".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "own 督办单 and light (clerk)",
+                path: "/supervision".into(),
+                who: Who::Clerk,
+            },
+            Target {
+                name: "programmes of the plan",
+                path: "/programmes".into(),
+                who: Who::Office,
+            },
+            Target {
+                // 源头治理提升工程: its text, units and every county's task.
+                name: "one programme with its tasks",
+                path: "/programmes/1".into(),
+                who: Who::Office,
+            },
+            Target {
+                // 28 (其他有关成员单位): the clause and the members it reaches.
+                name: "indicator page with member expansion",
+                path: "/rubric/indicators/28".into(),
+                who: Who::Office,
+            },
         ]);
     }
     // Demo data kept from before the inspections existed has no points: skipped.

@@ -168,6 +168,9 @@ pub struct TaskRow {
     pub programme_id: Option<i64>,
     pub programme_kind: Option<String>,
     pub programme_number: Option<i32>,
+    /// The member clause the task came from (`all_members`, `relevant_members`,
+    /// `other_members`), if a cell's clause made it.
+    pub expansion: Option<String>,
     pub organisation_id: i64,
     pub organisation_name: String,
     pub relation: String,
@@ -235,7 +238,7 @@ const FILTER: &str = "t.campaign_id = $1 AND t.removed_at IS NULL \
      AND ($6::bigint IS NULL OR t.programme_id = $6 OR ($6 = 0 AND t.programme_id IS NOT NULL))";
 
 const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, coalesce(i.content, pg.title) AS indicator_content, \
-     t.programme_id, pg.kind AS programme_kind, pg.number AS programme_number, \
+     t.programme_id, pg.kind AS programme_kind, pg.number AS programme_number, t.expansion, \
      t.organisation_id, o.name AS organisation_name, t.relation, t.text, t.due_on, t.status, \
      (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
      t.updated_at";

@@ -141,6 +141,12 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             "/office/supervision/new",
             [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
         ),
+        ("/api/v1/programmes", [Unauthorized, Ok, Ok, Ok, Ok, Ok]),
+        (
+            "/api/v1/supervision",
+            [Unauthorized, Ok, Ok, Ok, Forbidden, Ok],
+        ),
+        ("/api/v1/targets", [Unauthorized, Ok, Ok, Ok, Ok, Ok]),
         ("/bulletins", [ToLogin, Ok, Ok, Ok, Ok, Ok]),
         // 调度 meetings: everyone reads the register (meeting 1 is made by the test); the
         // office records any unit's, a clerk its own unit's (the department's clerk may

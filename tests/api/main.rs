@@ -25,6 +25,7 @@ mod interviews;
 mod json_api;
 mod meetings;
 mod meetings_register;
+mod office_api;
 mod org_evaluations;
 mod organisations_joining;
 mod problems;

@@ -11,6 +11,7 @@ mod admin_users;
 mod admin_webhooks;
 mod api;
 mod api_evidence;
+mod api_office;
 mod auth;
 mod bulletins;
 mod evidence;
@@ -396,6 +397,9 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/api/v1/evidence/{id}", get(api_evidence::evidence))
         .route("/review/evidence", get(evidence_library::page))
         .route("/api/v1/tasks", get(api::tasks))
+        .route("/api/v1/programmes", get(api_office::programmes))
+        .route("/api/v1/supervision", get(api_office::supervision))
+        .route("/api/v1/targets", get(api_office::targets))
         .route("/api/v1/rounds", get(api::rounds))
         .route("/api/v1/rounds/{id}", get(api::round))
         .route("/api/v1/rounds/{id}/history", get(api::round_history))
