@@ -1,4 +1,4 @@
-//! The office's machinery in use in the demo: unit heads, the office's pick of 有关成员单位
+//! The office's machinery in use in the demo: unit heads, 经办人 and 单位审核, the office's pick of 有关成员单位
 //! for indicator 5, and 督办单 in every state of their six steps.
 
 use anyhow::Context;
@@ -18,6 +18,31 @@ pub async fn fill(db: &PgPool, campaign: &Campaign) -> anyhow::Result<()> {
     .execute(db)
     .await?;
     let office = user(db, "office1").await?;
+    // 市市场监管局 has its head review submissions (单位审核); each of its tasks is handled
+    // by one of its clerks in turn (经办人), as a department of several people works.
+    sqlx::query("UPDATE organisations SET unit_review = true WHERE name = '市市场监管局'")
+        .execute(db)
+        .await?;
+    sqlx::query(
+        "WITH clerks AS ( \
+             SELECT u.organisation_id, array_agg(u.id ORDER BY u.id) AS ids FROM users u \
+             JOIN organisations o ON o.id = u.organisation_id \
+             WHERE u.role = 'department' AND u.active AND o.kind IN ('department', 'county') GROUP BY u.organisation_id \
+         ) \
+         UPDATE tasks t SET assignee_id = c.ids[1 + (t.id % cardinality(c.ids))] \
+         FROM clerks c WHERE c.organisation_id = t.organisation_id AND t.campaign_id = $1 AND t.removed_at IS NULL",
+    )
+    .bind(campaign.id)
+    .execute(db)
+    .await?;
+    // Some of its submissions wait for the head before the office sees them.
+    sqlx::query(
+        "UPDATE tasks SET status = 'unit_review' WHERE campaign_id = $1 AND status = 'submitted' AND id % 3 = 0 \
+         AND organisation_id = (SELECT id FROM organisations WHERE name = '市市场监管局')",
+    )
+    .bind(campaign.id)
+    .execute(db)
+    .await?;
 
     // 5 says 有关成员单位: the office confirmed the plan's proposal.
     let five: i64 =

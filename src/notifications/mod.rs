@@ -58,6 +58,47 @@ pub async fn notify_organisation(
     .rows_affected())
 }
 
+/// Notifies one user (e.g. the colleague named 经办人 of a task).
+pub async fn notify_user(
+    db: &PgPool,
+    user_id: i64,
+    kind: &str,
+    params: serde_json::Value,
+    link: &str,
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "INSERT INTO notifications (user_id, kind, params, link) SELECT id, $2, $3, $4 FROM users WHERE id = $1 AND active",
+    )
+    .bind(user_id)
+    .bind(kind)
+    .bind(params)
+    .bind(link)
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// Notifies the active heads (负责人) of an organisation.
+pub async fn notify_heads(
+    db: &PgPool,
+    organisation_id: i64,
+    kind: &str,
+    params: serde_json::Value,
+    link: &str,
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "INSERT INTO notifications (user_id, kind, params, link) \
+         SELECT id, $2, $3, $4 FROM users WHERE organisation_id = $1 AND unit_head AND active",
+    )
+    .bind(organisation_id)
+    .bind(kind)
+    .bind(params)
+    .bind(link)
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
 /// Notifies every active user of the given roles (e.g. `admin`, `office`), once per
 /// `dedupe_key`.
 pub async fn notify_roles(

@@ -64,6 +64,8 @@ pub struct Organisation {
     /// A member unit of the 食药安委: the rubric's 各成员单位 / 有关成员单位 /
     /// 其他成员单位 reach it.
     pub member: bool,
+    /// 单位审核: its head approves its clerks' submissions before the office sees them.
+    pub unit_review: bool,
 }
 
 /// An organisation with how many indicators and users it has, for the admin list.
@@ -83,7 +85,7 @@ pub struct OrganisationSummary {
 
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Organisation>> {
     sqlx::query_as(
-        "SELECT id, name, kind, sort_order, active, joined_on, member FROM organisations WHERE id = $1",
+        "SELECT id, name, kind, sort_order, active, joined_on, member, unit_review FROM organisations WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db)
@@ -96,7 +98,7 @@ pub async fn find_by_name_or_alias(
     name: &str,
 ) -> sqlx::Result<Option<Organisation>> {
     sqlx::query_as(
-        "SELECT o.id, o.name, o.kind, o.sort_order, o.active, o.joined_on, o.member FROM organisations o \
+        "SELECT o.id, o.name, o.kind, o.sort_order, o.active, o.joined_on, o.member, o.unit_review FROM organisations o \
          WHERE o.name = $1 OR o.id IN (SELECT organisation_id FROM organisation_aliases WHERE alias = $1) \
          ORDER BY (o.name = $1) DESC LIMIT 1",
     )
@@ -108,7 +110,7 @@ pub async fn find_by_name_or_alias(
 /// All organisations in display order: office, departments, counties, groups, others.
 pub async fn list(db: &PgPool, include_inactive: bool) -> sqlx::Result<Vec<Organisation>> {
     sqlx::query_as(
-        "SELECT id, name, kind, sort_order, active, joined_on, member FROM organisations \
+        "SELECT id, name, kind, sort_order, active, joined_on, member, unit_review FROM organisations \
          WHERE $1 OR active \
          ORDER BY array_position(ARRAY['office','department','county','assessor_group','external'], kind), \
                   sort_order, id",
@@ -197,7 +199,7 @@ pub async fn set_joined_on(
 /// Active counties, which stand in for 各县（区） wherever the rubric says so.
 pub async fn counties(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
     sqlx::query_as(
-        "SELECT id, name, kind, sort_order, active, joined_on, member FROM organisations \
+        "SELECT id, name, kind, sort_order, active, joined_on, member, unit_review FROM organisations \
          WHERE kind = 'county' AND active ORDER BY sort_order, id",
     )
     .fetch_all(db)
@@ -247,4 +249,14 @@ pub async fn members(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
         .into_iter()
         .filter(|o| o.member && o.kind == OrgKind::Department)
         .collect())
+}
+
+/// Turns 单位审核 on or off for organisation `id`.
+pub async fn set_unit_review(db: impl PgExecutor<'_>, id: i64, on: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE organisations SET unit_review = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(on)
+        .execute(db)
+        .await?;
+    Ok(())
 }

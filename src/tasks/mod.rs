@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::{FromRow, PgExecutor, PgPool, Postgres, Transaction};
 
 pub mod members;
+pub mod people;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
@@ -13,15 +14,19 @@ pub mod members;
 pub enum Status {
     NotStarted,
     InProgress,
+    /// 待单位审核: submitted by a clerk, waiting for its unit head's approval before it
+    /// reaches the office (organisations with 单位审核 only).
+    UnitReview,
     Submitted,
     Returned,
     Approved,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::NotStarted,
         Status::InProgress,
+        Status::UnitReview,
         Status::Submitted,
         Status::Returned,
         Status::Approved,
@@ -31,6 +36,7 @@ impl Status {
         match self {
             Status::NotStarted => "not_started",
             Status::InProgress => "in_progress",
+            Status::UnitReview => "unit_review",
             Status::Submitted => "submitted",
             Status::Returned => "returned",
             Status::Approved => "approved",
@@ -171,6 +177,9 @@ pub struct TaskRow {
     /// The member clause the task came from (`all_members`, `relevant_members`,
     /// `other_members`), if a cell's clause made it.
     pub expansion: Option<String>,
+    /// The colleague who handles it (经办人), if one is named.
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
     pub organisation_id: i64,
     pub organisation_name: String,
     pub relation: String,
@@ -225,20 +234,24 @@ pub struct TaskFilter {
     pub overdue_on: Option<NaiveDate>,
     /// A programme's tasks; `Some(0)` for every programme's.
     pub programme_id: Option<i64>,
+    /// The tasks one colleague handles (经办人).
+    pub assignee_id: Option<i64>,
 }
 
 /// The WHERE clause shared by listing, counting and bulk changes ($1 campaign, $2 org,
 /// $3 status, $4 indicator number, $5 "overdue on" date, $6 programme — 0 for the work of
-/// every programme).
+/// every programme — and $7 经办人).
 const FILTER: &str = "t.campaign_id = $1 AND t.removed_at IS NULL \
      AND ($2::bigint IS NULL OR t.organisation_id = $2) \
      AND ($3::text IS NULL OR t.status = $3) \
      AND ($4::int IS NULL OR i.number = $4) \
      AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved'))) \
-     AND ($6::bigint IS NULL OR t.programme_id = $6 OR ($6 = 0 AND t.programme_id IS NOT NULL))";
+     AND ($6::bigint IS NULL OR t.programme_id = $6 OR ($6 = 0 AND t.programme_id IS NOT NULL)) \
+     AND ($7::bigint IS NULL OR t.assignee_id = $7)";
 
 const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, coalesce(i.content, pg.title) AS indicator_content, \
      t.programme_id, pg.kind AS programme_kind, pg.number AS programme_number, t.expansion, \
+     t.assignee_id, (SELECT display_name FROM users WHERE id = t.assignee_id) AS assignee_name, \
      t.organisation_id, o.name AS organisation_name, t.relation, t.text, t.due_on, t.status, \
      (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
      t.updated_at";
@@ -258,11 +271,11 @@ pub async fn list(
         "SELECT {ROW_COLUMNS} FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          JOIN organisations o ON o.id = t.organisation_id \
          WHERE {FILTER} \
-         ORDER BY coalesce(t.due_on < $7 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
+         ORDER BY coalesce(t.due_on < $8 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
                   CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
                                 WHEN 'submitted' THEN 3 ELSE 4 END, \
                   t.due_on NULLS LAST, i.number, pg.kind, pg.number, o.sort_order, t.id \
-         LIMIT $8 OFFSET $9"
+         LIMIT $9 OFFSET $10"
     ))
     .bind(campaign_id)
     .bind(filter.organisation_id)
@@ -270,6 +283,7 @@ pub async fn list(
     .bind(filter.indicator_number)
     .bind(filter.overdue_on)
     .bind(filter.programme_id)
+    .bind(filter.assignee_id)
     .bind(today)
     .bind(limit)
     .bind(offset)
@@ -305,6 +319,9 @@ pub struct Task {
     pub programme_number: Option<i32>,
     /// The member clause the task came from (`all_members`, …), if any.
     pub expansion: Option<String>,
+    /// The colleague who handles it (经办人), if one is named.
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
     pub organisation_id: i64,
     pub organisation_name: String,
     pub rubric_task_id: Option<i64>,
@@ -319,6 +336,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Task>
     sqlx::query_as(
         "SELECT t.id, t.campaign_id, t.indicator_id, i.number AS indicator_number, coalesce(i.content, pg.title) AS indicator_content, \
                 t.programme_id, pg.kind AS programme_kind, pg.number AS programme_number, t.expansion, \
+                t.assignee_id, (SELECT display_name FROM users WHERE id = t.assignee_id) AS assignee_name, \
                 t.organisation_id, o.name AS organisation_name, t.rubric_task_id, t.relation, t.text, t.due_on, \
                 t.status, t.removed_at \
          FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id JOIN organisations o ON o.id = t.organisation_id \
@@ -427,12 +445,26 @@ pub async fn submit(
     if evidence == 0 {
         return Ok(Err(LoopError::NoEvidence));
     }
-    let action = if task.status == Status::Returned {
-        "resubmitted"
+    // 单位审核: a clerk's submission waits for its head first; the head's own goes on.
+    let to_unit: bool = sqlx::query_scalar(
+        "SELECT o.unit_review AND NOT coalesce((SELECT unit_head FROM users WHERE id = $2), false) \
+         FROM organisations o WHERE o.id = $1",
+    )
+    .bind(task.organisation_id)
+    .bind(actor_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let next = if to_unit {
+        Status::UnitReview
     } else {
-        "submitted"
+        Status::Submitted
     };
-    set_status(&mut tx, task_id, Status::Submitted).await?;
+    let action = match (to_unit, task.status == Status::Returned) {
+        (true, _) => "submitted_to_unit",
+        (false, true) => "resubmitted",
+        (false, false) => "submitted",
+    };
+    set_status(&mut tx, task_id, next).await?;
     record_event(
         &mut tx,
         task_id,
@@ -443,7 +475,7 @@ pub async fn submit(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(Status::Submitted))
+    Ok(Ok(next))
 }
 
 /// The office approves a submitted task, or returns it with a comment saying what to fix.
@@ -564,6 +596,7 @@ pub async fn count(db: &PgPool, campaign_id: i64, filter: &TaskFilter) -> sqlx::
     .bind(filter.indicator_number)
     .bind(filter.overdue_on)
     .bind(filter.programme_id)
+    .bind(filter.assignee_id)
     .fetch_one(db)
     .await
 }
@@ -580,13 +613,13 @@ pub async fn set_due_for(
     Ok(sqlx::query(&format!(
         "WITH target AS ( \
              SELECT t.id, t.due_on AS before FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
-             WHERE {FILTER} AND t.due_on IS DISTINCT FROM $7 FOR UPDATE OF t \
+             WHERE {FILTER} AND t.due_on IS DISTINCT FROM $8 FOR UPDATE OF t \
          ), changed AS ( \
-             UPDATE tasks SET due_on = $7, updated_at = now() FROM target WHERE tasks.id = target.id \
+             UPDATE tasks SET due_on = $8, updated_at = now() FROM target WHERE tasks.id = target.id \
              RETURNING tasks.id, target.before \
          ) \
          INSERT INTO task_events (task_id, actor_id, action, detail) \
-         SELECT id, $8, 'due_changed', jsonb_build_object('before', before, 'after', $7::date, 'bulk', true) FROM changed"
+         SELECT id, $9, 'due_changed', jsonb_build_object('before', before, 'after', $8::date, 'bulk', true) FROM changed"
     ))
     .bind(campaign_id)
     .bind(filter.organisation_id)
@@ -594,6 +627,7 @@ pub async fn set_due_for(
     .bind(filter.indicator_number)
     .bind(filter.overdue_on)
     .bind(filter.programme_id)
+    .bind(filter.assignee_id)
     .bind(due_on)
     .bind(actor_id)
     .execute(db)

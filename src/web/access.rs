@@ -124,6 +124,12 @@ impl Policy {
         }
     }
 
+    /// 单位审核: the head (负责人) of organisation `org_id` approves its clerks'
+    /// submissions before they reach the office.
+    pub fn can_unit_review(user: &User, org_id: i64) -> bool {
+        user.role == Role::Department && user.unit_head && user.organisation_id == Some(org_id)
+    }
+
     /// Approving and returning submitted tasks, managing assignments.
     pub fn can_review(user: &User) -> bool {
         matches!(user.role, Role::Admin | Role::Office)

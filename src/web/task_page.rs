@@ -10,10 +10,24 @@ use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::PageCtx;
 use crate::web::current::campaign;
-use crate::web::error::AppResult;
+use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{TaskPage, render};
 use crate::web::upload_form::UploadValues;
 use crate::{evidence, orgs};
+
+/// Loads a task the user may see (a clerk: only its own organisation's): 404 when there
+/// is none, 403 (recorded by the gate) when it is another organisation's.
+pub async fn visible_task(state: &AppState, user: &User, id: i64) -> AppResult<tasks::Task> {
+    let task = tasks::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.role == crate::accounts::Role::Department
+        && user.organisation_id != Some(task.organisation_id)
+    {
+        return Err(AppError::Forbidden);
+    }
+    Ok(task)
+}
 
 /// Renders a task's page, optionally with problems to show (a refused upload or step).
 pub async fn task_page(
@@ -95,6 +109,7 @@ pub async fn task_page_full(
     let versions = evidence::versions_for_task(&state.db, task.id).await?;
     let events = tasks::events(&state.db, task.id).await?;
     let orders = crate::supervision::open_for_task(&state.db, task.id).await?;
+    let can_unit_review = Policy::can_unit_review(user, task.organisation_id);
     let can_contribute =
         Policy::can_contribute(user, task.organisation_id) && task.removed_at.is_none();
     let can_review = Policy::can_review(user);
@@ -104,6 +119,16 @@ pub async fn task_page_full(
         Vec::new()
     };
     let can_edit = can_contribute && task.status.editable();
+    // The colleagues who may be named 经办人, for whoever may work on the task.
+    let colleagues = if can_contribute {
+        tasks::people::colleagues(&state.db, task.organisation_id)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id, name, task.assignee_id == Some(id)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let can_share = can_review;
     let candidates = match (&link_words, can_edit) {
         (Some(words), true) => {
@@ -128,6 +153,8 @@ pub async fn task_page_full(
         versions,
         events,
         orders,
+        colleagues,
+        can_unit_review,
         organisations,
         errors,
         upload,

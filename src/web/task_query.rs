@@ -18,6 +18,9 @@ pub struct TasksQuery {
     /// A programme's id, or "all" for every programme's work.
     #[serde(default)]
     pub programme: String,
+    /// "me": the tasks the signed-in clerk handles (经办人); or a colleague's user id.
+    #[serde(default)]
+    pub assignee: String,
     #[serde(default)]
     pub page: String,
 }
@@ -37,6 +40,10 @@ impl TasksQuery {
             programme_id: match self.programme.trim() {
                 "all" => Some(0),
                 id => id.parse().ok().filter(|id| *id > 0),
+            },
+            assignee_id: match self.assignee.trim() {
+                "me" => Some(user.id),
+                id => id.parse().ok(),
             },
         }
     }

@@ -40,7 +40,7 @@ async fn the_small_demo_fills_a_fresh_database_and_refuses_a_used_one() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(states, 5, "tasks in every state");
+    assert_eq!(states, 6, "tasks in every state, 待单位审核 included");
     // Two monthly 简报 and a 通报, each series numbered from 第1期.
     assert_eq!((locked, open, bulletins), (1, 1, 3));
     let series: Vec<(String, i32)> =

@@ -38,4 +38,5 @@ mod search;
 mod supervision;
 mod support;
 mod tasks;
+mod unit_people;
 mod webhooks;

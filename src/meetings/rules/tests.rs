@@ -12,6 +12,7 @@ fn org(id: i64, name: &str, kind: OrgKind) -> Organisation {
         active: true,
         joined_on: None,
         member: false,
+        unit_review: false,
     }
 }
 

@@ -52,6 +52,9 @@ pub struct OrgForm {
     /// A member unit of the 食药安委 (checkbox).
     #[serde(default)]
     member: Option<String>,
+    /// 单位审核 (checkbox).
+    #[serde(default)]
+    unit_review: Option<String>,
 }
 
 /// An organisation as the form gives it, checked.
@@ -62,9 +65,14 @@ struct ValidOrg {
     joined_on: Option<NaiveDate>,
     /// Only a department can be a member unit of the 食药安委.
     member: bool,
+    unit_review: bool,
 }
 
 impl OrgForm {
+    fn unit_review(&self) -> bool {
+        self.unit_review.is_some()
+    }
+
     fn values(&self) -> OrgFormValues {
         OrgFormValues {
             name: self.name.trim().to_string(),
@@ -73,6 +81,7 @@ impl OrgForm {
             active: self.active.is_some(),
             joined_on: self.joined_on.trim().to_string(),
             member: self.member.is_some(),
+            unit_review: self.unit_review.is_some(),
         }
     }
 
@@ -107,6 +116,7 @@ impl OrgForm {
                 sort_order,
                 joined_on,
                 member: self.member.is_some() && kind == OrgKind::Department,
+                unit_review: self.unit_review(),
             }),
             _ => Err(errors),
         }
@@ -119,6 +129,7 @@ async fn insert(state: &AppState, org: &ValidOrg) -> sqlx::Result<i64> {
     let id = orgs::insert(&mut *tx, &org.name, org.kind, org.sort_order).await?;
     orgs::set_joined_on(&mut *tx, id, org.joined_on).await?;
     orgs::set_member(&mut *tx, id, org.member).await?;
+    orgs::set_unit_review(&mut *tx, id, org.unit_review).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -200,12 +211,13 @@ async fn update_org(
     id: i64,
     (name, kind, sort_order, active): (&str, OrgKind, i32, bool),
     joined_on: Option<NaiveDate>,
-    member: bool,
+    (member, unit_review): (bool, bool),
 ) -> sqlx::Result<()> {
     let mut tx = state.db.begin().await?;
     orgs::update(&mut *tx, id, name, kind, sort_order, active).await?;
     orgs::set_joined_on(&mut *tx, id, joined_on).await?;
     orgs::set_member(&mut *tx, id, member).await?;
+    orgs::set_unit_review(&mut *tx, id, unit_review).await?;
     tx.commit().await
 }
 
@@ -225,6 +237,7 @@ pub async fn update(
             sort_order,
             joined_on,
             member,
+            ..
         }) => {
             let active = form.active.is_some();
             match update_org(
@@ -232,7 +245,7 @@ pub async fn update(
                 id,
                 (&name, kind, sort_order, active),
                 joined_on,
-                member,
+                (member, form.unit_review()),
             )
             .await
             {
@@ -245,8 +258,8 @@ pub async fn update(
                         0
                     };
                     ctx.request.audit(&state.db, "org.update", "organisation", Some(id.to_string()), serde_json::json!({
-                                "before": {"name": before.name, "kind": before.kind.as_str(), "active": before.active, "joined_on": before.joined_on, "member": before.member},
-                                "after": {"name": name, "kind": kind.as_str(), "active": active, "joined_on": joined_on, "member": member},
+                                "before": {"name": before.name, "kind": before.kind.as_str(), "active": before.active, "joined_on": before.joined_on, "member": before.member, "unit_review": before.unit_review},
+                                "after": {"name": name, "kind": kind.as_str(), "active": active, "joined_on": joined_on, "member": member, "unit_review": form.unit_review()},
                                 "tasks_added": added,
                             })).await?;
                     let message = if added > 0 {

@@ -36,6 +36,7 @@ mod rubric;
 mod search;
 mod supervision;
 mod targets;
+mod task_people;
 mod tasks;
 mod two_factor;
 
@@ -100,6 +101,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .route("/tasks/{id}/submit", post(tasks::submit))
         .route("/tasks/{id}/review", post(tasks::review))
         .route("/tasks/{id}/manage", post(tasks::manage))
+        .route("/tasks/{id}/assignee", post(task_people::assign))
+        .route("/tasks/{id}/unit-review", post(task_people::unit_review))
         .route("/review", get(tasks::review_queue))
         .route("/evidence/{id}/delete", post(evidence::delete))
         .route("/tasks/{id}/links", post(evidence_links::link))

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::parse_opt_i64;
-use crate::accounts::{Role, User};
+use crate::accounts::Role;
 use crate::tasks::{self, LoopError};
 use crate::web::AppState;
 use crate::web::access::Policy;
@@ -18,7 +18,7 @@ use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TasksPage, render};
 use crate::web::paging::Paging;
-use crate::web::task_page::{Extras, task_page, task_page_full};
+use crate::web::task_page::{Extras, task_page, task_page_full, visible_task};
 use crate::web::task_query::{PAGE_SIZE, TasksQuery};
 use crate::{notifications, orgs};
 
@@ -66,17 +66,6 @@ pub async fn list(
         total,
     })?
     .into_response())
-}
-
-/// Loads a task the user may see (a clerk: only its own organisation's).
-async fn visible_task(state: &AppState, user: &User, id: i64) -> AppResult<tasks::Task> {
-    let task = tasks::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if user.role == Role::Department && user.organisation_id != Some(task.organisation_id) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(task)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,9 +128,23 @@ pub async fn submit(
         return Err(AppError::Forbidden);
     }
     match tasks::submit(&state.db, id, user.id, &form.comment).await? {
-        Ok(_) => {
+        Ok(status) => {
             audit_task(&state, &ctx, "task.submit", &task, &form.comment).await?;
-            set_flash(&session, FlashKind::Success, ctx.t("task-submitted")).await?;
+            let key = if status == tasks::Status::UnitReview {
+                // 单位审核: the head is asked first; the office sees it once approved.
+                notifications::notify_heads(
+                    &state.db,
+                    task.organisation_id,
+                    "unit_review_waiting",
+                    serde_json::json!({"indicator": task.work_label()}),
+                    &format!("/tasks/{id}"),
+                )
+                .await?;
+                "task-submitted-to-unit"
+            } else {
+                "task-submitted"
+            };
+            set_flash(&session, FlashKind::Success, ctx.t(key)).await?;
             Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
         }
         Err(error) => {

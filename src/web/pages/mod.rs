@@ -229,6 +229,7 @@ pub struct OrgFormValues {
     /// `YYYY-MM-DD`, or blank for a member since the campaign began.
     pub joined_on: String,
     pub member: bool,
+    pub unit_review: bool,
 }
 
 impl OrgFormValues {
@@ -244,6 +245,7 @@ impl OrgFormValues {
             sort_order: org.sort_order.to_string(),
             active: org.active,
             member: org.member,
+            unit_review: org.unit_review,
             joined_on: org
                 .joined_on
                 .map(|d| d.format("%Y-%m-%d").to_string())
@@ -289,7 +291,7 @@ pub struct TasksPage {
 }
 
 impl TasksPage {
-    pub fn statuses(&self) -> [crate::tasks::Status; 5] {
+    pub fn statuses(&self) -> [crate::tasks::Status; 6] {
         crate::tasks::Status::ALL
     }
     pub fn count(&self, status: &crate::tasks::Status) -> i64 {
@@ -308,12 +310,13 @@ impl TasksPage {
         let q = &self.query;
         let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         format!(
-            "/tasks?org={}&status={}&indicator={}&overdue={}&programme={}&page={page}",
+            "/tasks?org={}&status={}&indicator={}&overdue={}&programme={}&assignee={}&page={page}",
             enc(&q.org),
             enc(&q.status),
             enc(&q.indicator),
             enc(&q.overdue),
-            enc(&q.programme)
+            enc(&q.programme),
+            enc(&q.assignee)
         )
     }
 
@@ -335,6 +338,11 @@ pub struct TaskPage {
     pub events: Vec<crate::tasks::Event>,
     /// Open 督办单 about this task (its light is purple while there is one).
     pub orders: Vec<crate::supervision::Order>,
+    /// Who may be named 经办人: (user id, name, is the one named); empty for readers who
+    /// may not.
+    pub colleagues: Vec<(i64, String, bool)>,
+    /// The reader is the unit head who approves this organisation's submissions.
+    pub can_unit_review: bool,
     pub organisations: Vec<Organisation>,
     pub errors: Vec<String>,
     pub upload: UploadValues,
