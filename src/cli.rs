@@ -1,4 +1,5 @@
 //! Command line: `shian [serve]`, `shian user add`, `shian rubric import|check`,
+//! `shian plan import|check`,
 //! `shian storage check`, `shian backup|restore`.
 
 use std::io::Read;
@@ -40,6 +41,12 @@ enum Command {
     Rubric {
         #[command(subcommand)]
         command: RubricCommand,
+    },
+    /// Load or check a city's campaign-plan data file (organisations and membership of
+    /// the 食药安委, programmes of 四、主要任务, escalation rule).
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
     },
     /// Fill a fresh database with a realistic demo campaign.
     Demo {
@@ -125,6 +132,14 @@ enum UserCommand {
         #[arg(long)]
         must_change: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum PlanCommand {
+    /// Import (or update) the plan into the current campaign, then make the tasks it calls for.
+    Import { file: PathBuf },
+    /// Check a file against the bundled rubric without touching the database.
+    Check { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,6 +282,49 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                 rubric.indicators().count()
             );
             Ok(())
+        }
+        Command::Plan {
+            command: PlanCommand::Check { file },
+        } => {
+            let text = read(&file)?;
+            let rubric = RubricFile::parse(crate::rubric::data::BUNDLED_2021)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let numbers = rubric.indicators().map(|(_, _, i)| i.number).collect();
+            let plan = crate::plans::data::PlanFile::parse(&text, &numbers)
+                .map_err(|e| anyhow::anyhow!("{}:\n{e}", file.display()))?;
+            println!(
+                "{}: {} — {} organisations ({} members), {} programmes — valid",
+                file.display(),
+                plan.city,
+                plan.organisations.len(),
+                plan.organisations
+                    .iter()
+                    .filter(|o| o.get_ref().member)
+                    .count(),
+                plan.programmes.len()
+            );
+            Ok(())
+        }
+        Command::Plan {
+            command: PlanCommand::Import { file },
+        } => {
+            let text = read(&file)?;
+            with_database(|pool| async move {
+                let campaign = crate::campaigns::current(&pool)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no campaign: start the server once first"))?;
+                let done = crate::plans::import(&pool, campaign.id, &text).await?;
+                println!(
+                    "imported into {}: {} organisations added, {} members, {} programmes, {} tasks made",
+                    campaign.name,
+                    done.organisations_added,
+                    done.members,
+                    done.programmes,
+                    done.tasks_added
+                );
+                Ok(())
+            })
+            .await
         }
         Command::Rubric {
             command: RubricCommand::Import { file },

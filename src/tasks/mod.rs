@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgExecutor, PgPool, Postgres, Transaction};
 
+pub mod hand_over;
 pub mod members;
 pub mod people;
 

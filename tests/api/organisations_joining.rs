@@ -221,3 +221,83 @@ async fn assessor_groups_are_never_owners_of_tasks() {
     .unwrap();
     assert_eq!(owner, "市食安办");
 }
+
+#[tokio::test]
+async fn deactivating_a_unit_asks_where_its_open_tasks_go() {
+    let app = TestApp::spawn().await;
+    let mut admin = app.signed_in("admin", Role::Admin, None).await;
+    let (tourism, environment): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT id FROM organisations WHERE name = '市旅游发展局'), \
+                (SELECT id FROM organisations WHERE name = '市生态环境局')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let open = |app: &TestApp, org: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM tasks WHERE organisation_id = $1 AND removed_at IS NULL AND status <> 'approved'",
+            )
+            .bind(org)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let before = open(&app, tourism).await;
+    assert!(before > 0, "the plan's unit has member tasks");
+    let receiver_before = open(&app, environment).await;
+    admin.get(&format!("/admin/orgs/{tourism}")).await;
+    let fields = [
+        ("name", "市旅游发展局"),
+        ("kind", "department"),
+        ("sort_order", "50"),
+        ("member", "1"),
+    ];
+    // Unticking 在用 without saying where the work goes is held, the form kept.
+    let page = admin.post(&format!("/admin/orgs/{tourism}"), &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(&format!("该单位尚有 {before} 项未完成任务")),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("市生态环境局"), "receivers are offered");
+    let active: bool = sqlx::query_scalar("SELECT active FROM organisations WHERE id = $1")
+        .bind(tourism)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(active, "nothing changed yet");
+
+    // Handing them to 市生态环境局: tasks it already has are not doubled.
+    let mut with_choice = fields.to_vec();
+    let to = environment.to_string();
+    with_choice.push(("open_tasks", "move"));
+    with_choice.push(("move_to", &to));
+    let page = admin
+        .post(&format!("/admin/orgs/{tourism}"), &with_choice)
+        .await;
+    assert_eq!(page.location(), Some("/admin/orgs"), "{}", page.body);
+    assert_eq!(open(&app, tourism).await, 0);
+    let moved: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id \
+         WHERE e.action = 'reassigned' AND t.organisation_id = $1",
+    )
+    .bind(environment)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(open(&app, environment).await, receiver_before + moved);
+    // Both are members with the same member tasks, so most were already the receiver's.
+    assert!(moved < before);
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'org.update' AND summary ? 'open_tasks' \
+         AND summary->'open_tasks' IS NOT NULL AND summary->'open_tasks' <> 'null'::jsonb",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+}

@@ -10,12 +10,13 @@ use tower_sessions::Session;
 use chrono::NaiveDate;
 
 use crate::orgs::{self, OrgKind};
+use crate::tasks::hand_over::HandOver;
 use crate::web::AppState;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::org_page::webhook_section;
-use crate::web::pages::{OrgFormPage, OrgFormValues, OrgsPage, render};
+use crate::web::pages::{HandOverView, OrgFormPage, OrgFormValues, OrgsPage, render};
 
 pub async fn list(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
     let organisations = orgs::list_with_counts(&state.db).await?;
@@ -55,6 +56,21 @@ pub struct OrgForm {
     /// 单位审核 (checkbox).
     #[serde(default)]
     unit_review: Option<String>,
+    /// Deactivating with open tasks: "withdraw", or "move" to `move_to`.
+    #[serde(default)]
+    open_tasks: String,
+    #[serde(default)]
+    move_to: String,
+}
+
+impl OrgForm {
+    /// The hand-over the form chose, as "withdraw" or "move:<id>".
+    fn hand_over_choice(&self) -> String {
+        match self.open_tasks.trim() {
+            "move" => format!("move:{}", self.move_to.trim()),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// An organisation as the form gives it, checked.
@@ -202,6 +218,7 @@ pub async fn edit_form(
         values: OrgFormValues::of(&org),
         errors: Vec::new(),
         webhooks,
+        hand_over: None,
     })?
     .into_response())
 }
@@ -212,24 +229,72 @@ async fn update_org(
     (name, kind, sort_order, active): (&str, OrgKind, i32, bool),
     joined_on: Option<NaiveDate>,
     (member, unit_review): (bool, bool),
-) -> sqlx::Result<()> {
+    hand_over: Option<(HandOver, i64)>,
+) -> sqlx::Result<u64> {
     let mut tx = state.db.begin().await?;
+    // Its open work goes where the office said, in the same step as it leaves.
+    let handed = match hand_over {
+        Some((to, actor)) => crate::tasks::hand_over::hand_over(&mut tx, id, to, actor).await?,
+        None => 0,
+    };
     orgs::update(&mut *tx, id, name, kind, sort_order, active).await?;
     orgs::set_joined_on(&mut *tx, id, joined_on).await?;
     orgs::set_member(&mut *tx, id, member).await?;
     orgs::set_unit_review(&mut *tx, id, unit_review).await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(handed)
+}
+
+/// When an organisation with open tasks is being deactivated: how many, and who may
+/// take them over.
+async fn hand_over_view(state: &AppState, id: i64, choice: &str) -> AppResult<HandOverView> {
+    Ok(HandOverView {
+        open: crate::tasks::hand_over::open_count(&state.db, id).await?,
+        owners: orgs::task_owners(&state.db)
+            .await?
+            .into_iter()
+            .filter(|o| o.id != id)
+            .collect(),
+        choice: choice.trim().to_string(),
+    })
 }
 
 pub async fn update(
     State(state): State<AppState>,
     ctx: PageCtx,
     session: Session,
-    CurrentUser(_admin): CurrentUser,
+    CurrentUser(admin): CurrentUser,
     Path(id): Path<i64>,
     Form(form): Form<OrgForm>,
 ) -> AppResult<Response> {
     let before = orgs::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    // Deactivating an organisation with open tasks asks where they go first.
+    let leaving = before.active && form.active.is_none();
+    let mut hand_over = None;
+    if leaving && crate::tasks::hand_over::open_count(&state.db, id).await? > 0 {
+        let owners = orgs::task_owners(&state.db).await?;
+        match HandOver::parse(&form.hand_over_choice()) {
+            Some(HandOver::MoveTo(to)) if !owners.iter().any(|o| o.id == to && o.id != id) => {}
+            Some(choice) => hand_over = Some((choice, admin.id)),
+            None => {}
+        }
+        if hand_over.is_none() {
+            let webhooks = webhook_section(&state, id, Default::default(), Vec::new()).await?;
+            let view = hand_over_view(&state, id, &form.hand_over_choice()).await?;
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&OrgFormPage {
+                    errors: vec![ctx.t1("org-hand-over-needed", "count", view.open)],
+                    ctx,
+                    org_id: id,
+                    values: form.values(),
+                    webhooks,
+                    hand_over: Some(view),
+                })?,
+            )
+                .into_response());
+        }
+    }
     let errors = match form.validate(&ctx) {
         Ok(ValidOrg {
             name,
@@ -246,10 +311,11 @@ pub async fn update(
                 (&name, kind, sort_order, active),
                 joined_on,
                 (member, form.unit_review()),
+                hand_over,
             )
             .await
             {
-                Ok(()) => {
+                Ok(handed) => {
                     // Made a member, reactivated or turned into a county: the tasks the
                     // rubric's clauses now give it are made at once.
                     let added = if active && kind.owns_tasks() {
@@ -261,6 +327,10 @@ pub async fn update(
                                 "before": {"name": before.name, "kind": before.kind.as_str(), "active": before.active, "joined_on": before.joined_on, "member": before.member, "unit_review": before.unit_review},
                                 "after": {"name": name, "kind": kind.as_str(), "active": active, "joined_on": joined_on, "member": member, "unit_review": form.unit_review()},
                                 "tasks_added": added,
+                                "open_tasks": hand_over.map(|(to, _)| match to {
+                                    HandOver::MoveTo(org) => serde_json::json!({"moved_to": org, "tasks": handed}),
+                                    HandOver::Withdraw => serde_json::json!({"withdrawn": handed}),
+                                }),
                             })).await?;
                     let message = if added > 0 {
                         ctx.t2("org-saved-tasks", "name", name, "count", added as i64)
@@ -285,6 +355,7 @@ pub async fn update(
             values: form.values(),
             errors,
             webhooks,
+            hand_over: None,
         })?,
     )
         .into_response())

@@ -156,6 +156,7 @@ pub async fn add(
                     values: OrgFormValues::of(&org),
                     errors: Vec::new(),
                     webhooks,
+                    hand_over: None,
                 })?,
             )
                 .into_response())

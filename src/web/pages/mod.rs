@@ -272,6 +272,16 @@ pub struct OrgFormPage {
     pub errors: Vec<String>,
     /// 工作群通知: the organisation's group robots.
     pub webhooks: WebhookSection,
+    /// Being deactivated with open tasks: the question where they go.
+    pub hand_over: Option<HandOverView>,
+}
+
+/// The open tasks of an organisation being deactivated, and who may take them over.
+pub struct HandOverView {
+    pub open: i64,
+    pub owners: Vec<Organisation>,
+    /// What the form chose ("withdraw", "move:<id>"), kept when it is refused.
+    pub choice: String,
 }
 
 #[derive(Template)]
