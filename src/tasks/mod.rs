@@ -487,7 +487,26 @@ pub async fn review(
     approve: bool,
     comment: &str,
 ) -> anyhow::Result<Result<Task, LoopError>> {
-    if !approve && comment.trim().is_empty() {
+    let step = if approve {
+        (Status::Approved, "approved")
+    } else {
+        (Status::Returned, "returned")
+    };
+    decide(db, task_id, actor_id, Status::Submitted, step, comment).await
+}
+
+/// A reviewer's decision on a task waiting in `waiting`: it moves to `to` with the event
+/// `action`. Returning (to [`Status::Returned`]) needs a comment saying what to fix.
+/// Shared by the office's review and the unit head's 单位审核.
+pub(crate) async fn decide(
+    db: &PgPool,
+    task_id: i64,
+    actor_id: i64,
+    waiting: Status,
+    (status, action): (Status, &str),
+    comment: &str,
+) -> anyhow::Result<Result<Task, LoopError>> {
+    if status == Status::Returned && comment.trim().is_empty() {
         return Ok(Err(LoopError::CommentRequired));
     }
     let mut tx = db.begin().await?;
@@ -497,14 +516,9 @@ pub async fn review(
     else {
         return Ok(Err(LoopError::NotFound));
     };
-    if task.status != Status::Submitted {
+    if task.status != waiting {
         return Ok(Err(LoopError::WrongState));
     }
-    let (status, action) = if approve {
-        (Status::Approved, "approved")
-    } else {
-        (Status::Returned, "returned")
-    };
     set_status(&mut tx, task_id, status).await?;
     record_event(
         &mut tx,

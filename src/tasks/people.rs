@@ -3,7 +3,7 @@
 
 use sqlx::PgPool;
 
-use super::{LoopError, Status, Task, lock, record_event, set_status};
+use super::{LoopError, Status, Task, lock, record_event};
 
 /// Why naming a 经办人 is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,36 +71,12 @@ pub async fn unit_review(
     approve: bool,
     comment: &str,
 ) -> anyhow::Result<Result<Task, LoopError>> {
-    if !approve && comment.trim().is_empty() {
-        return Ok(Err(LoopError::CommentRequired));
-    }
-    let mut tx = db.begin().await?;
-    let Some(task) = lock(&mut tx, task_id)
-        .await?
-        .filter(|t| t.removed_at.is_none())
-    else {
-        return Ok(Err(LoopError::NotFound));
-    };
-    if task.status != Status::UnitReview {
-        return Ok(Err(LoopError::WrongState));
-    }
-    let (status, action) = if approve {
+    let step = if approve {
         (Status::Submitted, "unit_approved")
     } else {
         (Status::Returned, "unit_returned")
     };
-    set_status(&mut tx, task_id, status).await?;
-    record_event(
-        &mut tx,
-        task_id,
-        actor_id,
-        action,
-        comment.trim(),
-        serde_json::json!({}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Ok(task))
+    super::decide(db, task_id, actor_id, Status::UnitReview, step, comment).await
 }
 
 /// The active clerks of an organisation, who may be named 经办人: (id, name).
