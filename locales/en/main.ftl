@@ -1956,3 +1956,5 @@ org-hand-over-title = Where its { $count } open tasks go
 org-hand-over-withdraw = Withdraw them (kept in the history)
 org-hand-over-move = Or hand them to
 org-hand-over-help = Approved tasks stay with the unit as the record of its work; a task the receiver already has is not doubled.
+org-preview = Preview its tasks
+org-preview-count = Once added it will be given { $count } tasks from the rubric and the campaign plan:

@@ -1956,3 +1956,5 @@ org-hand-over-title = { $count } 项未完成任务的去向
 org-hand-over-withdraw = 撤销这些任务（保留在历史中）
 org-hand-over-move = 或移交给
 org-hand-over-help = 已审核通过的任务留在原单位，作为其工作记录；接收单位已有同一任务的，不重复移交。
+org-preview = 预览将生成的任务
+org-preview-count = 新增后将按评价细则和创建工作方案为其生成 { $count } 项任务：

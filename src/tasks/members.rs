@@ -254,3 +254,66 @@ pub async fn confirm_pick(
         kept: kept as u64,
     }))
 }
+
+/// A task a new organisation would be given, as the preview lists it.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct PreviewTask {
+    /// The indicator number, or the programme's label.
+    pub work: String,
+    pub text: String,
+}
+
+/// The tasks [`super::generate`] would give a new organisation of `kind` (a member of the
+/// 食药安委 or not), before it is created: a county every 各县（区） task, rubric and
+/// programme alike; a member department every task of the 各成员单位 and 其他成员单位
+/// clauses (a new unit is named in no cell and picked for no 有关成员单位).
+pub async fn preview_for_new(
+    db: &PgPool,
+    campaign_id: i64,
+    kind: crate::orgs::OrgKind,
+    member: bool,
+) -> sqlx::Result<Vec<PreviewTask>> {
+    use crate::orgs::OrgKind;
+    match kind {
+        OrgKind::County => {
+            sqlx::query_as(
+                "SELECT i.number::text AS work, t.text FROM indicator_tasks t JOIN indicators i ON i.id = t.indicator_id \
+                 JOIN campaigns c ON c.edition_id = i.edition_id WHERE c.id = $1 AND t.counties \
+                 UNION ALL \
+                 SELECT i.number::text, $2 FROM indicators i JOIN campaigns c ON c.edition_id = i.edition_id \
+                 WHERE c.id = $1 AND i.counties \
+                   AND NOT EXISTS (SELECT 1 FROM indicator_tasks t WHERE t.indicator_id = i.id AND t.counties) \
+                 UNION ALL \
+                 SELECT CASE p.kind WHEN 'project' THEN '工程' WHEN 'campaign' THEN '行动' ELSE '专项' END || p.number, \
+                        '在本辖区落实“' || p.title || '”，报送工作进展和佐证资料。' \
+                 FROM programmes p WHERE p.campaign_id = $1 AND p.counties \
+                 ORDER BY 1",
+            )
+            .bind(campaign_id)
+            .bind(super::GENERIC_TASK)
+            .fetch_all(db)
+            .await
+        }
+        OrgKind::Department if member => {
+            let reaching: Vec<i64> = expansions(db, campaign_id)
+                .await?
+                .into_iter()
+                .filter(|e| matches!(e.clause, MemberClause::All | MemberClause::Others))
+                .map(|e| e.indicator_id)
+                .collect();
+            sqlx::query_as(
+                "SELECT i.number::text AS work, t.text FROM indicator_tasks t JOIN indicators i ON i.id = t.indicator_id \
+                 WHERE t.all_responsible AND i.id = ANY($1) \
+                 UNION ALL \
+                 SELECT i.number::text, $2 FROM indicators i WHERE i.id = ANY($1) \
+                   AND NOT EXISTS (SELECT 1 FROM indicator_tasks t WHERE t.indicator_id = i.id AND t.all_responsible) \
+                 ORDER BY 1",
+            )
+            .bind(&reaching)
+            .bind(super::GENERIC_TASK)
+            .fetch_all(db)
+            .await
+        }
+        _ => Ok(Vec::new()),
+    }
+}

@@ -58,7 +58,7 @@ impl Status {
 }
 
 /// Text of the task made for a named organisation that no numbered rubric task addresses.
-const GENERIC_TASK: &str = "按照评价内容落实本指标要求，收集并报送佐证资料。";
+pub(crate) const GENERIC_TASK: &str = "按照评价内容落实本指标要求，收集并报送佐证资料。";
 
 /// Creates the campaign's tasks from its rubric edition: one per numbered rubric task and
 /// organisation it addresses (各县（区） → every active county, 各责任单位 → the

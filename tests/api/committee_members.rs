@@ -173,19 +173,41 @@ async fn a_member_created_today_gets_its_member_tasks_at_once() {
     let app = TestApp::spawn().await;
     let mut admin = app.signed_in("admin", Role::Admin, None).await;
     admin.get("/admin/orgs").await;
-    let page = admin
-        .post(
-            "/admin/orgs",
-            &[
-                ("name", "市统计局"),
-                ("kind", "department"),
-                ("sort_order", "40"),
-                ("active", "1"),
-                ("member", "1"),
-            ],
-        )
-        .await;
+    let fields = [
+        ("name", "市统计局"),
+        ("kind", "department"),
+        ("sort_order", "40"),
+        ("active", "1"),
+        ("member", "1"),
+    ];
+    // The preview lists what it would be given, and creates nothing.
+    let mut asking = fields.to_vec();
+    asking.push(("preview", "1"));
+    let page = admin.post("/admin/orgs", &asking).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let previewed = page.texts(".preview-tasks li").len();
+    assert!(previewed >= 8, "every 各成员单位 indicator: {}", page.body);
+    assert!(page.contains(&format!("为其生成 {previewed} 项任务")));
+    assert_eq!(
+        page.input_value("name").as_deref(),
+        Some("市统计局"),
+        "the form is kept"
+    );
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM organisations WHERE name = '市统计局')")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(!exists);
+    let page = admin.post("/admin/orgs", &fields).await;
     assert_eq!(page.location(), Some("/admin/orgs"), "{}", page.body);
+    let made: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t JOIN organisations o ON o.id = t.organisation_id WHERE o.name = '市统计局'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(made as usize, previewed, "it gets what the preview showed");
     assert!(members_without_task(&app, 7).await.is_empty());
     assert!(members_without_task(&app, 93).await.is_empty());
     let page = admin.get("/admin/orgs").await;

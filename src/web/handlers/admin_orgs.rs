@@ -33,6 +33,7 @@ pub async fn list(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
             ..Default::default()
         },
         errors: Vec::new(),
+        preview: None,
     })?
     .into_response())
 }
@@ -61,6 +62,9 @@ pub struct OrgForm {
     open_tasks: String,
     #[serde(default)]
     move_to: String,
+    /// "预览任务": show what it would be given, create nothing.
+    #[serde(default)]
+    preview: Option<String>,
 }
 
 impl OrgForm {
@@ -157,6 +161,23 @@ pub async fn create(
     CurrentUser(_admin): CurrentUser,
     Form(form): Form<OrgForm>,
 ) -> AppResult<Response> {
+    if form.preview.is_some()
+        && let Ok(org) = form.validate(&ctx)
+    {
+        let campaign = campaign(&state).await?;
+        let preview =
+            crate::tasks::members::preview_for_new(&state.db, campaign.id, org.kind, org.member)
+                .await?;
+        let organisations = orgs::list_with_counts(&state.db).await?;
+        return Ok(render(&OrgsPage {
+            ctx,
+            organisations,
+            values: form.values(),
+            errors: Vec::new(),
+            preview: Some(preview),
+        })?
+        .into_response());
+    }
     let mut errors = match form.validate(&ctx) {
         Ok(org) => match insert(&state, &org).await {
             Ok(id) => {
@@ -200,6 +221,7 @@ pub async fn create(
             organisations,
             values: form.values(),
             errors,
+            preview: None,
         })?,
     )
         .into_response())

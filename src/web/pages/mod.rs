@@ -261,6 +261,8 @@ pub struct OrgsPage {
     pub organisations: Vec<OrganisationSummary>,
     pub values: OrgFormValues,
     pub errors: Vec<String>,
+    /// The tasks the organisation being added would be given (预览), before it is created.
+    pub preview: Option<Vec<crate::tasks::members::PreviewTask>>,
 }
 
 #[derive(Template)]
