@@ -329,16 +329,18 @@ async fn organisations_are_added_renamed_and_disabled() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let page = admin
-        .post(
-            &format!("/admin/orgs/{id}"),
-            &[
-                ("name", "卡若区（城区）"),
-                ("kind", "county"),
-                ("sort_order", "1"),
-            ],
-        )
-        .await;
+    let fields = [
+        ("name", "卡若区（城区）"),
+        ("kind", "county"),
+        ("sort_order", "1"),
+    ];
+    // Disabling a county with open tasks first asks where they go.
+    let page = admin.post(&format!("/admin/orgs/{id}"), &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("停用前请决定其去向"));
+    let mut withdrawing = fields.to_vec();
+    withdrawing.push(("open_tasks", "withdraw"));
+    let page = admin.post(&format!("/admin/orgs/{id}"), &withdrawing).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let active: bool = sqlx::query_scalar("SELECT active FROM organisations WHERE id = $1")
         .bind(id)
