@@ -15,6 +15,16 @@ use crate::web::pages::{TaskPage, render};
 use crate::web::upload_form::UploadValues;
 use crate::{evidence, orgs};
 
+/// The user's words for a refused step of the review loop (submit, review, 单位审核).
+pub fn loop_message(ctx: &PageCtx, error: tasks::LoopError) -> String {
+    ctx.t(match error {
+        tasks::LoopError::NotFound => "error-not-found",
+        tasks::LoopError::WrongState => "task-error-state",
+        tasks::LoopError::NoEvidence => "task-error-no-evidence",
+        tasks::LoopError::CommentRequired => "task-error-comment",
+    })
+}
+
 /// Loads a task the user may see (a clerk: only its own organisation's): 404 when there
 /// is none, 403 (recorded by the gate) when it is another organisation's.
 pub async fn visible_task(state: &AppState, user: &User, id: i64) -> AppResult<tasks::Task> {

@@ -10,13 +10,12 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::notifications;
-use crate::tasks::LoopError;
 use crate::tasks::people::{self, AssignRefusal};
 use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
 use crate::web::error::{AppError, AppResult};
-use crate::web::task_page::{task_page, visible_task};
+use crate::web::task_page::{loop_message, task_page, visible_task};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AssigneeForm {
@@ -146,12 +145,7 @@ pub async fn unit_review(
             Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
         }
         Err(error) => {
-            let key = match error {
-                LoopError::CommentRequired => "task-error-comment",
-                LoopError::NotFound => "error-not-found",
-                _ => "task-error-state",
-            };
-            let message = ctx.t(key);
+            let message = loop_message(&ctx, error);
             task_page(
                 &state,
                 ctx,

@@ -10,7 +10,7 @@ use tower_sessions::Session;
 
 use super::parse_opt_i64;
 use crate::accounts::Role;
-use crate::tasks::{self, LoopError};
+use crate::tasks;
 use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
@@ -18,7 +18,7 @@ use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{ReviewPage, TasksPage, render};
 use crate::web::paging::Paging;
-use crate::web::task_page::{Extras, task_page, task_page_full, visible_task};
+use crate::web::task_page::{Extras, loop_message, task_page, task_page_full, visible_task};
 use crate::web::task_query::{PAGE_SIZE, TasksQuery};
 use crate::{notifications, orgs};
 
@@ -104,15 +104,6 @@ pub struct StepForm {
     comment: String,
     #[serde(default)]
     decision: String,
-}
-
-fn loop_message(ctx: &PageCtx, error: LoopError) -> String {
-    ctx.t(match error {
-        LoopError::NotFound => "error-not-found",
-        LoopError::WrongState => "task-error-state",
-        LoopError::NoEvidence => "task-error-no-evidence",
-        LoopError::CommentRequired => "task-error-comment",
-    })
 }
 
 pub async fn submit(
