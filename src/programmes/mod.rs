@@ -57,16 +57,31 @@ impl ProgrammeRow {
     }
 }
 
+/// The campaign's programmes with their lead units, linked indicators and task counts,
+/// each gathered once for the whole campaign and joined (not a subquery per programme).
 pub async fn list(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<ProgrammeRow>> {
     sqlx::query_as(
-        "SELECT p.id, p.kind, p.number, p.title, \
-                coalesce((SELECT string_agg(o.name, '、' ORDER BY po.position) FROM programme_organisations po \
-                          JOIN organisations o ON o.id = po.organisation_id WHERE po.programme_id = p.id AND po.role = 'lead'), '') AS lead_names, \
-                (SELECT count(*) FROM tasks t WHERE t.programme_id = p.id AND t.removed_at IS NULL) AS task_count, \
-                (SELECT count(*) FROM tasks t WHERE t.programme_id = p.id AND t.removed_at IS NULL AND t.status = 'approved') AS approved_count, \
-                coalesce((SELECT array_agg(i.number ORDER BY i.number) FROM programme_indicators pi \
-                          JOIN indicators i ON i.id = pi.indicator_id WHERE pi.programme_id = p.id), '{}') AS indicator_numbers \
-         FROM programmes p WHERE p.campaign_id = $1 \
+        "WITH counts AS ( \
+             SELECT t.programme_id, count(*) AS task_count, \
+                    count(*) FILTER (WHERE t.status = 'approved') AS approved_count \
+             FROM tasks t WHERE t.campaign_id = $1 AND t.programme_id IS NOT NULL AND t.removed_at IS NULL \
+             GROUP BY t.programme_id), \
+         leads AS ( \
+             SELECT po.programme_id, string_agg(o.name, '、' ORDER BY po.position) AS names \
+             FROM programme_organisations po JOIN programmes p ON p.id = po.programme_id \
+             JOIN organisations o ON o.id = po.organisation_id \
+             WHERE p.campaign_id = $1 AND po.role = 'lead' GROUP BY po.programme_id), \
+         linked AS ( \
+             SELECT pi.programme_id, array_agg(i.number ORDER BY i.number) AS numbers \
+             FROM programme_indicators pi JOIN programmes p ON p.id = pi.programme_id \
+             JOIN indicators i ON i.id = pi.indicator_id \
+             WHERE p.campaign_id = $1 GROUP BY pi.programme_id) \
+         SELECT p.id, p.kind, p.number, p.title, coalesce(l.names, '') AS lead_names, \
+                coalesce(c.task_count, 0) AS task_count, coalesce(c.approved_count, 0) AS approved_count, \
+                coalesce(x.numbers, '{}') AS indicator_numbers \
+         FROM programmes p LEFT JOIN counts c ON c.programme_id = p.id \
+         LEFT JOIN leads l ON l.programme_id = p.id LEFT JOIN linked x ON x.programme_id = p.id \
+         WHERE p.campaign_id = $1 \
          ORDER BY array_position(ARRAY['project','campaign','office'], p.kind), p.number",
     )
     .bind(campaign_id)
@@ -74,11 +89,23 @@ pub async fn list(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<ProgrammeRo
     .await
 }
 
+const PROGRAMME_COLUMNS: &str = "id, campaign_id, kind, number, title, text, lead_text, responsible_text, counties, starts_on, ends_on";
+
+/// Every programme of a campaign, in the list's order.
+pub async fn all(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Programme>> {
+    sqlx::query_as(&format!(
+        "SELECT {PROGRAMME_COLUMNS} FROM programmes WHERE campaign_id = $1 \
+         ORDER BY array_position(ARRAY['project','campaign','office'], kind), number"
+    ))
+    .bind(campaign_id)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn find(db: &PgPool, id: i64) -> sqlx::Result<Option<Programme>> {
-    sqlx::query_as(
-        "SELECT id, campaign_id, kind, number, title, text, lead_text, responsible_text, counties, starts_on, ends_on \
-         FROM programmes WHERE id = $1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {PROGRAMME_COLUMNS} FROM programmes WHERE id = $1"
+    ))
     .bind(id)
     .fetch_optional(db)
     .await
@@ -87,6 +114,7 @@ pub async fn find(db: &PgPool, id: i64) -> sqlx::Result<Option<Programme>> {
 /// An organisation a programme names, with its role.
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct ProgrammeOrg {
+    pub programme_id: i64,
     pub organisation_id: i64,
     pub name: String,
     pub role: String,
@@ -94,10 +122,25 @@ pub struct ProgrammeOrg {
 
 pub async fn organisations(db: &PgPool, programme_id: i64) -> sqlx::Result<Vec<ProgrammeOrg>> {
     sqlx::query_as(
-        "SELECT po.organisation_id, o.name, po.role FROM programme_organisations po \
+        "SELECT po.programme_id, po.organisation_id, o.name, po.role FROM programme_organisations po \
          JOIN organisations o ON o.id = po.organisation_id WHERE po.programme_id = $1 ORDER BY po.position",
     )
     .bind(programme_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The organisations of every programme of a campaign (grouped by `programme_id`).
+pub async fn organisations_of_campaign(
+    db: &PgPool,
+    campaign_id: i64,
+) -> sqlx::Result<Vec<ProgrammeOrg>> {
+    sqlx::query_as(
+        "SELECT po.programme_id, po.organisation_id, o.name, po.role FROM programme_organisations po \
+         JOIN programmes p ON p.id = po.programme_id JOIN organisations o ON o.id = po.organisation_id \
+         WHERE p.campaign_id = $1 ORDER BY po.programme_id, po.position",
+    )
+    .bind(campaign_id)
     .fetch_all(db)
     .await
 }
@@ -115,6 +158,7 @@ pub async fn indicator_numbers(db: &PgPool, programme_id: i64) -> sqlx::Result<V
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Milestone {
     pub id: i64,
+    pub programme_id: i64,
     pub title: String,
     pub due_on: Option<NaiveDate>,
     pub done_on: Option<NaiveDate>,
@@ -122,10 +166,22 @@ pub struct Milestone {
 
 pub async fn milestones(db: &PgPool, programme_id: i64) -> sqlx::Result<Vec<Milestone>> {
     sqlx::query_as(
-        "SELECT id, title, due_on, done_on FROM programme_milestones WHERE programme_id = $1 \
+        "SELECT id, programme_id, title, due_on, done_on FROM programme_milestones WHERE programme_id = $1 \
          ORDER BY due_on NULLS LAST, id",
     )
     .bind(programme_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The milestones of every programme of a campaign (grouped by `programme_id`).
+pub async fn milestones_of_campaign(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Milestone>> {
+    sqlx::query_as(
+        "SELECT m.id, m.programme_id, m.title, m.due_on, m.done_on FROM programme_milestones m \
+         JOIN programmes p ON p.id = m.programme_id WHERE p.campaign_id = $1 \
+         ORDER BY m.programme_id, m.due_on NULLS LAST, m.id",
+    )
+    .bind(campaign_id)
     .fetch_all(db)
     .await
 }
@@ -149,7 +205,7 @@ pub async fn add_milestone(
 
 /// The task text a programme gives an organisation in each role (our wording; the
 /// programme's own text is shown above it on the task page).
-fn task_text(role: &str, title: &str) -> String {
+pub fn task_text(role: &str, title: &str) -> String {
     match role {
         "lead" => format!(
             "牵头实施“{title}”：制定推进方案和进度安排，组织责任单位落实，汇总工作进展和佐证资料。"

@@ -102,6 +102,7 @@ pub async fn open_for_task(db: &PgPool, task_id: i64) -> sqlx::Result<Vec<Order>
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct StepRecord {
+    pub order_id: i64,
     pub step: String,
     pub at: DateTime<Utc>,
     pub actor_name: Option<String>,
@@ -110,10 +111,21 @@ pub struct StepRecord {
 
 pub async fn steps(db: &PgPool, order_id: i64) -> sqlx::Result<Vec<StepRecord>> {
     sqlx::query_as(
-        "SELECT st.step, st.at, u.display_name AS actor_name, st.comment FROM supervision_steps st \
+        "SELECT st.order_id, st.step, st.at, u.display_name AS actor_name, st.comment FROM supervision_steps st \
          LEFT JOIN users u ON u.id = st.actor_id WHERE st.order_id = $1 ORDER BY st.id",
     )
     .bind(order_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The steps of several orders at once, in order within each.
+pub async fn steps_of(db: &PgPool, order_ids: &[i64]) -> sqlx::Result<Vec<StepRecord>> {
+    sqlx::query_as(
+        "SELECT st.order_id, st.step, st.at, u.display_name AS actor_name, st.comment FROM supervision_steps st \
+         LEFT JOIN users u ON u.id = st.actor_id WHERE st.order_id = ANY($1) ORDER BY st.order_id, st.id",
+    )
+    .bind(order_ids)
     .fetch_all(db)
     .await
 }
@@ -443,12 +455,14 @@ pub async fn escalate(
     struct Overdue {
         id: i64,
         organisation_id: i64,
-        label: String,
+        indicator_number: Option<i32>,
+        programme_kind: Option<String>,
+        programme_number: Option<i32>,
         days: i32,
     }
     let overdue: Vec<Overdue> = sqlx::query_as(
         "SELECT t.id, t.organisation_id, ($2::date - t.due_on)::int AS days, \
-                coalesce(i.number::text, CASE pg.kind WHEN 'project' THEN '工程' WHEN 'campaign' THEN '行动' ELSE '专项' END || pg.number) AS label \
+                i.number AS indicator_number, pg.kind AS programme_kind, pg.number AS programme_number \
          FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          JOIN organisations o ON o.id = t.organisation_id AND o.active \
          WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.due_on < $2 \
@@ -462,7 +476,12 @@ pub async fn escalate(
     .await?;
     let mut out = Escalated::default();
     for task in overdue {
-        let params = serde_json::json!({"indicator": task.label, "count": task.days});
+        let label = crate::tasks::work_label(
+            task.indicator_number,
+            &task.programme_kind,
+            task.programme_number,
+        );
+        let params = serde_json::json!({"indicator": label, "count": task.days});
         let link = format!("/tasks/{}", task.id);
         if task.days >= rule.remind_clerk_days {
             out.clerk_reminders += notifications::notify_organisation(
@@ -501,7 +520,10 @@ pub async fn escalate(
             .bind(campaign_id)
             .bind(task.organisation_id)
             .bind(task.id)
-            .bind(format!("指标（{}）任务已逾期{}天，仍未报送。", task.label, task.days))
+            .bind(match task.indicator_number {
+                Some(_) => format!("指标（{label}）任务已逾期{}天，仍未报送。", task.days),
+                None => format!("{label}任务已逾期{}天，仍未报送。", task.days),
+            })
             .bind("请于期限内完成任务并报送佐证资料，同时书面反馈逾期原因及整改措施。")
             .bind(today + chrono::Duration::days(7))
             .fetch_optional(db)
@@ -518,7 +540,7 @@ pub async fn escalate(
                     db,
                     &["office"],
                     "supervision_draft",
-                    serde_json::json!({"indicator": task.label, "count": task.days}),
+                    serde_json::json!({"indicator": label, "count": task.days}),
                     &format!("/supervision/{id}"),
                     &format!("supervision-draft:{id}"),
                 )

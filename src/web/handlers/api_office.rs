@@ -2,6 +2,8 @@
 //! campaign plan's programmes, 督办单 with their steps and times, and the quantitative
 //! targets with the city-wide rate and each organisation's share.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -14,17 +16,28 @@ use crate::web::context::CurrentUser;
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 
-/// Every programme with its units, linked indicators, milestones and progress.
+/// Every programme with its units, linked indicators, milestones and progress (four
+/// queries for the whole list, whatever its length).
 pub async fn programmes(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let campaign = campaign(&state).await?;
     let rows = crate::programmes::list(&state.db, campaign.id).await?;
+    let programmes = crate::programmes::all(&state.db, campaign.id).await?;
+    let organisations =
+        crate::programmes::organisations_of_campaign(&state.db, campaign.id).await?;
+    let milestones = crate::programmes::milestones_of_campaign(&state.db, campaign.id).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let programme = crate::programmes::find(&state.db, row.id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let organisations = crate::programmes::organisations(&state.db, row.id).await?;
-        let milestones = crate::programmes::milestones(&state.db, row.id).await?;
+        let Some(programme) = programmes.iter().find(|p| p.id == row.id) else {
+            continue;
+        };
+        let organisations: Vec<_> = organisations
+            .iter()
+            .filter(|o| o.programme_id == row.id)
+            .collect();
+        let milestones: Vec<_> = milestones
+            .iter()
+            .filter(|m| m.programme_id == row.id)
+            .collect();
         out.push(json!({
             "id": programme.id,
             "kind": programme.kind,
@@ -61,15 +74,22 @@ pub async fn supervision(
         .then_some(user.organisation_id)
         .flatten();
     let orders = supervision::list(&state.db, campaign.id, own, None).await?;
-    let mut out = Vec::with_capacity(orders.len());
-    for order in orders {
-        let steps = supervision::steps(&state.db, order.id).await?;
-        out.push(json!({
-            "number": order.number(),
-            "order": order,
-            "steps": steps,
-        }));
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let mut steps: HashMap<i64, Vec<supervision::StepRecord>> = HashMap::new();
+    for step in supervision::steps_of(&state.db, &ids).await? {
+        steps.entry(step.order_id).or_default().push(step);
     }
+    let out: Vec<Value> = orders
+        .into_iter()
+        .map(|order| {
+            let steps = steps.remove(&order.id).unwrap_or_default();
+            json!({
+                "number": order.number(),
+                "order": order,
+                "steps": steps,
+            })
+        })
+        .collect();
     let mut lights = supervision::org_lights(&state.db, campaign.id, campaign.today()).await?;
     if let Some(own) = own {
         lights.retain(|l| l.organisation_id == own);
