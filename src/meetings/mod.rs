@@ -119,8 +119,14 @@ pub struct Decision {
     pub owner_name: Option<String>,
     pub deadline: Option<NaiveDate>,
     pub task_id: Option<i64>,
-    /// The task's indicator number or programme label ("46", "工程3").
+    /// The task's indicator number or programme label ("46", "工程3"), worded by
+    /// [`crate::tasks::work_label`] once the row is read.
+    #[sqlx(skip)]
     pub task_work: Option<String>,
+    #[serde(skip)]
+    pub task_programme_kind: Option<String>,
+    #[serde(skip)]
+    pub task_programme_number: Option<i32>,
     pub task_indicator: Option<i32>,
     pub task_programme_id: Option<i64>,
     pub task_organisation_id: Option<i64>,
@@ -129,7 +135,13 @@ pub struct Decision {
     pub task_due_on: Option<NaiveDate>,
     pub milestone_id: Option<i64>,
     pub milestone_programme_id: Option<i64>,
+    /// The milestone's programme label, worded by [`crate::programmes::label`].
+    #[sqlx(skip)]
     pub milestone_programme: Option<String>,
+    #[serde(skip)]
+    pub milestone_programme_kind: Option<String>,
+    #[serde(skip)]
+    pub milestone_programme_number: Option<i32>,
     pub milestone_title: Option<String>,
     pub milestone_due_on: Option<NaiveDate>,
     pub milestone_done_on: Option<NaiveDate>,
@@ -233,15 +245,14 @@ pub async fn attendees(db: &PgPool, meeting_ids: &[i64]) -> sqlx::Result<Vec<Att
 
 /// The decisions of these meetings, in order, with what each became.
 pub async fn decisions(db: &PgPool, meeting_ids: &[i64]) -> sqlx::Result<Vec<Decision>> {
-    sqlx::query_as(
+    let mut decisions: Vec<Decision> = sqlx::query_as(
         "SELECT d.id, d.meeting_id, d.seq, d.text, d.owner_id, ow.name AS owner_name, d.deadline, \
-                d.task_id, coalesce(i.number::text, \
-                    CASE tp.kind WHEN 'project' THEN '工程' WHEN 'campaign' THEN '行动' ELSE '专项' END || tp.number) AS task_work, \
+                d.task_id, tp.kind AS task_programme_kind, tp.number AS task_programme_number, \
                 i.number AS task_indicator, t.programme_id AS task_programme_id, \
                 t.organisation_id AS task_organisation_id, tor.name AS task_organisation_name, \
                 t.status AS task_status, t.due_on AS task_due_on, \
                 d.milestone_id, ms.programme_id AS milestone_programme_id, \
-                CASE mp.kind WHEN 'project' THEN '工程' WHEN 'campaign' THEN '行动' ELSE '专项' END || mp.number AS milestone_programme, \
+                mp.kind AS milestone_programme_kind, mp.number AS milestone_programme_number, \
                 ms.title AS milestone_title, ms.due_on AS milestone_due_on, ms.done_on AS milestone_done_on \
          FROM meeting_decisions d \
          LEFT JOIN organisations ow ON ow.id = d.owner_id \
@@ -255,7 +266,22 @@ pub async fn decisions(db: &PgPool, meeting_ids: &[i64]) -> sqlx::Result<Vec<Dec
     )
     .bind(meeting_ids)
     .fetch_all(db)
-    .await
+    .await?;
+    for d in &mut decisions {
+        if d.task_id.is_some() {
+            d.task_work = Some(crate::tasks::work_label(
+                d.task_indicator,
+                &d.task_programme_kind,
+                d.task_programme_number,
+            ));
+        }
+        if let (Some(kind), Some(number)) =
+            (&d.milestone_programme_kind, d.milestone_programme_number)
+        {
+            d.milestone_programme = Some(crate::programmes::label(kind, number));
+        }
+    }
+    Ok(decisions)
 }
 
 /// The organisations and plan a meeting's forms choose from and are checked against.

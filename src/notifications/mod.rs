@@ -193,9 +193,17 @@ pub async fn send_reminders(db: &PgPool) -> anyhow::Result<u64> {
         }
     }
     // The indicator's number, or the programme's label, names the task in the notice.
-    let overdue: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT t.id, t.organisation_id, coalesce(i.number::text, \
-                CASE pg.kind WHEN 'project' THEN '工程' WHEN 'campaign' THEN '行动' ELSE '专项' END || pg.number) \
+    #[derive(sqlx::FromRow)]
+    struct Overdue {
+        id: i64,
+        organisation_id: i64,
+        indicator_number: Option<i32>,
+        programme_kind: Option<String>,
+        programme_number: Option<i32>,
+    }
+    let overdue: Vec<Overdue> = sqlx::query_as(
+        "SELECT t.id, t.organisation_id, i.number AS indicator_number, pg.kind AS programme_kind, \
+                pg.number AS programme_number \
          FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.due_on < $2 AND t.status NOT IN ('submitted', 'approved')",
     )
@@ -203,7 +211,13 @@ pub async fn send_reminders(db: &PgPool) -> anyhow::Result<u64> {
     .bind(today)
     .fetch_all(db)
     .await?;
-    for (task, org, number) in overdue {
+    for row in overdue {
+        let (task, org) = (row.id, row.organisation_id);
+        let number = crate::tasks::work_label(
+            row.indicator_number,
+            &row.programme_kind,
+            row.programme_number,
+        );
         sent += notify_organisation(
             db,
             org,

@@ -276,23 +276,30 @@ pub async fn preview_for_new(
     use crate::orgs::OrgKind;
     match kind {
         OrgKind::County => {
-            sqlx::query_as(
+            let mut preview: Vec<PreviewTask> = sqlx::query_as(
                 "SELECT i.number::text AS work, t.text FROM indicator_tasks t JOIN indicators i ON i.id = t.indicator_id \
                  JOIN campaigns c ON c.edition_id = i.edition_id WHERE c.id = $1 AND t.counties \
                  UNION ALL \
                  SELECT i.number::text, $2 FROM indicators i JOIN campaigns c ON c.edition_id = i.edition_id \
                  WHERE c.id = $1 AND i.counties \
                    AND NOT EXISTS (SELECT 1 FROM indicator_tasks t WHERE t.indicator_id = i.id AND t.counties) \
-                 UNION ALL \
-                 SELECT CASE p.kind WHEN 'project' THEN '工程' WHEN 'campaign' THEN '行动' ELSE '专项' END || p.number, \
-                        '在本辖区落实“' || p.title || '”，报送工作进展和佐证资料。' \
-                 FROM programmes p WHERE p.campaign_id = $1 AND p.counties \
                  ORDER BY 1",
             )
             .bind(campaign_id)
             .bind(super::GENERIC_TASK)
             .fetch_all(db)
-            .await
+            .await?;
+            // And one per programme whose 责任单位 include 各县（区）, worded as
+            // generation words it.
+            for programme in crate::programmes::all(db, campaign_id).await? {
+                if programme.counties {
+                    preview.push(PreviewTask {
+                        work: programme.label(),
+                        text: crate::programmes::task_text("county", &programme.title),
+                    });
+                }
+            }
+            Ok(preview)
         }
         OrgKind::Department if member => {
             let reaching: Vec<i64> = expansions(db, campaign_id)

@@ -192,7 +192,9 @@ pub struct TaskRow {
 }
 
 /// What a task hangs on, as lists and pages name it: "指标 12" or "工程1".
-fn work_label(indicator: Option<i32>, kind: &Option<String>, number: Option<i32>) -> String {
+/// How lists and notices name what a task hangs on: the indicator's number ("46") or the
+/// programme's label ("工程3"). The one place it is worded; queries select the parts.
+pub fn work_label(indicator: Option<i32>, kind: &Option<String>, number: Option<i32>) -> String {
     match (indicator, kind, number) {
         (Some(n), _, _) => n.to_string(),
         (None, Some(kind), Some(number)) => crate::programmes::label(kind, number),

@@ -216,6 +216,51 @@ async fn a_member_created_today_gets_its_member_tasks_at_once() {
 }
 
 #[tokio::test]
+async fn a_county_previews_exactly_the_tasks_it_is_then_given() {
+    let app = TestApp::spawn().await;
+    let mut admin = app.signed_in("admin", Role::Admin, None).await;
+    admin.get("/admin/orgs").await;
+    let fields = [
+        ("name", "经开区"),
+        ("kind", "county"),
+        ("sort_order", "90"),
+        ("active", "1"),
+    ];
+    let mut asking = fields.to_vec();
+    asking.push(("preview", "1"));
+    let page = admin.post("/admin/orgs", &asking).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let mut previewed = page.texts(".preview-tasks li");
+    assert!(
+        previewed.iter().any(|t| t.starts_with("（工程")),
+        "programmes naming 各县（区） are among them: {previewed:?}"
+    );
+    let page = admin.post("/admin/orgs", &fields).await;
+    assert_eq!(page.location(), Some("/admin/orgs"), "{}", page.body);
+    // What generation made, worded as the preview words it.
+    type Made = (Option<i32>, Option<String>, Option<i32>, String);
+    let made: Vec<Made> = sqlx::query_as(
+        "SELECT i.number, p.kind, p.number, t.text FROM tasks t \
+         JOIN organisations o ON o.id = t.organisation_id \
+         LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes p ON p.id = t.programme_id \
+         WHERE o.name = '经开区' AND t.removed_at IS NULL",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut made: Vec<String> = made
+        .into_iter()
+        .map(|(indicator, kind, number, text)| {
+            let work = shian::tasks::work_label(indicator, &kind, number);
+            format!("（{work}）{text}")
+        })
+        .collect();
+    previewed.sort();
+    made.sort();
+    assert_eq!(previewed, made, "the preview is what the county is given");
+}
+
+#[tokio::test]
 async fn the_plans_programmes_make_tasks_that_flow_through_review() {
     let app = TestApp::spawn().await;
     let (projects, campaigns): (i64, i64) = sqlx::query_as(
