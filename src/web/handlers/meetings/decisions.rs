@@ -128,13 +128,20 @@ impl OutcomeForm {
     }
 }
 
+/// What an outcome form is about: the campaign, the meeting and its decision.
+struct Asked {
+    campaign: crate::campaigns::Campaign,
+    meeting: meetings::Meeting,
+    facts: DecisionFacts,
+}
+
 /// The office, the meeting of the current campaign and its decision.
 async fn decision(
     state: &AppState,
     user: &crate::accounts::User,
     id: i64,
     decision_id: i64,
-) -> AppResult<(crate::campaigns::Campaign, meetings::Meeting, DecisionFacts)> {
+) -> AppResult<Asked> {
     if !Policy::can_review(user) {
         return Err(AppError::Forbidden);
     }
@@ -143,7 +150,33 @@ async fn decision(
     let facts = outcomes::facts(&state.db, id, decision_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((campaign, meeting, facts))
+    Ok(Asked {
+        campaign,
+        meeting,
+        facts,
+    })
+}
+
+/// A refused outcome form (`outcome` is "task" or "milestone"): audited as
+/// `meeting.{outcome}`, and the meeting's page again (422) with what was typed.
+async fn refused_outcome(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &crate::accounts::User,
+    asked: Asked,
+    form: &OutcomeForm,
+    outcome: &str,
+    refusals: &[meetings::Refusal],
+) -> AppResult<Response> {
+    let meeting_id = asked.meeting.id;
+    let action = format!("meeting.{outcome}");
+    audit_refused(state, &ctx, &action, Some(meeting_id), refusals).await?;
+    let forms = Forms {
+        outcome: Some(form.values(asked.facts.id, outcome)),
+        outcome_errors: messages(ctx.lang(), refusals),
+        ..Forms::default()
+    };
+    meeting_page(state, ctx, user, &asked.campaign, asked.meeting, forms).await
 }
 
 /// `POST /office/meetings/{id}/decisions/{decision}/task`
@@ -155,8 +188,8 @@ pub async fn make_task(
     Path((id, decision_id)): Path<(i64, i64)>,
     Form(form): Form<OutcomeForm>,
 ) -> AppResult<Response> {
-    let (campaign, meeting, facts) = decision(&state, &user, id, decision_id).await?;
-    let choices = meetings::choices(&state.db, &campaign).await?;
+    let asked = decision(&state, &user, id, decision_id).await?;
+    let choices = meetings::choices(&state.db, &asked.campaign).await?;
     let input = TaskInput {
         indicator: &form.indicator,
         programme_id: &form.programme_id,
@@ -164,16 +197,11 @@ pub async fn make_task(
         deadline: &form.deadline,
         text: &form.text,
     };
-    let made = match outcomes::make_task(&state.db, &facts, &input, &choices, user.id).await? {
+    let made = match outcomes::make_task(&state.db, &asked.facts, &input, &choices, user.id).await?
+    {
         Ok(made) => made,
         Err(refusals) => {
-            audit_refused(&state, &ctx, "meeting.task", Some(id), &refusals).await?;
-            let forms = Forms {
-                outcome: Some(form.values(decision_id, "task")),
-                outcome_errors: messages(ctx.lang(), &refusals),
-                ..Forms::default()
-            };
-            return meeting_page(&state, ctx, &user, &campaign, meeting, forms).await;
+            return refused_outcome(&state, ctx, &user, asked, &form, "task", &refusals).await;
         }
     };
     ctx.request
@@ -203,24 +231,19 @@ pub async fn make_milestone(
     Path((id, decision_id)): Path<(i64, i64)>,
     Form(form): Form<OutcomeForm>,
 ) -> AppResult<Response> {
-    let (campaign, meeting, facts) = decision(&state, &user, id, decision_id).await?;
-    let choices = meetings::choices(&state.db, &campaign).await?;
+    let asked = decision(&state, &user, id, decision_id).await?;
+    let choices = meetings::choices(&state.db, &asked.campaign).await?;
     let input = MilestoneInput {
         programme_id: &form.programme_id,
         title: &form.title,
         due_on: &form.due_on,
     };
     let (milestone_id, milestone) =
-        match outcomes::make_milestone(&state.db, &facts, &input, &choices).await? {
+        match outcomes::make_milestone(&state.db, &asked.facts, &input, &choices).await? {
             Ok(made) => made,
             Err(refusals) => {
-                audit_refused(&state, &ctx, "meeting.milestone", Some(id), &refusals).await?;
-                let forms = Forms {
-                    outcome: Some(form.values(decision_id, "milestone")),
-                    outcome_errors: messages(ctx.lang(), &refusals),
-                    ..Forms::default()
-                };
-                return meeting_page(&state, ctx, &user, &campaign, meeting, forms).await;
+                return refused_outcome(&state, ctx, &user, asked, &form, "milestone", &refusals)
+                    .await;
             }
         };
     ctx.request
