@@ -2,6 +2,7 @@
 //! modules (`accounts`, `orgs`, `rubric`) that own the SQL.
 
 pub mod access;
+mod compression;
 pub mod context;
 pub mod csrf;
 mod current;
@@ -140,6 +141,7 @@ pub fn router(state: AppState, sessions: PostgresStore) -> Router {
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(trace)
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(compression::layer())
                 .layer(nosniff)
                 .layer(referrer)
                 .layer(csp),
