@@ -11,6 +11,7 @@ use tower_sessions::Session;
 use super::parse_opt_i64;
 use crate::accounts::Role;
 use crate::tasks;
+use crate::tasks::due::{BulkDue, BulkDueInput, BulkDueRefusal};
 use crate::web::AppState;
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, set_flash};
@@ -359,9 +360,15 @@ pub struct BulkDueForm {
     query: TasksQuery,
     #[serde(default)]
     due_on: String,
+    /// "clear" when 清除截止日期 is chosen.
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    confirm_count: String,
 }
 
-/// The office sets the due date of every task the list's filter shows.
+/// The office sets (or, asked by name and with the count confirmed, clears) the due date
+/// of every task the list's filter shows. The rule is [`tasks::due::BulkDue`]'s.
 pub async fn bulk_due(
     State(state): State<AppState>,
     ctx: PageCtx,
@@ -381,31 +388,53 @@ pub async fn bulk_due(
         enc(&form.query.indicator),
         enc(&form.query.overdue)
     );
-    let due = match form.due_on.trim() {
-        "" => None,
-        text => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(date) => Some(date),
-            Err(_) => {
-                set_flash(&session, FlashKind::Error, ctx.t("task-error-date")).await?;
-                return Ok(Redirect::to(&back).into_response());
-            }
-        },
-    };
     let filter = form.query.filter(&user, campaign.today());
-    let changed = tasks::set_due_for(&state.db, campaign.id, &filter, due, user.id).await?;
+    let count_now = tasks::count(&state.db, campaign.id, &filter).await?;
+    let input = BulkDueInput {
+        due_on: &form.due_on,
+        clear: form.mode == "clear",
+        confirmed_count: &form.confirm_count,
+    };
+    let change = match BulkDue::check(input, count_now) {
+        Ok(change) => change,
+        Err(refusal) => {
+            ctx.request
+                .audit(
+                    &state.db,
+                    "task.due_bulk_refused",
+                    "campaign",
+                    Some(campaign.id.to_string()),
+                    serde_json::json!({"reason": refusal.message_key(), "filter": back}),
+                )
+                .await?;
+            let message = match refusal {
+                BulkDueRefusal::ClearNotConfirmed { count } => {
+                    ctx.t1(refusal.message_key(), "count", count)
+                }
+                _ => ctx.t(refusal.message_key()),
+            };
+            set_flash(&session, FlashKind::Error, message).await?;
+            return Ok(Redirect::to(&back).into_response());
+        }
+    };
+    let changed = tasks::due::apply(&state.db, campaign.id, &filter, change, user.id).await?;
     ctx.request
         .audit(
             &state.db,
             "task.due_bulk",
             "campaign",
             Some(campaign.id.to_string()),
-            serde_json::json!({"due_on": due, "changed": changed, "filter": back}),
+            serde_json::json!({"due_on": change.date(), "changed": changed, "filter": back}),
         )
         .await?;
+    let key = match change {
+        BulkDue::Set(_) => "task-due-bulk-saved",
+        BulkDue::Clear => "task-due-bulk-cleared",
+    };
     set_flash(
         &session,
         FlashKind::Success,
-        ctx.t1("task-due-bulk-saved", "count", changed as i64),
+        ctx.t1(key, "count", changed as i64),
     )
     .await?;
     Ok(Redirect::to(&back).into_response())
