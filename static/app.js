@@ -39,7 +39,17 @@
   });
   document.querySelectorAll("form.upload-form").forEach(function (form) {
     var zone = form.querySelector(".dropzone");
-    var input = form.querySelector('input[type="file"]');
+    var input = form.querySelector('input[type="file"]:not(.camera-input)');
+    // A photo taken with the phone's camera (its own input) is enough to upload.
+    var camera = form.querySelector("input.camera-input");
+    if (camera && input) {
+      camera.addEventListener("change", function () {
+        if (camera.files && camera.files.length) {
+          input.required = false;
+          status.textContent = Array.prototype.map.call(camera.files, function (f) { return f.name; }).join("、");
+        }
+      });
+    }
     var bar = form.querySelector(".upload-progress");
     var status = form.querySelector(".upload-status");
     if (zone && input) {
@@ -400,5 +410,22 @@
       });
       load(panel, link.getAttribute("data-fragment"));
     });
+  });
+})();
+// The main menu's groups: one open at a time, closed by a click elsewhere or Escape.
+(function () {
+  "use strict";
+  var groups = document.querySelectorAll(".nav-group");
+  groups.forEach(function (group) {
+    group.addEventListener("toggle", function () {
+      if (!group.open) return;
+      groups.forEach(function (other) { if (other !== group) other.open = false; });
+    });
+  });
+  document.addEventListener("click", function (event) {
+    groups.forEach(function (group) { if (group.open && !group.contains(event.target)) group.open = false; });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") groups.forEach(function (group) { group.open = false; });
   });
 })();

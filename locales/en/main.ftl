@@ -231,7 +231,10 @@ tasks-by-status = By status
 tasks-overdue-only = Overdue only
 tasks-overdue = Overdue
 tasks-none = No task matches.
-tasks-count = { $count } tasks
+tasks-count = { $count ->
+    [one] { $count } task
+   *[other] { $count } tasks
+}
 col-task = Task
 col-due = Due
 col-files = Files
@@ -308,10 +311,16 @@ upload-field-description = Description
 upload-drop = Choose files or drop them here (several at once, at most { $limit } each; PDF, images, Office documents, text/CSV, ZIP, RAR, 7z)
 upload-submit = Upload
 upload-in-progress = Uploading…
-upload-done = { $count } files uploaded.
+upload-done = { $count ->
+    [one] { $count } file uploaded.
+   *[other] { $count } files uploaded.
+}
 upload-replaced = Version { $version } uploaded; earlier versions stay in the history.
 upload-error-no-file = Please choose a file to upload.
-upload-error-too-many = At most { $max } files per upload.
+upload-error-too-many = { $max ->
+    [one] At most { $max } file per upload.
+   *[other] At most { $max } files per upload.
+}
 upload-error-too-large = “{ $name }” is larger than { $limit } and was not uploaded.
 upload-error-type = “{ $name }” is not an allowed kind of file (PDF, images, Office documents, text/CSV and ZIP, RAR or 7z archives only; the content must match).
 upload-error-empty = “{ $name }” is empty.
@@ -352,12 +361,21 @@ report-body = Progress
 report-files = Attachments (optional)
 report-submit = Submit
 report-saved = Report submitted.
-report-saved-late = Report submitted ({ $days } days late, recorded).
+report-saved-late = { $days ->
+    [one] Report submitted ({ $days } day late, recorded).
+   *[other] Report submitted ({ $days } days late, recorded).
+}
 report-error-period = Please choose a valid month.
 report-error-body = Please describe the progress (at most 20000 characters).
 report-on-time = On time
-report-late = { $days } days late
-report-missing = Missing ({ $days } days overdue)
+report-late = { $days ->
+    [one] { $days } day late
+   *[other] { $days } days late
+}
+report-missing = { $days ->
+    [one] Missing ({ $days } day overdue)
+   *[other] Missing ({ $days } days overdue)
+}
 report-open = Open
 report-due = Due
 report-first-submitted = First submitted
@@ -377,7 +395,10 @@ campaign-saved = Campaign settings saved.
 campaign-tasks = Task breakdown
 campaign-tasks-hint = Creates the tasks the rubric assigns to each responsible body and county. Existing tasks are untouched; use it after adding a county.
 campaign-generate = Add tasks from the rubric
-campaign-generated = { $count } tasks added.
+campaign-generated = { $count ->
+    [one] { $count } task added.
+   *[other] { $count } tasks added.
+}
 campaign-error-names = Please enter the campaign name and the city.
 campaign-error-population = The population must be a positive whole number.
 campaign-error-dates = Please give a start and an end date, the end not before the start.
@@ -412,10 +433,19 @@ tasks-page = page { $page }
 pager-previous = Previous
 pager-next = Next
 task-due-bulk = Set due dates in bulk
-task-due-bulk-hint = Sets the due date of all { $count } tasks the filter shows (empty clears it).
-task-due-bulk-confirm = Set this due date for { $count } tasks?
+task-due-bulk-hint = { $count ->
+    [one] Sets the due date of all { $count } task the filter shows.
+   *[other] Sets the due date of all { $count } tasks the filter shows.
+}
+task-due-bulk-confirm = { $count ->
+    [one] Set this due date for { $count } task?
+   *[other] Set this due date for { $count } tasks?
+}
 task-due-bulk-submit = Set for all
-task-due-bulk-saved = Due date set for { $count } tasks.
+task-due-bulk-saved = { $count ->
+    [one] Due date set for { $count } task.
+   *[other] Due date set for { $count } tasks.
+}
 
 # Exports
 nav-exports = Exports
@@ -439,8 +469,14 @@ export-indicator-placeholder = e.g. 29
 export-count = Count
 export-scope-all = Everything
 export-scope-indicator = Indicator { $number }
-export-would-hold = { $files } files
-export-would-tasks = { $tasks } tasks
+export-would-hold = { $files ->
+    [one] { $files } file
+   *[other] { $files } files
+}
+export-would-tasks = { $tasks ->
+    [one] { $tasks } task
+   *[other] { $tasks } tasks
+}
 export-tasks = Tasks
 export-files = Evidence files
 export-size = Size
@@ -514,7 +550,10 @@ verdict-and-rate = , every part at least { $min }% of its points
 verdict-rule-default = Pass rule: the rubric's default.
 verdict-rule-own = Pass rule: this campaign's own.
 problems-title = The city's choices have problems; scoring applied the rules:
-problem-item-count = Point { $point } needs { $required } items chosen; { $chosen } are.
+problem-item-count = { $required ->
+    [one] Point { $point } needs { $required } item chosen; { $chosen } are.
+   *[other] Point { $point } needs { $required } items chosen; { $chosen } are.
+}
 problem-too-many-optional = The chosen optional points add up to { $chosen }, over the cap of { $cap }; the excess does not count.
 problem-not-optional = Point { $point } is not optional.
 result-parts = Scores by part
@@ -668,7 +707,10 @@ target-error-denominator = The denominator is a number above 0, with at most two
 dash-office-intro = The whole campaign: completion, what is late, the estimated score and the timeline.
 dash-current-stage = Current stage
 dash-next-milestone = Next milestone
-dash-days-away = in { $days } days
+dash-days-away = { $days ->
+    [one] in { $days } day
+   *[other] in { $days } days
+}
 dash-figures = Key figures
 dash-weighted = Completion weighted by points
 dash-weighted-hint = Share of tasks approved, weighted by each evaluation point's value.
@@ -686,7 +728,10 @@ dash-overdue-title = Overdue tasks (longest overdue first)
 dash-overdue-none = Nothing is overdue.
 dash-all-overdue = All overdue tasks
 dash-days-late = Days late
-dash-days-overdue = { $days } days overdue
+dash-days-overdue = { $days ->
+    [one] { $days } day overdue
+   *[other] { $days } days overdue
+}
 dash-late-reports = Late and missing monthly reports (worst first)
 dash-late-none = Every organisation reports on time.
 dash-missing = missing
@@ -762,7 +807,10 @@ bulletin-col-percent = Completion (%)
 bulletin-col-returned = Returned in period
 bulletin-col-approved = Approved in period
 bulletin-late-reports = Late and missing monthly reports
-bulletin-days-late = { $days } days late
+bulletin-days-late = { $days ->
+    [one] { $days } day late
+   *[other] { $days } days late
+}
 bulletin-approved = Tasks approved in the period
 bulletin-none-approved = No task was approved in the period.
 bulletin-evidence-count = { $count } evidence files
@@ -866,7 +914,10 @@ two-factor-step-title = Two-step verification
 two-factor-step-hint = Open the authenticator app on your phone and enter the 6-digit code it shows; if you lost your phone, enter one of your recovery codes.
 two-factor-code = Code or recovery code
 two-factor-verify = Verify and sign in
-two-factor-remember = Don't ask again in this browser for { $days } days
+two-factor-remember = { $days ->
+    [one] Don't ask again in this browser for { $days } day
+   *[other] Don't ask again in this browser for { $days } days
+}
 two-factor-lost-phone = Lost your phone and your recovery codes? Ask the city office administrator to reset two-step verification.
 two-factor-wrong-code = That code is wrong or was already used. Please enter the code your authenticator app shows now.
 two-factor-required-notice = Your role requires two-step verification. Please set it up before using anything else.
@@ -1046,8 +1097,14 @@ orgeval-standing = Filing
 orgeval-submitted = Submitted
 orgeval-not-submitted = Not submitted
 orgeval-late = Submitted late
-orgeval-days-late = { $days } days late
-orgeval-days-overdue = { $days } days overdue
+orgeval-days-late = { $days ->
+    [one] { $days } day late
+   *[other] { $days } days late
+}
+orgeval-days-overdue = { $days ->
+    [one] { $days } day overdue
+   *[other] { $days } days overdue
+}
 orgeval-returned = Returned for revision
 orgeval-self-score = Self-score
 orgeval-score = Score
@@ -1065,7 +1122,10 @@ orgeval-report-hint = The figures above are generated and inserted into the repo
 orgeval-submit = Submit the report
 orgeval-report-saved = Report saved (not submitted yet).
 orgeval-report-submitted = Report submitted.
-orgeval-report-submitted-late = Report submitted, { $days } days late.
+orgeval-report-submitted-late = { $days ->
+    [one] Report submitted, { $days } day late.
+   *[other] Report submitted, { $days } days late.
+}
 orgeval-return-reason = Reason for returning
 orgeval-return = Return for revision
 orgeval-report-returned = Report returned for revision; the organisation will be notified.
@@ -1156,7 +1216,10 @@ unfinished-items = Items not yet scored
 unfinished-vetoes = Veto items not yet judged
 unfinished-measurements = Measured values missing
 lock-title = Lock this round
-lock-done-of = { $done } items scored
+lock-done-of = { $done ->
+    [one] { $done } item scored
+   *[other] { $done } items scored
+}
 lock-complete = Every item is scored, every veto item judged and every measured value entered: the round can be locked.
 lock-unfinished-intro = { $count } things are still unfinished. To lock anyway, give a reason: it is frozen with the result and the unfinished list, and the report says so.
 lock-reason = Why lock with items unfinished
@@ -1227,7 +1290,10 @@ history-round-lock = Locked, total { $total } ({ $unfinished } unfinished)
 history-round-reopen = Reopened (locked total was { $total })
 history-round-freeze = Total frozen at { $total }
 history-round-create = Round “{ $name }” created
-history-round-assign = { $assigned } items assigned
+history-round-assign = { $assigned ->
+    [one] { $assigned } item assigned
+   *[other] { $assigned } items assigned
+}
 history-round-lead = Lead assessor set (user #{ $lead })
 history-report-save = Evaluation report saved ({ $chars } characters)
 reopen-refused-publicity = A published public notice shows this round's result, so it cannot be reopened.
@@ -1252,7 +1318,10 @@ problem-indicator-number = No. { $number }
 problem-organisation = Responsible organisation
 problem-deadline = Deadline
 problem-state = State
-problem-days-overdue = { $days } days overdue
+problem-days-overdue = { $days ->
+    [one] { $days } day overdue
+   *[other] { $days } days overdue
+}
 problem-raise = Raise a problem
 problem-raised = The problem has been raised.
 problem-raised-at = Raised
@@ -1573,7 +1642,10 @@ audit-action-evidence-link = Linked evidence
 audit-action-evidence-unlink = Unlinked evidence
 event-linked = Linked evidence
 event-unlinked = Unlinked evidence
-review-matching = { $matching } of { $total } files
+review-matching = { $total ->
+    [one] { $matching } of { $total } file
+   *[other] { $matching } of { $total } files
+}
 review-col-indicator = Indicator
 review-col-state = Task state
 review-mark-filter = Review
@@ -1591,7 +1663,10 @@ library-title = Evidence library
 library-intro = Every current file, the indicators it serves and how long it is valid. The evaluation is taken as { $day }; files lapsing before then need renewing.
 library-lapsing = Only files that lapse
 library-before = Lapsing before
-library-count = { $count } files
+library-count = { $count ->
+    [one] { $count } file
+   *[other] { $count } files
+}
 library-indicators = Serves indicators
 nav-library = Library
 preview-back-task = Back to the task
@@ -1631,7 +1706,10 @@ search-label = Words
 search-placeholder = e.g. 明厨亮灶, 卡市监〔2025〕12号, a company name
 search-submit = Search
 search-part = Part
-search-count = { $count } files found
+search-count = { $count ->
+    [one] { $count } file found
+   *[other] { $count } files found
+}
 search-part-n = Part { $seq }
 search-all-parts = All parts
 search-none = No evidence matches.
@@ -1649,7 +1727,10 @@ org-joined = Joined the campaign on
 org-joined-help = Monthly reports are owed, and lateness counted, from this day; leave blank for a member since the campaign began.
 org-error-joined = The joining date must be a date (year-month-day).
 task-error-owner = Assessor groups and outside bodies cannot own tasks; choose the office, a department or a county.
-org-created-tasks = “{ $name }” added, with { $count } tasks from the rubric.
+org-created-tasks = { $count ->
+    [one] “{ $name }” added, with { $count } task from the rubric.
+   *[other] “{ $name }” added, with { $count } tasks from the rubric.
+}
 org-joined-short = Joined
 org-joined-start = From the start
 target-city-wide = City-wide target: the organisations' counts are summed and judged for the city as a whole, not for any one organisation.
@@ -1660,7 +1741,10 @@ target-share = { $share }% of the city
 org-member = Member unit of the food and drug safety committee (市食药安委)
 org-member-help = Indicators whose cell says 市食药安委各成员单位, 有关成员单位 or 其他成员单位 give tasks to the member units; only departments can be members.
 org-member-short = Member
-org-saved-tasks = “{ $name }” saved, with { $count } tasks added from the rubric.
+org-saved-tasks = { $count ->
+    [one] “{ $name }” saved, with { $count } task added from the rubric.
+   *[other] “{ $name }” saved, with { $count } tasks added from the rubric.
+}
 nav-programmes = Programmes
 programmes-source = From
 programmes-none = The campaign plan's programmes have not been imported.
@@ -1680,8 +1764,14 @@ members-pending = This indicator names 有关成员单位 (the relevant member u
 members-default = Suggested (adjust, then confirm)
 members-change = Change the relevant member units
 members-confirm = Confirm the relevant member units
-members-confirmed = { $count } relevant member units confirmed; { $added } tasks made.
-members-dropped = Of the units no longer chosen, { $withdrawn } untouched tasks were withdrawn and { $kept } tasks with work were kept for you to decide.
+members-confirmed = { $added ->
+    [one] { $count } relevant member units confirmed; { $added } task made.
+   *[other] { $count } relevant member units confirmed; { $added } tasks made.
+}
+members-dropped = { $kept ->
+    [one] Of the units no longer chosen, { $withdrawn } untouched tasks were withdrawn and { $kept } task with work were kept for you to decide.
+   *[other] Of the units no longer chosen, { $withdrawn } untouched tasks were withdrawn and { $kept } tasks with work were kept for you to decide.
+}
 members-error-clause = This indicator's cell does not name 有关成员单位.
 members-error-member = A chosen unit is not a member of the committee.
 nav-supervision = Supervision
@@ -1754,9 +1844,18 @@ notice-supervision_issued = Your unit received a supervision order: { $comment }
 notice-supervision_sent_back = Supervision order sent back: { $comment }
 notice-supervision_closed = Supervision order closed: { $comment }
 notice-supervision_answered = { $comment } answered a supervision order; please review it.
-notice-supervision_draft = The task of indicator ({ $indicator }) is { $count } days overdue; an order has been drafted by rule for you to confirm.
-notice-escalation_clerk = The task of indicator ({ $indicator }) is { $count } days overdue; please act on it.
-notice-escalation_head = Your unit's task of indicator ({ $indicator }) is { $count } days overdue; please see that it is done.
+notice-supervision_draft = { $count ->
+    [one] The task of indicator ({ $indicator }) is { $count } day overdue; an order has been drafted by rule for you to confirm.
+   *[other] The task of indicator ({ $indicator }) is { $count } days overdue; an order has been drafted by rule for you to confirm.
+}
+notice-escalation_clerk = { $count ->
+    [one] The task of indicator ({ $indicator }) is { $count } day overdue; please act on it.
+   *[other] The task of indicator ({ $indicator }) is { $count } days overdue; please act on it.
+}
+notice-escalation_head = { $count ->
+    [one] Your unit's task of indicator ({ $indicator }) is { $count } day overdue; please see that it is done.
+   *[other] Your unit's task of indicator ({ $indicator }) is { $count } days overdue; please see that it is done.
+}
 user-unit-head = Unit head (reminded of overdue work, named on supervision orders)
 webhook-digest-head = 【{ $app }】{ $org }: { $count } new notices:
 webhook-digest-title = { $org }: { $count } new notices
@@ -1848,7 +1947,10 @@ bulletin-unreported = Units that have not submitted their monthly report:
 bulletin-reported-late = Units that reported late:
 bulletin-meetings = Coordination meetings
 bulletin-times = times
-bulletin-deadlines-more = { $count } tasks fall due in the next period; the earliest 10 are listed.
+bulletin-deadlines-more = { $count ->
+    [one] { $count } task fall due in the next period; the earliest 10 are listed.
+   *[other] { $count } tasks fall due in the next period; the earliest 10 are listed.
+}
 nav-meetings = Meetings
 meetings-intro = The register of 调度 meetings (monthly, quarterly, executive meetings, the leading group's, special ones): who convened, chaired and attended, the decisions taken, and whether each became a task or a programme milestone.
 meetings-record = Record a meeting
@@ -1957,4 +2059,28 @@ org-hand-over-withdraw = Withdraw them (kept in the history)
 org-hand-over-move = Or hand them to
 org-hand-over-help = Approved tasks stay with the unit as the record of its work; a task the receiver already has is not doubled.
 org-preview = Preview its tasks
-org-preview-count = Once added it will be given { $count } tasks from the rubric and the campaign plan:
+org-preview-count = { $count ->
+    [one] Once added it will be given { $count } task from the rubric and the campaign plan:
+   *[other] Once added it will be given { $count } tasks from the rubric and the campaign plan:
+}
+task-due-bulk-mode-set = Set a due date
+task-due-bulk-mode-clear = Clear the due dates
+task-due-bulk-clear-count = To clear, type the number of tasks ({ $count }) to confirm
+task-due-bulk-no-date = Choose a due date; to clear the due dates, choose "Clear the due dates" and confirm the number of tasks.
+task-due-bulk-clear-confirm = Nothing cleared: type the number of tasks whose due dates will be cleared ({ $count }) to confirm.
+task-due-bulk-cleared = { $count ->
+    [one] Due dates cleared for { $count } task.
+   *[other] Due dates cleared for { $count } tasks.
+}
+audit-action-task-due-bulk-refused = Bulk due date refused
+colon = {": "}
+task-return-note = Returned: correct as below, then submit again
+task-return-note-empty = No comment was given with the return; ask the reviewer why.
+upload-camera = Take a photo
+deadline-by = by { $date }
+nav-group-work = Work
+nav-group-reporting = Reporting
+nav-group-supervision = Supervision
+nav-group-evaluation = Evaluation
+nav-group-reference = Rubric & exports
+nav-group-admin = Administration

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgExecutor, PgPool, Postgres, Transaction};
 
+pub mod due;
 pub mod hand_over;
 pub mod members;
 pub mod people;
@@ -188,10 +189,11 @@ pub struct TaskRow {
     pub due_on: Option<NaiveDate>,
     pub status: Status,
     pub evidence_count: i64,
+    /// Under an open 督办单 (its light is purple).
+    pub supervised: bool,
     pub updated_at: DateTime<Utc>,
 }
 
-/// What a task hangs on, as lists and pages name it: "指标 12" or "工程1".
 /// How lists and notices name what a task hangs on: the indicator's number ("46") or the
 /// programme's label ("工程3"). The one place it is worded; queries select the parts.
 pub fn work_label(indicator: Option<i32>, kind: &Option<String>, number: Option<i32>) -> String {
@@ -227,6 +229,16 @@ impl TaskRow {
         self.due_on.is_some_and(|d| d < *today)
             && !matches!(self.status, Status::Submitted | Status::Approved)
     }
+
+    /// The task's 督办灯, as its own page shows it.
+    pub fn light(&self, today: NaiveDate) -> crate::supervision::Light {
+        crate::supervision::task_light(
+            self.due_on,
+            matches!(self.status, Status::Submitted | Status::Approved),
+            self.supervised,
+            today,
+        )
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -244,7 +256,7 @@ pub struct TaskFilter {
 /// The WHERE clause shared by listing, counting and bulk changes ($1 campaign, $2 org,
 /// $3 status, $4 indicator number, $5 "overdue on" date, $6 programme — 0 for the work of
 /// every programme — and $7 经办人).
-const FILTER: &str = "t.campaign_id = $1 AND t.removed_at IS NULL \
+pub(super) const FILTER: &str = "t.campaign_id = $1 AND t.removed_at IS NULL \
      AND ($2::bigint IS NULL OR t.organisation_id = $2) \
      AND ($3::text IS NULL OR t.status = $3) \
      AND ($4::int IS NULL OR i.number = $4) \
@@ -257,6 +269,7 @@ const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, coalesce(i.conten
      t.assignee_id, (SELECT display_name FROM users WHERE id = t.assignee_id) AS assignee_name, \
      t.organisation_id, o.name AS organisation_name, t.relation, t.text, t.due_on, t.status, \
      (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
+     EXISTS (SELECT 1 FROM supervision_orders s WHERE s.task_id = t.id AND s.state NOT IN ('draft', 'closed')) AS supervised, \
      t.updated_at";
 
 /// Tasks of a campaign in the order a clerk works through them: overdue first, then
@@ -616,40 +629,6 @@ pub async fn count(db: &PgPool, campaign_id: i64, filter: &TaskFilter) -> sqlx::
     .bind(filter.assignee_id)
     .fetch_one(db)
     .await
-}
-
-/// Sets (or, with None, clears) the due date of every task matching `filter`, each change
-/// recorded in its task's history. Returns how many tasks changed.
-pub async fn set_due_for(
-    db: &PgPool,
-    campaign_id: i64,
-    filter: &TaskFilter,
-    due_on: Option<NaiveDate>,
-    actor_id: i64,
-) -> sqlx::Result<u64> {
-    Ok(sqlx::query(&format!(
-        "WITH target AS ( \
-             SELECT t.id, t.due_on AS before FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
-             WHERE {FILTER} AND t.due_on IS DISTINCT FROM $8 FOR UPDATE OF t \
-         ), changed AS ( \
-             UPDATE tasks SET due_on = $8, updated_at = now() FROM target WHERE tasks.id = target.id \
-             RETURNING tasks.id, target.before \
-         ) \
-         INSERT INTO task_events (task_id, actor_id, action, detail) \
-         SELECT id, $9, 'due_changed', jsonb_build_object('before', before, 'after', $8::date, 'bulk', true) FROM changed"
-    ))
-    .bind(campaign_id)
-    .bind(filter.organisation_id)
-    .bind(filter.status.map(Status::as_str))
-    .bind(filter.indicator_number)
-    .bind(filter.overdue_on)
-    .bind(filter.programme_id)
-    .bind(filter.assignee_id)
-    .bind(due_on)
-    .bind(actor_id)
-    .execute(db)
-    .await?
-    .rows_affected())
 }
 
 /// Counts by status for one organisation (or all, with None).

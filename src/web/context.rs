@@ -156,6 +156,18 @@ impl PageCtx {
     }
 
     /// Marks the navigation entry for the current section.
+    /// "active" when the page is under any of the space-separated prefixes (a menu group).
+    pub fn nav_group_class(&self, prefixes: &str) -> &'static str {
+        if prefixes
+            .split_whitespace()
+            .any(|prefix| self.nav_class(prefix) == "active")
+        {
+            "active"
+        } else {
+            ""
+        }
+    }
+
     pub fn nav_class(&self, prefix: &str) -> &'static str {
         let path = self.request.path.as_str();
         let hit = if prefix == "/" {
@@ -197,11 +209,21 @@ impl PageCtx {
         }
     }
 
+    /// A moment in China time: 2026年12月4日 09:30 (4 Dec 2026 09:30 in English).
     pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-        at.with_timezone(&offset)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        let local = at.with_timezone(&china_time());
+        format!(
+            "{} {}",
+            self.date(&local.date_naive()),
+            local.format("%H:%M")
+        )
+    }
+
+    /// A deadline kept as the first moment after it (reports are due "25日前": stored as
+    /// the 26th at 00:00) read as the day it falls on: 2026年12月25日前 / by 25 Dec 2026.
+    pub fn deadline(&self, due_at: &chrono::DateTime<chrono::Utc>) -> String {
+        let last = (*due_at - chrono::Duration::seconds(1)).with_timezone(&china_time());
+        self.t1("deadline-by", "date", self.date(&last.date_naive()))
     }
 
     pub fn round_kind(&self, kind: &crate::scoring::rounds::RoundKind) -> String {
@@ -272,4 +294,9 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
             .map(CurrentUser)
             .ok_or(AppError::Forbidden)
     }
+}
+
+/// China Standard Time, the campaigns' clock (UTC+8, no daylight saving).
+fn china_time() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }

@@ -140,7 +140,17 @@ async fn the_whole_loop_upload_submit_return_fix_resubmit_approve() {
     let page = clerk.get("/notifications").await;
     assert!(page.contains("缺少第四季度数据"));
     let page = clerk.get(&format!("/tasks/{task}")).await;
-    assert!(page.contains("缺少第四季度数据"));
+    assert_eq!(
+        page.texts(".return-note .return-comment"),
+        vec!["缺少第四季度数据"],
+        "the comment is the page's return note"
+    );
+    let note_at = page.body.find("return-note").unwrap();
+    let form_at = page.body.find("upload-form").unwrap();
+    assert!(
+        note_at < form_at,
+        "the office's comment comes before the upload form"
+    );
     let ledger: i64 = sqlx::query_scalar(
         "SELECT id FROM evidence WHERE task_id = $1 AND title = '2025年抽检台账'",
     )
@@ -716,6 +726,53 @@ async fn the_office_sets_due_dates_for_a_whole_filter_at_once() {
             .await
             .contains(&format!("已为 {of_county} 项任务设置截止日期"))
     );
+
+    // An empty date clears nothing: it is refused, said so, and audited.
+    let filter = [
+        ("org", org.as_str()),
+        ("status", ""),
+        ("indicator", ""),
+        ("overdue", ""),
+    ];
+    let mut empty = filter.to_vec();
+    empty.extend([("mode", "set"), ("due_on", "")]);
+    let page = office.post("/tasks/due", &empty).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let still: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE due_on = '2026-12-25'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(still, of_county, "nothing was cleared");
+    let page = office.get(&format!("/tasks?org={org}")).await;
+    assert!(page.contains("请选择截止日期"), "{}", page.body);
+    // Clearing by name needs the count; a wrong one is refused too.
+    let mut wrong = filter.to_vec();
+    wrong.extend([("mode", "clear"), ("confirm_count", "1")]);
+    office.post("/tasks/due", &wrong).await;
+    let page = office.get(&format!("/tasks?org={org}")).await;
+    assert!(
+        page.contains(&format!("任务数 {of_county} 以确认")),
+        "{}",
+        page.body
+    );
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'task.due_bulk_refused'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(refused, 2);
+    let count = of_county.to_string();
+    let mut clear = filter.to_vec();
+    clear.extend([("mode", "clear"), ("confirm_count", count.as_str())]);
+    office.post("/tasks/due", &clear).await;
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE due_on IS NOT NULL")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "cleared once asked for by name and counted");
+    let page = office.get(&format!("/tasks?org={org}")).await;
+    assert!(page.contains(&format!("已清除 {of_county} 项任务的截止日期")));
 
     let mut clerk = app
         .signed_in("clerk", Role::Department, Some("江达县"))

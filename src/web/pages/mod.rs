@@ -390,6 +390,18 @@ impl TaskPage {
                 crate::tasks::Status::Submitted | crate::tasks::Status::Approved
             )
     }
+    /// While the task is returned, the return that sent it back (the office's 退回整改 or
+    /// the unit head's): shown first on the page, above everything else, so the clerk
+    /// reads why before uploading again.
+    pub fn return_note(&self) -> Option<&crate::tasks::Event> {
+        if self.task.status != crate::tasks::Status::Returned {
+            return None;
+        }
+        self.events
+            .iter()
+            .rev()
+            .find(|e| e.action == "returned" || e.action == "unit_returned")
+    }
     /// A row of this page that was uploaded for another task and linked here.
     pub fn is_linked(&self, item: &crate::evidence::EvidenceRow) -> bool {
         item.task_id != self.task.id
