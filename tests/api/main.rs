@@ -4,10 +4,12 @@
 mod access;
 mod admin;
 mod auth;
+mod browser;
 mod bulletins;
 mod city_targets;
 mod cli;
 mod committee_members;
+mod compression;
 mod dashboards;
 mod demo;
 mod evidence_library;
