@@ -6,6 +6,7 @@
 //! in `target/browser-failures/`.
 
 mod journeys;
+mod office;
 mod pages;
 
 use std::net::TcpListener;
@@ -22,6 +23,8 @@ use serde_json::{Value, json};
 pub enum Screen {
     /// A phone held upright (390×844, touch), as county clerks use it.
     Phone,
+    /// An office desktop at the common 1366×768.
+    Desktop,
 }
 
 fn program(env: &str, default: &str) -> PathBuf {
@@ -67,7 +70,7 @@ impl Chrome {
             .spawn()
             .expect("start chromedriver");
         let url = format!("http://127.0.0.1:{port}");
-        let args = vec![
+        let mut args = vec![
             "--headless=new",
             "--no-sandbox",
             "--disable-gpu",
@@ -88,6 +91,7 @@ impl Chrome {
                     "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0 Mobile Safari/537.36"
                 });
             }
+            Screen::Desktop => args.push("--window-size=1366,768"),
         }
         options["args"] = json!(args);
         let mut capabilities = serde_json::Map::new();
@@ -135,6 +139,25 @@ impl Chrome {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("{username} did not get past the login page");
+    }
+
+    /// Signs in with the password, then the authenticator's `code` when asked for one.
+    pub async fn sign_in_with_code(&self, username: &str, password: &str, code: &str) {
+        self.open("/login").await;
+        self.fill("input[name=username]", username).await;
+        self.fill("input[name=password]", password).await;
+        self.click("main form[action=\"/login\"] button[type=submit]")
+            .await;
+        self.fill("input[name=code]", code).await;
+        self.click("main form[action=\"/login/2fa\"] button[type=submit]")
+            .await;
+        for _ in 0..100 {
+            if !self.path().await.starts_with("/login") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{username} did not get past the second step");
     }
 
     pub async fn path(&self) -> String {
