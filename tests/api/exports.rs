@@ -177,14 +177,22 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
     assert!(page.contains("3 个文件"));
     assert!(page.contains("/exports/evidence.zip?indicator=29"));
 
-    // The responsibility table: one row per task under a heading row per part.
+    // The responsibility table, laid out like the plan's annex: a title with the city's
+    // name, the date, the header; one row per task under a heading row per part, 序号 and
+    // the indicator's cells merged over its tasks (a reader sees them in the first row).
     let (status, headers, bytes) = download(&office, "/exports/tasks.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(file_name(&headers), "昌都市-指标任务责任分解表.xlsx");
     let rows = sheet_rows(&bytes);
     assert_eq!(
-        rows[0],
+        rows[0][0],
+        "昌都市创建国家食品安全示范城市指标任务责任分解表"
+    );
+    assert!(rows[1][0].starts_with("制表日期："), "{:?}", rows[1]);
+    assert_eq!(
+        rows[2],
         [
+            "序号",
             "评价要点",
             "评价内容",
             "评价方式",
@@ -196,24 +204,38 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
             "佐证数"
         ]
     );
-    let task_rows: Vec<&Vec<String>> = rows[1..].iter().filter(|r| !r[5].is_empty()).collect();
+    let task_rows: Vec<&Vec<String>> = rows[3..].iter().filter(|r| !r[6].is_empty()).collect();
     assert_eq!(task_rows.len() as i64, tasks_in_db);
     assert_eq!(
-        rows.len() - 1 - task_rows.len(),
+        rows.len() - 3 - task_rows.len(),
         6,
         "one heading row per part"
     );
-    assert_eq!(rows[1][0], "一、基础工作");
+    assert_eq!(rows[3][0], "一、基础工作");
+    // Each task row under the indicator whose merged 序号 it sits below.
+    let mut indicator = String::new();
+    let mut numbered: Vec<(String, &Vec<String>)> = Vec::new();
+    for row in &rows[3..] {
+        if row[6].is_empty() {
+            continue; // a part's heading
+        }
+        if !row[0].is_empty() {
+            indicator = row[0].clone();
+            assert!(row[2].starts_with(&format!("{indicator}. ")), "{row:?}");
+        }
+        numbered.push((indicator.clone(), row));
+    }
     // The market regulator holds several tasks under 29; the one with evidence was submitted.
-    let market_rows: Vec<_> = task_rows
+    let market_rows: Vec<_> = numbered
         .iter()
-        .filter(|r| r[5] == "市市场监管局" && r[1].starts_with("29. "))
+        .filter(|(n, r)| r[6] == "市市场监管局" && n == "29")
+        .map(|(_, r)| r)
         .collect();
     assert!(!market_rows.is_empty());
-    let with_evidence: Vec<_> = market_rows.iter().filter(|r| r[8] == "1").collect();
+    let with_evidence: Vec<_> = market_rows.iter().filter(|r| r[9] == "1").collect();
     assert_eq!(with_evidence.len(), 1);
-    assert_eq!(with_evidence[0][6], "已提交");
-    let evidence_total: f64 = task_rows.iter().map(|r| r[8].parse::<f64>().unwrap()).sum();
+    assert_eq!(with_evidence[0][7], "已提交");
+    let evidence_total: f64 = task_rows.iter().map(|r| r[9].parse::<f64>().unwrap()).sum();
     assert_eq!(evidence_total as i64, evidence_in_db);
 
     // The programmes' work sits beside it on a second sheet, one row per task.
@@ -228,7 +250,11 @@ async fn exports_agree_with_the_database_and_the_archive_holds_every_file() {
     .await
     .unwrap();
     assert!(programme_tasks > 24);
-    assert_eq!(programme_sheet.rows().count() as i64 - 1, programme_tasks);
+    assert_eq!(
+        programme_sheet.rows().count() as i64 - 2,
+        programme_tasks,
+        "a title, the header, a row per task"
+    );
 
     // CSV lists count what the database counts.
     let (status, _, bytes) = download(&office, "/exports/tasks.csv").await;

@@ -94,7 +94,8 @@ pub async fn tasks_xlsx(State(state): State<AppState>, ctx: RequestContext) -> A
     let rows = exports::task_rows(&state.db, campaign.id).await?;
     let programmes = exports::programme_rows(&state.db, campaign.id).await?;
     let count = rows.len() + programmes.len();
-    let bytes = tokio::task::spawn_blocking(move || table::build(&rows, &programmes))
+    let (city, today) = (campaign.city_name.clone(), campaign.today());
+    let bytes = tokio::task::spawn_blocking(move || table::build(&city, today, &rows, &programmes))
         .await
         .map_err(|e| AppError::Other(e.into()))?
         .map_err(|e| AppError::Other(anyhow::anyhow!("responsibility table: {e}")))?;
