@@ -1,5 +1,7 @@
 //! The score sheet as an .xlsx workbook: one row per evaluation point and one per
-//! deduction under it, part totals, the overall total, vetoes, the verdict and who scored.
+//! deduction under it, part totals, the overall total, vetoes, the verdict, who scored and
+//! lines for their signatures. It prints on A4 portrait fitted to the page width, so each
+//! item's score stands on its line (宋体, header row repeated, page numbers in the footer).
 //! Built from plain data so it can run on a blocking thread.
 
 use rust_decimal::Decimal;
@@ -23,6 +25,12 @@ pub struct Labels {
     pub not_triggered: String,
     pub verdict: String,
     pub assessors: String,
+    /// "评审组长（签字）："
+    pub sign_leader: String,
+    /// "评审专家（签字）："
+    pub sign_experts: String,
+    /// "日期：      年    月    日"
+    pub sign_date: String,
 }
 
 pub struct SheetPoint {
@@ -58,6 +66,16 @@ pub struct Sheet {
     pub assessors: Vec<(String, String)>,
 }
 
+/// Lines a text wraps to in a column `width` units wide (a Chinese character is two):
+/// wrapped rows need their height set, spreadsheet programs do not grow them on opening.
+fn wrapped_lines(text: &str, width: f64) -> f64 {
+    let units: f64 = text
+        .chars()
+        .map(|c| if c.is_ascii() { 1.1 } else { 2.1 })
+        .sum();
+    (units / (width - 1.0)).ceil().max(1.0)
+}
+
 fn num(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
@@ -66,31 +84,57 @@ pub fn build(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let ws = workbook.add_worksheet();
     ws.set_name("评分表")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
+    let base = Format::new().set_font_name("宋体").set_font_size(10.5);
+    let title = base
+        .clone()
+        .set_font_name("黑体")
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    let subtitle = base.clone().set_align(FormatAlign::Center);
+    let head = base
+        .clone()
         .set_bold()
         .set_border(FormatBorder::Thin)
         .set_background_color("#E8EEF5")
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap();
+    let cell = base
+        .clone()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap();
+    let score = cell
+        .clone()
+        .set_num_format("0.00")
         .set_align(FormatAlign::Center);
-    let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
-    let score = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("0.00");
-    let minus = Format::new()
-        .set_border(FormatBorder::Thin)
+    let minus = score
+        .clone()
         .set_num_format("-0.00")
         .set_font_color("#B42318");
-    let bold = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let bold_score = bold.clone().set_num_format("0.00");
+    let bold = cell.clone().set_bold();
+    let bold_score = score.clone().set_bold();
+    let sign = base.clone().set_align(FormatAlign::Bottom);
 
-    ws.set_column_width(0, 14)?;
-    ws.set_column_width(1, 46)?;
-    ws.set_column_width(2, 8)?;
-    ws.set_column_width(3, 10)?;
-    ws.set_column_width(4, 16)?;
-    ws.set_column_width(5, 50)?;
-    ws.write_with_format(0, 0, &sheet.title, &title)?;
-    ws.write(1, 0, &sheet.subtitle)?;
+    // Item, maximum and score side by side at the left, so the eye runs along one line.
+    ws.set_column_width(0, 8)?;
+    ws.set_column_width(1, 40)?;
+    ws.set_column_width(2, 7)?;
+    ws.set_column_width(3, 8)?;
+    ws.set_column_width(4, 12)?;
+    ws.set_column_width(5, 30)?;
+    ws.merge_range(0, 0, 0, 5, &sheet.title, &title)?;
+    ws.set_row_height(0, 30)?;
+    ws.merge_range(1, 0, 1, 5, &sheet.subtitle, &subtitle)?;
+    ws.set_paper_size(9);
+    ws.set_portrait();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_center_horizontally(true);
+    ws.set_margins(0.6, 0.6, 0.7, 0.7, 0.3, 0.3);
+    ws.set_footer("&C第 &P 页 共 &N 页");
+    ws.set_repeat_rows(3, 3)?;
     let l = &sheet.labels;
     let headings = [&l.part, &l.point, &l.max, &l.score, &l.group, &l.remark];
     for (col, text) in headings.iter().enumerate() {
@@ -151,17 +195,27 @@ pub fn build(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
         };
         ws.write_with_format(row, 3, state, &cell)?;
         ws.write_string_with_format(row, 5, &veto.note, &cell)?;
+        let lines = wrapped_lines(&veto.label, 40.0).max(wrapped_lines(&veto.note, 30.0));
+        ws.set_row_height(row, lines * 15.0)?;
         row += 1;
     }
     row += 1;
     ws.write_with_format(row, 0, &l.verdict, &bold)?;
-    ws.write_with_format(row, 1, &sheet.verdict, &bold)?;
+    ws.merge_range(row, 1, row, 5, &sheet.verdict, &bold)?;
+    ws.set_row_height(row, wrapped_lines(&sheet.verdict, 100.0) * 15.0)?;
     row += 2;
     ws.write_with_format(row, 0, &l.assessors, &bold)?;
     row += 1;
     for (group, names) in &sheet.assessors {
-        ws.write_string(row, 0, group)?;
-        ws.write_string(row, 1, names)?;
+        ws.write_string_with_format(row, 0, group, &base)?;
+        ws.merge_range(row, 1, row, 5, names, &base)?;
+        row += 1;
+    }
+    // Signature lines, each on its own row with room to sign.
+    row += 1;
+    for line in [&l.sign_leader, &l.sign_experts, &l.sign_date] {
+        ws.merge_range(row, 0, row, 5, line, &sign)?;
+        ws.set_row_height(row, 30)?;
         row += 1;
     }
     workbook.save_to_buffer()
@@ -190,6 +244,9 @@ mod tests {
             not_triggered: "未触发".into(),
             verdict: "结论".into(),
             assessors: "评审专家".into(),
+            sign_leader: "评审组长（签字）：".into(),
+            sign_experts: "评审专家（签字）：".into(),
+            sign_date: "日期：      年    月    日".into(),
         };
         let sheet = Sheet {
             title: "省级初评评分表".into(),
