@@ -2084,3 +2084,7 @@ nav-group-supervision = Supervision
 nav-group-evaluation = Evaluation
 nav-group-reference = Rubric & exports
 nav-group-admin = Administration
+sheet-sign-leader = Lead assessor (signature):
+sheet-sign-experts = Assessors (signatures):
+sheet-sign-date = Date:
+report-docx = Download as Word

@@ -1976,3 +1976,7 @@ nav-group-supervision = 督查整改
 nav-group-evaluation = 评价考评
 nav-group-reference = 细则导出
 nav-group-admin = 系统管理
+sheet-sign-leader = 评审组长（签字）：
+sheet-sign-experts = 评审专家（签字）：
+sheet-sign-date = 日期：        年      月      日
+report-docx = 下载 Word 文档

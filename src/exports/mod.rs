@@ -12,6 +12,7 @@
 pub mod archive;
 pub mod csv_cell;
 pub mod csv_export;
+pub mod document;
 pub mod ledger;
 pub mod table;
 

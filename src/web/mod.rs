@@ -16,6 +16,7 @@ pub mod pages;
 pub mod paging;
 mod preview_view;
 pub mod refusals;
+mod report_document;
 mod round_history;
 mod round_view;
 pub mod serve;

@@ -362,6 +362,31 @@ async fn a_provincial_round_from_opening_to_locked_report() {
         report.body
     );
     assert!(report.contains("得分 80.15 分"));
+    // The same report as a Word file: the page's sections, in the page's order.
+    let docx = p
+        .admin
+        .client
+        .get(format!("{}/rounds/{round}/report.docx", p.admin.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docx.status(), StatusCode::OK);
+    assert!(
+        docx.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let xml = docx_text(&docx.bytes().await.unwrap());
+    let mut last = 0;
+    for heading in report.texts(".report-doc > h2, .report-doc > h3") {
+        let at = xml[last..]
+            .find(&heading)
+            .unwrap_or_else(|| panic!("{heading} in the .docx after position {last}"));
+        last += at;
+    }
+    assert!(xml.contains("智慧监管平台覆盖全市。"));
+    assert!(xml.contains("得分 80.15 分"));
 
     // Comparison with the city's self-assessment.
     let own = create_round(&mut p.admin, "self", "2025年自评").await;
@@ -881,4 +906,30 @@ async fn a_zero_threshold_means_no_threshold() {
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("value=\"120\""), "{}", page.body);
+}
+
+/// The text of a .docx file's body (its runs' text, in order).
+fn docx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .expect("word/document.xml")
+        .read_to_string(&mut xml)
+        .expect("UTF-8");
+    let mut text = String::new();
+    // `<w:t>` and `<w:t xml:space="preserve">`, not `<w:tbl>`, `<w:tc>` and the like.
+    for piece in xml.split("<w:t").skip(1) {
+        if !(piece.starts_with('>') || piece.starts_with(' ')) {
+            continue;
+        }
+        if let Some(start) = piece.find('>') {
+            let rest = &piece[start + 1..];
+            if let Some(end) = rest.find("</w:t>") {
+                text.push_str(&rest[..end]);
+            }
+        }
+    }
+    text
 }

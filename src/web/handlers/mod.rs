@@ -195,6 +195,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
             "/rounds/{id}/report",
             get(rounds::report).post(rounds::save_report),
         )
+        .route("/rounds/{id}/report.docx", get(rounds::report_docx))
         .route("/rounds/{id}/items/{key}", get(rounds::item))
         .route(
             "/rounds/{id}/items/{key}/deductions",

@@ -503,6 +503,11 @@ pub struct ReportPage {
 }
 
 impl ReportPage {
+    /// The report as blocks: what the page shows and the .docx holds.
+    pub fn document(&self) -> crate::exports::document::Document {
+        crate::web::report_document::round_report(self)
+    }
+
     pub fn unfinished_groups(&self) -> Option<crate::web::pages::UnfinishedGroups<'_>> {
         self.unfinished_lock
             .as_ref()

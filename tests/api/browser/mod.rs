@@ -254,6 +254,18 @@ impl Chrome {
             .unwrap_or_default()
     }
 
+    /// How many A4 pages the current page prints on (Chromium's own print to PDF).
+    pub async fn printed_pages(&self) -> usize {
+        let pdf = self
+            .client
+            .print(fantoccini::wd::PrintConfiguration::default())
+            .await
+            .expect("print to PDF");
+        // Each page object is "/Type /Page" (the tree's root is "/Type /Pages").
+        let text = String::from_utf8_lossy(&pdf);
+        text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+    }
+
     /// Keeps a screenshot of the page under `target/browser-failures/{name}.png`.
     pub async fn keep_screenshot(&self, name: &str) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-failures");

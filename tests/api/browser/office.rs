@@ -209,3 +209,18 @@ async fn the_administrators_menu_fits_an_office_screen() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_leaders_summary_prints_on_one_page() {
+    let app = TestApp::spawn().await;
+    app.create_user("leader-web", Role::Viewer, None, "Passw0rd!")
+        .await;
+    let chrome = Chrome::start(&app.base, Screen::Desktop).await;
+    journey(&chrome, "leader-print", async {
+        chrome.sign_in("leader-web", "Passw0rd!").await;
+        chrome.open("/").await;
+        chrome.find(".leader-summary").await;
+        assert_eq!(chrome.printed_pages().await, 1, "one A4 page");
+    })
+    .await;
+}

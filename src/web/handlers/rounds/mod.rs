@@ -27,7 +27,7 @@ pub use findings::{accept_finding, set_aside_finding};
 pub use history::{history, lock};
 pub use item::item;
 pub use list::list;
-pub use report::{report, save_report};
+pub use report::{report, report_docx, save_report};
 pub use result::show;
 pub use review::{mark, review_item};
 pub use scoring_forms::{add_deduction, award, measure, veto, withdraw_deduction};

@@ -43,6 +43,36 @@ pub async fn report(
     report_page(&state, ctx, &user, &view, None, Vec::new(), fill).await
 }
 
+/// `GET /rounds/{id}/report.docx`: the same report as a Word document.
+pub async fn report_docx(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let view = RoundView::load(&state, id).await?;
+    let request = ctx.request.clone();
+    let page = load_page(&state, ctx, &user, &view, None, Vec::new(), false).await?;
+    let document = page.document();
+    let bytes = tokio::task::spawn_blocking(move || document.docx())
+        .await
+        .map_err(|e| AppError::Other(e.into()))?
+        .map_err(|e| AppError::Other(anyhow::anyhow!("report .docx: {e}")))?;
+    request
+        .audit(
+            &state.db,
+            "export.report_docx",
+            "round",
+            Some(id.to_string()),
+            serde_json::json!({ "bytes": bytes.len() }),
+        )
+        .await?;
+    let name = format!("{}-{}评价报告.docx", page.city, page.round.name);
+    Ok(crate::web::download::download(bytes, DOCX, &name))
+}
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
 async fn report_page(
     state: &AppState,
     ctx: PageCtx,
@@ -52,6 +82,25 @@ async fn report_page(
     errors: Vec<String>,
     fill: bool,
 ) -> AppResult<Response> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = load_page(state, ctx, user, view, typed, errors, fill).await?;
+    Ok((status, render(&page)?).into_response())
+}
+
+/// Everything the report says, for its page and its Word file.
+async fn load_page(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    view: &RoundView,
+    typed: Option<rounds::ReportText>,
+    errors: Vec<String>,
+    fill: bool,
+) -> AppResult<ReportPage> {
     // The figures come from the round's computed view (one computation per change of
     // the data), not from fresh queries per reader.
     let (scope, outcome, rule, reviews, evidence) = (
@@ -123,12 +172,7 @@ async fn report_page(
         Some(_) => crate::scoring::locks::current(&state.db, scope.round.id).await?,
         None => None,
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let page = ReportPage {
+    Ok(ReportPage {
         ctx,
         errors,
         can_edit,
@@ -158,8 +202,7 @@ async fn report_page(
         kind_name: kind.clone(),
         unfinished_lock,
         round: scope.round.clone(),
-    };
-    Ok((status, render(&page)?).into_response())
+    })
 }
 
 pub async fn save_report(
