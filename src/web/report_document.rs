@@ -3,7 +3,7 @@
 //! whatever the reader's language, except the page's placeholders for empty sections.
 
 use crate::exports::document::{Block, Document};
-use crate::web::pages::{ReportPage, paragraphs, points};
+use crate::web::pages::{ReportPage, SelfOrgPage, paragraphs, points};
 
 /// The lead's paragraphs of a section, or what stands in for them.
 fn written(blocks: &mut Vec<Block>, text: &str, fallback: Block) {
@@ -115,6 +115,60 @@ pub fn round_report(page: &ReportPage) -> Document {
         title: vec![
             format!("{city}创建国家食品安全示范城市"),
             format!("{}情况", page.round.name),
+        ],
+        blocks: b,
+    }
+}
+
+/// An organisation's 自查报告: its figures, its own words, the self-deductions by
+/// indicator with the self-score, and who submitted it when.
+pub fn self_check_report(page: &SelfOrgPage) -> Document {
+    let member = &page.member;
+    let mut b = vec![Block::Figures(page.figures_sentence.clone())];
+    let own = paragraphs(&member.report);
+    if own.is_empty() {
+        b.push(Block::Placeholder(page.ctx.t("report-empty")));
+    }
+    b.extend(own.into_iter().map(|p| Block::Paragraph(p.to_string())));
+    b.push(Block::Heading("附：自评扣分情况".into()));
+    let mut rows: Vec<Vec<String>> = page
+        .lines
+        .iter()
+        .filter(|l| l.points.is_some())
+        .map(|l| {
+            vec![
+                l.number.to_string(),
+                l.content.clone(),
+                l.points.map(points).unwrap_or_default(),
+                l.reason.clone(),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        "合计".into(),
+        format!("自评得分 {}", points(member.score())),
+        points(member.deducted),
+        String::new(),
+    ]);
+    b.push(Block::Table {
+        head: vec![
+            "指标".into(),
+            "评价内容".into(),
+            "扣分".into(),
+            "扣分理由".into(),
+        ],
+        rows,
+        total_row: true,
+    });
+    let mut closing = vec![member.organisation_name.clone()];
+    if let Some(at) = member.submitted_at {
+        closing.push(crate::web::pages::cn_day(&at));
+    }
+    b.push(Block::Closing(closing));
+    Document {
+        title: vec![
+            member.organisation_name.clone(),
+            format!("{}自查报告", page.evaluation.name),
         ],
         blocks: b,
     }

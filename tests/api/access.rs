@@ -575,6 +575,15 @@ async fn organisation_evaluation_routes_by_role() {
             format!("/evaluations/{own_eval}/orgs/{other}"),
             [ToLogin, Ok, Ok, Forbidden, Ok, Ok],
         ),
+        // The 自查报告 as a Word file: whoever may read the organisation's page.
+        (
+            format!("/evaluations/{own_eval}/orgs/{own}/report.docx"),
+            [ToLogin, Ok, Ok, Ok, Ok, Ok],
+        ),
+        (
+            format!("/evaluations/{own_eval}/orgs/{other}/report.docx"),
+            [ToLogin, Ok, Ok, Forbidden, Ok, Ok],
+        ),
         (
             format!("/evaluations/{city}"),
             [ToLogin, Ok, Ok, Ok, Ok, Ok],
@@ -652,7 +661,7 @@ async fn organisation_evaluation_routes_by_role() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(refused, 4 + posts.len() as i64 * 3 + 2 * 4);
+    assert_eq!(refused, 5 + posts.len() as i64 * 3 + 2 * 4);
 }
 
 /// The inspection plan's forms, role by role: anonymous, admin, office, a clerk, an

@@ -197,6 +197,25 @@ async fn a_county_scores_itself_and_files_its_report_and_the_office_sees_everyon
     assert!(page.contains(&figures), "frozen figures");
     assert!(page.contains("自评扣2.5分，自评得分97.5分"));
     assert!(page.contains("我区创建工作稳步推进。"));
+    // The same report as a Word file: figures, the clerk's words, the deductions.
+    let docx = clerk
+        .client
+        .get(format!(
+            "{}/evaluations/{id}/orgs/{karuo}/report.docx",
+            clerk.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docx.status(), StatusCode::OK);
+    let text = crate::support::docx_text(&docx.bytes().await.unwrap());
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("{s} in the .docx: {text}"))
+    };
+    assert!(at(&figures) < at("我区创建工作稳步推进。"));
+    assert!(at("我区创建工作稳步推进。") < at("部分乡镇台账不全"));
+    assert!(text.contains("自评得分 97.5"));
     // Submitted: the entries are locked.
     let locked = clerk
         .post(

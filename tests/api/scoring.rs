@@ -377,7 +377,7 @@ async fn a_provincial_round_from_opening_to_locked_report() {
             .unwrap()
             .contains("attachment")
     );
-    let xml = docx_text(&docx.bytes().await.unwrap());
+    let xml = crate::support::docx_text(&docx.bytes().await.unwrap());
     let mut last = 0;
     for heading in report.texts(".report-doc > h2, .report-doc > h3") {
         let at = xml[last..]
@@ -906,30 +906,4 @@ async fn a_zero_threshold_means_no_threshold() {
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("value=\"120\""), "{}", page.body);
-}
-
-/// The text of a .docx file's body (its runs' text, in order).
-fn docx_text(bytes: &[u8]) -> String {
-    use std::io::Read;
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");
-    let mut xml = String::new();
-    archive
-        .by_name("word/document.xml")
-        .expect("word/document.xml")
-        .read_to_string(&mut xml)
-        .expect("UTF-8");
-    let mut text = String::new();
-    // `<w:t>` and `<w:t xml:space="preserve">`, not `<w:tbl>`, `<w:tc>` and the like.
-    for piece in xml.split("<w:t").skip(1) {
-        if !(piece.starts_with('>') || piece.starts_with(' ')) {
-            continue;
-        }
-        if let Some(start) = piece.find('>') {
-            let rest = &piece[start + 1..];
-            if let Some(end) = rest.find("</w:t>") {
-                text.push_str(&rest[..end]);
-            }
-        }
-    }
-    text
 }

@@ -538,3 +538,29 @@ pub fn pdf(size: usize, seed: u8) -> Vec<u8> {
 pub fn file(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Part {
     reqwest::multipart::Part::bytes(bytes).file_name(name.to_string())
 }
+
+/// The text of a .docx file's body (its runs' text, in order).
+pub fn docx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .expect("word/document.xml")
+        .read_to_string(&mut xml)
+        .expect("UTF-8");
+    let mut text = String::new();
+    // `<w:t>` and `<w:t xml:space="preserve">`, not `<w:tbl>`, `<w:tc>` and the like.
+    for piece in xml.split("<w:t").skip(1) {
+        if !(piece.starts_with('>') || piece.starts_with(' ')) {
+            continue;
+        }
+        if let Some(start) = piece.find('>') {
+            let rest = &piece[start + 1..];
+            if let Some(end) = rest.find("</w:t>") {
+                text.push_str(&rest[..end]);
+            }
+        }
+    }
+    text
+}

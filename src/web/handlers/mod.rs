@@ -306,6 +306,10 @@ pub fn routes(config: &Config) -> Router<AppState> {
             "/evaluations/{id}/orgs/{org}/report",
             post(org_evaluations::self_check::save_report),
         )
+        .route(
+            "/evaluations/{id}/orgs/{org}/report.docx",
+            get(org_evaluations::self_check::report_docx),
+        )
         .route("/office/evaluations", post(org_evaluations::create))
         .route(
             "/office/evaluations/{id}/state",

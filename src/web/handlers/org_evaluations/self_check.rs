@@ -56,6 +56,58 @@ pub(super) async fn org_page(
     typed: Typed,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let page = load_page(state, ctx, user, evaluation, org, typed).await?;
+    Ok((status, render(&page)?).into_response())
+}
+
+/// `GET /evaluations/{id}/orgs/{org}/report.docx`: the 自查报告 as a Word document, for
+/// whoever may read the organisation's page.
+pub async fn report_docx(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(user): CurrentUser,
+    Path((id, org)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let evaluation = load(&state, id).await?;
+    check_member(&state, &user, &evaluation, org).await?;
+    if evaluation.kind != Kind::SelfCheck {
+        return Err(AppError::NotFound);
+    }
+    let request = ctx.request.clone();
+    let page = load_page(&state, ctx, &user, evaluation, org, Typed::default()).await?;
+    let document = crate::web::report_document::self_check_report(&page);
+    let bytes = tokio::task::spawn_blocking(move || document.docx())
+        .await
+        .map_err(|e| AppError::Other(e.into()))?
+        .map_err(|e| AppError::Other(anyhow::anyhow!("自查报告 .docx: {e}")))?;
+    request
+        .audit(
+            &state.db,
+            "export.self_report_docx",
+            "organisation",
+            Some(org.to_string()),
+            serde_json::json!({ "evaluation": id }),
+        )
+        .await?;
+    let name = format!(
+        "{}-{}自查报告.docx",
+        page.member.organisation_name, page.evaluation.name
+    );
+    Ok(crate::web::download::download(
+        bytes,
+        crate::web::download::DOCX,
+        &name,
+    ))
+}
+
+async fn load_page(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &User,
+    evaluation: Evaluation,
+    org: i64,
+    typed: Typed,
+) -> AppResult<SelfOrgPage> {
     let campaign = campaign(state).await?;
     let (member, lines) = tokio::try_join!(
         sc::member(&state.db, &evaluation, org),
@@ -80,7 +132,7 @@ pub(super) async fn org_page(
         member,
         lines,
     };
-    Ok((status, render(&page)?).into_response())
+    Ok(page)
 }
 
 /// The self-evaluation (a 404 for a 市级考评) and the organisation, once the user is its

@@ -68,10 +68,12 @@ pub async fn report_docx(
         )
         .await?;
     let name = format!("{}-{}评价报告.docx", page.city, page.round.name);
-    Ok(crate::web::download::download(bytes, DOCX, &name))
+    Ok(crate::web::download::download(
+        bytes,
+        crate::web::download::DOCX,
+        &name,
+    ))
 }
-
-const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 async fn report_page(
     state: &AppState,
