@@ -429,3 +429,22 @@
     if (event.key === "Escape") groups.forEach(function (group) { group.open = false; });
   });
 })();
+// 大屏: the body is fetched again every `data-refresh` seconds and swapped in place, so a
+// wall screen follows the work without reloading (a failed fetch keeps the last figures).
+(function () {
+  "use strict";
+  var body = document.getElementById("screen-body");
+  if (!body || !window.fetch) return;
+  var every = Math.max(5, parseInt(body.getAttribute("data-refresh"), 10) || 60) * 1000;
+  var refresh = function () {
+    fetch(body.getAttribute("data-src"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) { body.innerHTML = html; body.setAttribute("data-refreshed", String(Date.now())); })
+      .catch(function () { /* keep the figures shown */ });
+  };
+  window.setInterval(refresh, every);
+  var full = document.querySelector(".screen-full");
+  if (full && document.documentElement.requestFullscreen) {
+    full.addEventListener("click", function () { document.documentElement.requestFullscreen(); });
+  }
+})();

@@ -98,6 +98,7 @@ pub enum Who {
     Login,
     /// A signed-out visitor of the public pages (its session made before the clock).
     Public,
+    Admin,
 }
 
 pub struct Target {
@@ -256,6 +257,108 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 path: search_path("/api/v1/search", "食品安全示范"),
                 who: Who::Office,
             },
+            // The main pages every day's work goes through (issue 17, part 5).
+            Target {
+                name: "task list (office)",
+                path: "/tasks".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "review queue (office)",
+                path: "/review".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "rubric tree",
+                path: "/rubric".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "monthly reports (office)",
+                path: "/reports".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "own monthly reports (clerk)",
+                path: "/reports".into(),
+                who: Who::Clerk,
+            },
+            Target {
+                name: "bulletin list",
+                path: "/bulletins".into(),
+                who: Who::Clerk,
+            },
+            Target {
+                name: "targets",
+                path: "/targets".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "rounds list",
+                path: "/rounds".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "notifications (clerk)",
+                path: "/notifications".into(),
+                who: Who::Clerk,
+            },
+            Target {
+                name: "exports page (office)",
+                path: "/exports".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "task list (.csv)",
+                path: "/exports/tasks.csv".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "分解表 (.xlsx)",
+                path: "/exports/tasks.xlsx".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "大屏 (office)",
+                path: "/screen".into(),
+                who: Who::Office,
+            },
+            Target {
+                // What the wall screen fetches every minute.
+                name: "大屏 refresh",
+                path: "/screen?fragment=1".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "94-indicator heat map (office)",
+                path: "/office/matrix".into(),
+                who: Who::Office,
+            },
+            Target {
+                name: "admin: users",
+                path: "/admin/users".into(),
+                who: Who::Admin,
+            },
+            Target {
+                name: "admin: organisations",
+                path: "/admin/orgs".into(),
+                who: Who::Admin,
+            },
+            Target {
+                name: "admin: audit log",
+                path: "/admin/audit".into(),
+                who: Who::Admin,
+            },
+            Target {
+                name: "admin: audit log, one action",
+                path: "/admin/audit?action=task.approve".into(),
+                who: Who::Admin,
+            },
+            Target {
+                name: "evaluation report (.docx)",
+                path: format!("/rounds/{round}/report.docx"),
+                who: Who::Office,
+            },
             Target {
                 name: "own problem list (clerk)",
                 path: "/problems".into(),
@@ -388,6 +491,7 @@ pub async fn run_load(
                 signed_in(base, &format!("expert-1-{}", 1 + i % 4), "Demo-Expert-2025").await?
             }
             Who::Lead => signed_in(base, "expert-1-1", "Demo-Expert-2025").await?,
+            Who::Admin => signed_in(base, "admin", "Demo-Admin-2025").await?,
         };
         sessions.push(client);
     }

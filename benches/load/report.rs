@@ -111,6 +111,18 @@ pub fn render_markdown(results: &Value) -> String {
                 p95 <= 5.0 * floor && p95 < 50.0,
             ));
         }
+        // The heaviest response of any page (HTML or JSON, before compression).
+        let heaviest = pages
+            .iter()
+            .filter(|(name, _)| name.as_str() != "server_memory_kib")
+            .map(|(name, by)| (name.clone(), f(&by["16"]["body_kb"])))
+            .filter(|(name, _)| !name.contains("(."))
+            .fold((String::new(), 0.0), |a, b| if b.1 > a.1 { b } else { a });
+        targets.push((
+            "every page's HTML under 200 KB (uncompressed)".into(),
+            format!("heaviest: {} at {} KB", heaviest.0, heaviest.1),
+            heaviest.1 < 200.0,
+        ));
     }
     let dashboard_rps = f(&city["city dashboard"]["16"]["rps"]);
     targets.push((

@@ -224,6 +224,50 @@ pub async fn matrix(db: &PgPool, campaign: &Campaign) -> sqlx::Result<Vec<Cell>>
     .await
 }
 
+/// One organisation's work in one part of the rubric, for the dashboard's
+/// organisations × parts grid.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct PartCell {
+    pub organisation_id: i64,
+    pub part_seq: i32,
+    pub tasks: i64,
+    pub approved: i64,
+    pub overdue: i64,
+    pub returned: i64,
+}
+
+impl PartCell {
+    pub fn percent(&self) -> f64 {
+        if self.tasks == 0 {
+            0.0
+        } else {
+            self.approved as f64 * 100.0 / self.tasks as f64
+        }
+    }
+
+    /// A shade from 0 (nothing approved) to 4 (all), for the cell's colour.
+    pub fn shade(&self) -> u8 {
+        (self.percent() / 25.0).floor().clamp(0.0, 4.0) as u8
+    }
+}
+
+/// Every organisation's tasks counted per part (indicator tasks only).
+pub async fn part_grid(db: &PgPool, campaign: &Campaign) -> sqlx::Result<Vec<PartCell>> {
+    sqlx::query_as(
+        "SELECT t.organisation_id, p.seq AS part_seq, count(*) AS tasks, \
+                count(*) FILTER (WHERE t.status = 'approved') AS approved, \
+                count(*) FILTER (WHERE t.due_on < $2 AND t.status NOT IN ('submitted', 'approved')) AS overdue, \
+                count(*) FILTER (WHERE t.status = 'returned') AS returned \
+         FROM tasks t JOIN indicators i ON i.id = t.indicator_id JOIN rubric_parts p ON p.id = i.part_id \
+         WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+         GROUP BY t.organisation_id, p.seq",
+    )
+    .bind(campaign.id)
+    .bind(campaign.today())
+    .fetch_all(db)
+    .await
+}
+
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct OverdueTask {
     pub id: i64,

@@ -90,6 +90,16 @@ pub async fn list(
     .await
 }
 
+/// How many orders of a campaign are issued and not yet closed.
+pub async fn open_count(db: &PgPool, campaign_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM supervision_orders WHERE campaign_id = $1 AND state NOT IN ('draft', 'closed')",
+    )
+    .bind(campaign_id)
+    .fetch_one(db)
+    .await
+}
+
 /// Open orders (issued, not closed) about one task.
 pub async fn open_for_task(db: &PgPool, task_id: i64) -> sqlx::Result<Vec<Order>> {
     sqlx::query_as(&format!(

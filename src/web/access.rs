@@ -69,6 +69,11 @@ pub const RULES: &[(&str, Access)] = &[
         "/supervision",
         Access::Roles(&[Role::Admin, Role::Office, Role::Department, Role::Viewer]),
     ),
+    // The command centre's 大屏: the office, administrators and leaders.
+    (
+        "/screen",
+        Access::Roles(&[Role::Admin, Role::Office, Role::Viewer]),
+    ),
     // Exports gather every organisation's material; departments see only their own.
     (
         "/exports",

@@ -190,6 +190,17 @@ const MATRIX: &[(&str, [Expect; 6])] = {
         // A round's history, its earlier locks and its JSON are for the round's readers
         // (round 1, locked by the test: lock 1); the lock page is the administrator's.
         ("/rounds/1/history", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
+        // The 94-indicator heat map behind the dashboard's grid: the office's.
+        (
+            "/office/matrix",
+            [ToLogin, Ok, Ok, Forbidden, Forbidden, Forbidden],
+        ),
+        // The 大屏 and its refreshed body: the office, administrators and leaders.
+        ("/screen", [ToLogin, Ok, Ok, Forbidden, Forbidden, Ok]),
+        (
+            "/screen?fragment=1",
+            [ToLogin, Ok, Ok, Forbidden, Forbidden, Ok],
+        ),
         // The evaluation report, as a page and as the Word file made from the same blocks.
         ("/rounds/1/report", [ToLogin, Ok, Ok, Forbidden, Ok, Ok]),
         (

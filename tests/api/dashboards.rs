@@ -76,7 +76,34 @@ async fn the_office_dashboard_agrees_with_hand_counts() {
     assert!(page.contains("10.0%"), "part 一: 3 of 30 points");
     let overdue_rows = page.texts(".dash-grid .card table.compact tbody tr td.num");
     assert!(overdue_rows.iter().any(|t| t == "5"), "five days late");
-    // The heat map links each cell to the tasks behind it.
+    // Organisations × parts, worst first: each row's completion no higher than the next.
+    let grid = scraper::Html::parse_document(&page.body);
+    let select = |s: &str| scraper::Selector::parse(s).expect("selector");
+    let parts: Vec<String> = grid
+        .select(&select("table.part-grid thead th"))
+        .map(|th| th.text().collect())
+        .collect();
+    assert_eq!(parts.len(), 1 + 6 + 1, "organisation, six parts, total");
+    let totals: Vec<f64> = grid
+        .select(&select("table.part-grid tbody tr td:last-child strong"))
+        .map(|s| {
+            s.text()
+                .collect::<String>()
+                .trim_end_matches('%')
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(totals.len() > 20, "a row per organisation with tasks");
+    assert!(
+        totals.windows(2).all(|w| w[0] <= w[1]),
+        "worst first: {totals:?}"
+    );
+    assert!(page.contains("逾期"), "overdue cells say so");
+    // The 94-indicator heat map is one click away and links each cell to its tasks.
+    assert!(page.contains("href=\"/office/matrix\""));
+    let page = office.get("/office/matrix").await;
+    assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("hm hm-done"));
     assert!(page.contains("hm hm-bad"));
     assert!(page.contains("/tasks?org="));

@@ -15,8 +15,8 @@ use crate::web::context::{CurrentUser, PageCtx};
 use crate::web::current::campaign;
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{
-    AssessorHome, AssessorRound, LeaderHome, MatrixRow, OfficeFigures, OfficeHome, OrgFigures,
-    OrgHome, render,
+    AssessorHome, AssessorRound, LeaderHome, MatrixPage, MatrixRow, OfficeFigures, OfficeHome,
+    OrgFigures, OrgHome, PartRow, render,
 };
 use crate::web::round_view::group_summary;
 use crate::web::summary::summary;
@@ -62,7 +62,7 @@ async fn office(state: &AppState, ctx: PageCtx, campaign: &Campaign) -> AppResul
 
 async fn office_figures(state: &AppState, campaign: &Campaign) -> AppResult<OfficeFigures> {
     let db = &state.db;
-    let (indicators, cells, organisations, overdue, loops, lights) = tokio::try_join!(
+    let (indicators, cells, organisations, overdue, loops, lights, part_cells, part_seqs) = tokio::try_join!(
         sqlx::query_as::<_, (i32, String)>(
             "SELECT number, content FROM indicators WHERE edition_id = $1 ORDER BY number",
         )
@@ -73,8 +73,15 @@ async fn office_figures(state: &AppState, campaign: &Campaign) -> AppResult<Offi
         dashboard::overdue(db, campaign, None, OVERDUE_SHOWN),
         tasks::loop_counts(db, campaign.id),
         crate::supervision::org_lights(db, campaign.id, campaign.today()),
+        dashboard::part_grid(db, campaign),
+        sqlx::query_scalar::<_, i32>(
+            "SELECT seq FROM rubric_parts WHERE edition_id = $1 ORDER BY seq"
+        )
+        .bind(campaign.edition_id)
+        .fetch_all(db),
     )?;
     Ok(OfficeFigures {
+        part_rows: PartRow::layout(&part_seqs, &organisations, part_cells),
         matrix: MatrixRow::layout(&indicators, organisations, cells),
         indicators,
         overdue,
@@ -227,6 +234,22 @@ async fn leader(state: &AppState, ctx: PageCtx, campaign: &Campaign) -> AppResul
         summary,
         overdue,
         ranking,
+    })?
+    .into_response())
+}
+
+/// `GET /office/matrix`: every organisation × the 94 indicators, a cell per task group,
+/// each linking to its tasks (the dashboard shows organisations × parts).
+pub async fn matrix(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
+    let campaign = campaign(&state).await?;
+    let figures = state
+        .derived
+        .get("office", campaign.id, || office_figures(&state, &campaign))
+        .await?;
+    Ok(render(&MatrixPage {
+        ctx,
+        campaign,
+        figures,
     })?
     .into_response())
 }

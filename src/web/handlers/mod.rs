@@ -33,6 +33,7 @@ mod publicity;
 mod reports;
 mod rounds;
 mod rubric;
+mod screen;
 mod search;
 mod supervision;
 mod targets;
@@ -392,6 +393,9 @@ pub fn routes(config: &Config) -> Router<AppState> {
             post(meetings::decisions::make_milestone),
         )
         .route("/api/v1/meetings", get(meetings::api::list))
+        .route("/office/matrix", get(home::matrix))
+        // The command centre's wall screen (大屏).
+        .route("/screen", get(screen::screen))
         .route("/programmes", get(programmes::list))
         .route("/programmes/{id}", get(programmes::show))
         .route("/account", get(account::page))

@@ -146,6 +146,8 @@ pub struct OfficeFigures {
     pub loops: Vec<crate::tasks::LoopCounts>,
     /// Every unit's 督办灯 with its tasks counted per light.
     pub lights: Vec<crate::supervision::OrgLights>,
+    /// Organisations × parts, worst first.
+    pub part_rows: Vec<PartRow>,
 }
 
 impl OfficeFigures {
@@ -203,6 +205,79 @@ impl MatrixRow {
             })
             .collect()
     }
+}
+
+/// One organisation's row of the organisations × parts grid: a cell per part (in part
+/// order, None where it has no task) and its total.
+pub struct PartRow {
+    pub organisation: Organisation,
+    pub cells: Vec<Option<crate::dashboard::PartCell>>,
+    pub total: crate::dashboard::PartCell,
+}
+
+impl PartRow {
+    /// Rows for every organisation with tasks, worst first: least approved in share,
+    /// then most overdue.
+    pub fn layout(
+        part_seqs: &[i32],
+        organisations: &[Organisation],
+        cells: Vec<crate::dashboard::PartCell>,
+    ) -> Vec<PartRow> {
+        let mut rows: Vec<PartRow> = organisations
+            .iter()
+            .filter_map(|organisation| {
+                let own: Vec<&crate::dashboard::PartCell> = cells
+                    .iter()
+                    .filter(|c| c.organisation_id == organisation.id)
+                    .collect();
+                if own.is_empty() {
+                    return None;
+                }
+                let mut total = crate::dashboard::PartCell {
+                    organisation_id: organisation.id,
+                    part_seq: 0,
+                    tasks: 0,
+                    approved: 0,
+                    overdue: 0,
+                    returned: 0,
+                };
+                for c in &own {
+                    total.tasks += c.tasks;
+                    total.approved += c.approved;
+                    total.overdue += c.overdue;
+                    total.returned += c.returned;
+                }
+                Some(PartRow {
+                    organisation: organisation.clone(),
+                    cells: part_seqs
+                        .iter()
+                        .map(|seq| {
+                            own.iter()
+                                .find(|c| c.part_seq == *seq)
+                                .map(|c| (*c).clone())
+                        })
+                        .collect(),
+                    total,
+                })
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            a.total
+                .percent()
+                .total_cmp(&b.total.percent())
+                .then(b.total.overdue.cmp(&a.total.overdue))
+        });
+        rows
+    }
+}
+
+/// The office's 94-indicator heat map, one click from the dashboard.
+#[derive(Template)]
+#[template(path = "dashboard/matrix.html")]
+pub struct MatrixPage {
+    pub ctx: PageCtx,
+    pub campaign: Campaign,
+    pub figures: Arc<OfficeFigures>,
 }
 
 #[derive(Template)]

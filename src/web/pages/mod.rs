@@ -575,6 +575,8 @@ mod webhooks;
 pub use webhooks::*;
 mod meetings;
 pub use meetings::*;
+mod screen;
+pub use screen::*;
 
 /// Indicator numbers as a Chinese list ("1、3、7").
 pub fn indicator_list(numbers: &[i32]) -> String {

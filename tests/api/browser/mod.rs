@@ -25,6 +25,8 @@ pub enum Screen {
     Phone,
     /// An office desktop at the common 1366×768.
     Desktop,
+    /// A command centre's wall screen, 1920×1080.
+    Wall,
 }
 
 fn program(env: &str, default: &str) -> PathBuf {
@@ -92,6 +94,7 @@ impl Chrome {
                 });
             }
             Screen::Desktop => args.push("--window-size=1366,768"),
+            Screen::Wall => args.push("--window-size=1920,1080"),
         }
         options["args"] = json!(args);
         let mut capabilities = serde_json::Map::new();

@@ -224,3 +224,80 @@ async fn the_leaders_summary_prints_on_one_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_wall_screen_fits_and_follows_an_approval_without_reloading() {
+    let app = TestApp::spawn().await;
+    let task = app.task_id(1, "市食安办").await;
+    let mut clerk = app
+        .signed_in("clerk-screen", Role::Department, Some("市食安办"))
+        .await;
+    clerk
+        .upload_documents(task, vec![("材料.pdf", pdf(10_000, 3))])
+        .await;
+    clerk
+        .post(&format!("/tasks/{task}/submit"), &[("comment", "")])
+        .await;
+    app.create_user("office-screen", Role::Office, Some("市食安办"), "Passw0rd!")
+        .await;
+    let chrome = Chrome::start(&app.base, Screen::Wall).await;
+    journey(&chrome, "wall-screen", async {
+        chrome.sign_in("office-screen", "Passw0rd!").await;
+        chrome.open("/screen?every=5").await;
+        let before = chrome
+            .find("[data-key=approved]")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(chrome.overflow().await, 0, "no sideways scrolling");
+        let fits = chrome
+            .script(
+                "return document.documentElement.scrollHeight <= window.innerHeight + 1;",
+                vec![],
+            )
+            .await;
+        assert_eq!(fits, json!(true), "the whole screen fits 1920×1080");
+        chrome.script("window.stillThisPage = true;", vec![]).await;
+
+        // The office approves elsewhere; the screen shows it at its next refresh.
+        let mut office = app
+            .signed_in("office-other", Role::Office, Some("市食安办"))
+            .await;
+        office.get(&format!("/tasks/{task}")).await;
+        office
+            .post(
+                &format!("/tasks/{task}/review"),
+                &[("decision", "approve"), ("comment", "")],
+            )
+            .await;
+        until("the screen's new figure", || async {
+            chrome
+                .script(
+                    "return document.querySelector('[data-key=approved]').textContent;",
+                    vec![],
+                )
+                .await
+                != json!(before)
+        })
+        .await;
+        let after = chrome
+            .find("[data-key=approved]")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            after.parse::<i64>().unwrap(),
+            before.parse::<i64>().unwrap() + 1
+        );
+        assert_eq!(
+            chrome
+                .script("return window.stillThisPage === true;", vec![])
+                .await,
+            json!(true),
+            "refreshed in place, not reloaded"
+        );
+    })
+    .await;
+}
