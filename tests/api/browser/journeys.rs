@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use shian::accounts::Role;
 
-use super::{Chrome, Screen, journey};
+use super::{Chrome, Screen, journey, status, until};
 use crate::support::{TestApp, pdf};
 
 async fn evidence_count(app: &TestApp, task: i64) -> i64 {
@@ -15,29 +15,6 @@ async fn evidence_count(app: &TestApp, task: i64) -> i64 {
         .fetch_one(&app.pool)
         .await
         .unwrap()
-}
-
-async fn status(app: &TestApp, task: i64) -> String {
-    sqlx::query_scalar("SELECT status FROM tasks WHERE id = $1")
-        .bind(task)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
-/// Waits (up to 20 s) until `check` holds.
-async fn until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[tokio::test]

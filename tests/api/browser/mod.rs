@@ -307,3 +307,27 @@ where
         std::panic::resume_unwind(panic);
     }
 }
+
+/// A task's status, read from the database.
+pub async fn status(app: &crate::support::TestApp, task: i64) -> String {
+    sqlx::query_scalar("SELECT status FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// Waits (up to 20 s) until `check` holds: what the browser does takes its time.
+pub async fn until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}

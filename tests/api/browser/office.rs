@@ -5,31 +5,9 @@
 use serde_json::json;
 use shian::accounts::Role;
 
-use super::{Chrome, Screen, journey};
+use super::{Chrome, Screen, journey, status, until};
 use crate::scoring::{create_round, panel};
 use crate::support::{TestApp, pdf};
-
-async fn status(app: &TestApp, task: i64) -> String {
-    sqlx::query_scalar("SELECT status FROM tasks WHERE id = $1")
-        .bind(task)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
-async fn until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
 
 /// The total the round's result page shows.
 async fn total(chrome: &Chrome, round: i64) -> f64 {
