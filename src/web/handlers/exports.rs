@@ -68,12 +68,27 @@ pub async fn page(
 ) -> AppResult<Response> {
     let campaign = campaign(&state).await?;
     let (scope, _) = parse_scope(&state, &campaign, &query).await?;
-    let whole = exports::scope_counts(&state.db, campaign.id, Scope::All).await?;
-    let mut parts = Vec::new();
-    for part in exports::parts(&state.db, campaign.edition_id).await? {
-        let counts = exports::scope_counts(&state.db, campaign.id, Scope::Part(part.seq)).await?;
-        parts.push(ExportPart { part, counts });
+    // Counted once per change of the data (the evidence query walks every file).
+    let by_part = state
+        .derived
+        .get("export-counts", campaign.id, || async {
+            Ok::<_, AppError>(exports::counts_by_part(&state.db, campaign.id).await?)
+        })
+        .await?;
+    let mut whole = exports::ScopeCounts::default();
+    for counts in by_part.values() {
+        whole.tasks += counts.tasks;
+        whole.files += counts.files;
+        whole.bytes += counts.bytes;
     }
+    let parts = exports::parts(&state.db, campaign.edition_id)
+        .await?
+        .into_iter()
+        .map(|part| ExportPart {
+            counts: by_part.get(&part.seq).copied().unwrap_or_default(),
+            part,
+        })
+        .collect();
     let chosen = match scope {
         Scope::All => None,
         scope => Some(exports::scope_counts(&state.db, campaign.id, scope).await?),
