@@ -40,6 +40,8 @@
   document.querySelectorAll("form.upload-form").forEach(function (form) {
     var zone = form.querySelector(".dropzone");
     var input = form.querySelector('input[type="file"]:not(.camera-input)');
+    var bar = form.querySelector(".upload-progress");
+    var status = form.querySelector(".upload-status");
     // A photo taken with the phone's camera (its own input) is enough to upload.
     var camera = form.querySelector("input.camera-input");
     if (camera && input) {
@@ -50,8 +52,6 @@
         }
       });
     }
-    var bar = form.querySelector(".upload-progress");
-    var status = form.querySelector(".upload-status");
     if (zone && input) {
       ["dragenter", "dragover"].forEach(function (name) {
         zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.add("over"); });
@@ -438,7 +438,8 @@
   var every = Math.max(5, parseInt(body.getAttribute("data-refresh"), 10) || 60) * 1000;
   var refresh = function () {
     fetch(body.getAttribute("data-src"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      // A session that ended answers with the login page: keep the figures, not that.
+      .then(function (r) { return r.ok && !r.redirected ? r.text() : Promise.reject(r.status); })
       .then(function (html) { body.innerHTML = html; body.setAttribute("data-refreshed", String(Date.now())); })
       .catch(function () { /* keep the figures shown */ });
   };

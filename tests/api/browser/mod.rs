@@ -100,8 +100,10 @@ impl Chrome {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
         capabilities.insert("goog:chromeOptions".into(), options);
+        // ChromeDriver takes a moment to listen, and Chromium longer to start on a busy CI
+        // machine (every test runs at once): up to 30 s.
         let mut last_error = String::new();
-        for _ in 0..100 {
+        for _ in 0..300 {
             let connected = ClientBuilder::new(HttpConnector::new())
                 .capabilities(capabilities.clone())
                 .connect(&url)
@@ -175,7 +177,7 @@ impl Chrome {
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(10))
+            .at_most(Duration::from_secs(20))
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("find {css}: {e}"))
