@@ -251,6 +251,18 @@ mod tests {
     }
 }
 
+/// Lines `text` wraps to in a spreadsheet column `width` units wide, where a Chinese
+/// character takes about two units and a Latin one about one (a cell keeps one unit of
+/// padding). Wrapped rows need their height set: spreadsheet programs do not grow them
+/// when a file is opened.
+pub fn wrapped_lines(text: &str, width: f64) -> f64 {
+    let units: f64 = text
+        .chars()
+        .map(|c| if c.is_ascii() { 1.1 } else { 2.1 })
+        .sum();
+    (units / (width - 1.0).max(1.0)).ceil().max(1.0)
+}
+
 /// 2026年12月2日: dates in official text and Chinese pages.
 pub fn chinese_date(date: chrono::NaiveDate) -> String {
     use chrono::Datelike;

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use super::{ProgrammeTaskRow, TaskExportRow, part_label, status_label};
+use crate::i18n::wrapped_lines as lines;
 
 pub const SHEET_NAME: &str = "指标任务责任分解表";
 
@@ -88,16 +89,6 @@ impl Formats {
             cell,
         }
     }
-}
-
-/// Lines `text` takes in a column `width` wide (Chinese characters count double).
-fn lines(text: &str, width: f64) -> f64 {
-    let units: f64 = text
-        .chars()
-        .map(|c| if c.is_ascii() { 1.1 } else { 2.1 })
-        .sum();
-    // A cell keeps about one unit of padding.
-    (units / (width - 1.0).max(1.0)).ceil().max(1.0)
 }
 
 /// A4 landscape, fitted to one page wide, header rows repeated, page numbers in the footer.

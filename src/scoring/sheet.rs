@@ -8,6 +8,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
+use crate::i18n::wrapped_lines;
+
 /// Column headings and fixed words, already in the reader's language.
 pub struct Labels {
     pub part: String,
@@ -64,16 +66,6 @@ pub struct Sheet {
     pub verdict: String,
     /// (group, assessor names)
     pub assessors: Vec<(String, String)>,
-}
-
-/// Lines a text wraps to in a column `width` units wide (a Chinese character is two):
-/// wrapped rows need their height set, spreadsheet programs do not grow them on opening.
-fn wrapped_lines(text: &str, width: f64) -> f64 {
-    let units: f64 = text
-        .chars()
-        .map(|c| if c.is_ascii() { 1.1 } else { 2.1 })
-        .sum();
-    (units / (width - 1.0)).ceil().max(1.0)
 }
 
 fn num(d: Decimal) -> f64 {
