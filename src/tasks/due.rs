@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-use super::{FILTER, Status, TaskFilter};
+use super::{FILTER, TaskFilter};
 
 /// What the office typed into the bulk form.
 #[derive(Debug, Clone, Copy)]
@@ -81,7 +81,16 @@ pub async fn apply(
     change: BulkDue,
     actor_id: i64,
 ) -> sqlx::Result<u64> {
-    Ok(sqlx::query(&format!(
+    let mut args = super::filter_arguments(campaign_id, filter)?;
+    {
+        use sqlx::Arguments;
+        let extra = (|| {
+            args.add(change.date())?;
+            args.add(actor_id)
+        })();
+        extra.map_err(sqlx::Error::Encode)?;
+    }
+    Ok(sqlx::query_with(&format!(
         "WITH target AS ( \
              SELECT t.id, t.due_on AS before FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
              WHERE {FILTER} AND t.due_on IS DISTINCT FROM $8 FOR UPDATE OF t \
@@ -91,16 +100,7 @@ pub async fn apply(
          ) \
          INSERT INTO task_events (task_id, actor_id, action, detail) \
          SELECT id, $9, 'due_changed', jsonb_build_object('before', before, 'after', $8::date, 'bulk', true) FROM changed"
-    ))
-    .bind(campaign_id)
-    .bind(filter.organisation_id)
-    .bind(filter.status.map(Status::as_str))
-    .bind(filter.indicator_number)
-    .bind(filter.overdue_on)
-    .bind(filter.programme_id)
-    .bind(filter.assignee_id)
-    .bind(change.date())
-    .bind(actor_id)
+    ), args)
     .execute(db)
     .await?
     .rows_affected())

@@ -253,6 +253,27 @@ pub struct TaskFilter {
     pub assignee_id: Option<i64>,
 }
 
+/// The arguments $1–$7 of [`FILTER`], bound once for every query that filters tasks;
+/// a query appends its own from $8 on.
+pub(super) fn filter_arguments(
+    campaign_id: i64,
+    filter: &TaskFilter,
+) -> sqlx::Result<sqlx::postgres::PgArguments> {
+    use sqlx::Arguments;
+    let mut args = sqlx::postgres::PgArguments::default();
+    let bound = (|| {
+        args.add(campaign_id)?;
+        args.add(filter.organisation_id)?;
+        args.add(filter.status.map(Status::as_str))?;
+        args.add(filter.indicator_number)?;
+        args.add(filter.overdue_on)?;
+        args.add(filter.programme_id)?;
+        args.add(filter.assignee_id)
+    })();
+    bound.map_err(sqlx::Error::Encode)?;
+    Ok(args)
+}
+
 /// The WHERE clause shared by listing, counting and bulk changes ($1 campaign, $2 org,
 /// $3 status, $4 indicator number, $5 "overdue on" date, $6 programme — 0 for the work of
 /// every programme — and $7 经办人).
@@ -283,7 +304,18 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<TaskRow>> {
-    sqlx::query_as(&format!(
+    let mut args = filter_arguments(campaign_id, filter)?;
+    {
+        use sqlx::Arguments;
+        let extra = (|| {
+            args.add(today)?;
+            args.add(limit)?;
+            args.add(offset)
+        })();
+        extra.map_err(sqlx::Error::Encode)?;
+    }
+    sqlx::query_as_with(
+        &format!(
         "SELECT {ROW_COLUMNS} FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          JOIN organisations o ON o.id = t.organisation_id \
          WHERE {FILTER} \
@@ -292,17 +324,9 @@ pub async fn list(
                                 WHEN 'submitted' THEN 3 ELSE 4 END, \
                   t.due_on NULLS LAST, i.number, pg.kind, pg.number, o.sort_order, t.id \
          LIMIT $9 OFFSET $10"
-    ))
-    .bind(campaign_id)
-    .bind(filter.organisation_id)
-    .bind(filter.status.map(Status::as_str))
-    .bind(filter.indicator_number)
-    .bind(filter.overdue_on)
-    .bind(filter.programme_id)
-    .bind(filter.assignee_id)
-    .bind(today)
-    .bind(limit)
-    .bind(offset)
+        ),
+        args,
+    )
     .fetch_all(db)
     .await
 }
@@ -617,16 +641,12 @@ pub async fn loop_counts(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Loop
 
 /// How many tasks `list` would return without paging.
 pub async fn count(db: &PgPool, campaign_id: i64, filter: &TaskFilter) -> sqlx::Result<i64> {
-    sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id WHERE {FILTER}"
-    ))
-    .bind(campaign_id)
-    .bind(filter.organisation_id)
-    .bind(filter.status.map(Status::as_str))
-    .bind(filter.indicator_number)
-    .bind(filter.overdue_on)
-    .bind(filter.programme_id)
-    .bind(filter.assignee_id)
+    sqlx::query_scalar_with(
+        &format!(
+            "SELECT count(*) FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id WHERE {FILTER}"
+        ),
+        filter_arguments(campaign_id, filter)?,
+    )
     .fetch_one(db)
     .await
 }
