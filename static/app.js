@@ -66,6 +66,44 @@
         }
       });
     }
+    // 类别 per file: once files are chosen, each gets its own select (the batch's 类别
+    // until changed), sent as file_kind in the order the files go.
+    var kinds = form.querySelector("fieldset.file-kinds");
+    var batch = form.querySelector('select[name="kind"]');
+    var listFiles = function () {
+      if (!kinds || !batch) return;
+      var list = kinds.querySelector("ol");
+      var chosen = [];
+      [input, camera].forEach(function (field) {
+        if (field && field.files) Array.prototype.forEach.call(field.files, function (f) { chosen.push(f.name); });
+      });
+      list.textContent = "";
+      chosen.forEach(function (name) {
+        var item = document.createElement("li");
+        var label = document.createElement("label");
+        var title = document.createElement("span");
+        title.className = "file-name";
+        title.textContent = name;
+        var select = batch.cloneNode(true);
+        select.name = "file_kind";
+        select.removeAttribute("id");
+        select.value = batch.value;
+        select.addEventListener("change", function () { select.setAttribute("data-chosen", "1"); });
+        label.appendChild(title);
+        label.appendChild(document.createTextNode(" " + (kinds.getAttribute("data-label") || "") + " "));
+        label.appendChild(select);
+        item.appendChild(label);
+        list.appendChild(item);
+      });
+      kinds.hidden = chosen.length === 0;
+    };
+    if (batch && kinds) {
+      batch.addEventListener("change", function () {
+        kinds.querySelectorAll('select[name="file_kind"]:not([data-chosen])').forEach(function (s) { s.value = batch.value; });
+      });
+    }
+    [input, camera].forEach(function (field) { if (field) field.addEventListener("change", listFiles); });
+    if (zone && input) zone.addEventListener("drop", function () { window.setTimeout(listFiles, 0); });
     if (!window.XMLHttpRequest || !window.FormData || !bar) return;
     form.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -92,18 +130,32 @@
         }
       });
       xhr.addEventListener("load", function () {
-        // Success ends in a redirect to the task page; a refusal returns the page with
-        // its messages and the typed fields, shown as it is; a refused request a JSON
-        // message. An empty answer is never written over the page.
-        if (xhr.status < 400 && xhr.responseURL) {
-          window.location.href = xhr.responseURL;
-          return;
-        }
+        // Success answers with where to go ({"location", "message"}: the page then shows
+        // the confirmation); a refusal returns the page with its messages and the typed
+        // fields, shown as it is; a refused request a JSON message. An empty answer is
+        // never written over the page.
         var type = xhr.getResponseHeader("Content-Type") || "";
         if (type.indexOf("application/json") === 0) {
-          var message = "";
-          try { message = JSON.parse(xhr.responseText).message || ""; } catch (err) { message = ""; }
-          fail(message);
+          var answer = {};
+          try { answer = JSON.parse(xhr.responseText) || {}; } catch (err) { answer = {}; }
+          if (xhr.status < 400 && answer.location) {
+            bar.value = 100;
+            status.textContent = answer.message || "";
+            var target = new URL(answer.location, window.location.href);
+            var here = window.location;
+            if (target.pathname === here.pathname && target.search === here.search) {
+              // Only the #fragment differs: assigning it would scroll, not load the page.
+              history.replaceState(null, "", target.href);
+              here.reload();
+            } else {
+              here.href = target.href;
+            }
+            return;
+          }
+          fail(answer.message || "");
+        } else if (xhr.status < 400 && xhr.responseURL && xhr.responseURL !== form.action) {
+          // Forms answered with a redirect: the browser goes where it led.
+          window.location.href = xhr.responseURL;
         } else if (type.indexOf("text/html") === 0 && xhr.responseText.trim()) {
           document.open();
           document.write(xhr.responseText);

@@ -2109,3 +2109,9 @@ dash-part-grid-hint = Each cell is approved/tasks, darker for more done; least c
 dash-part-grid-total = Completion
 dash-part-grid-overdue = { $count } overdue
 dash-matrix-detail = All 94 indicators
+evidence-first-uploaded = first uploaded { $date }
+upload-done-named = { $count ->
+    [one] Uploaded 1 file: { $names }.
+   *[other] Uploaded { $count } files: { $names }.
+}
+upload-files-chosen = Files chosen (set the category of each)

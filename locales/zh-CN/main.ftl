@@ -2001,3 +2001,6 @@ dash-part-grid-hint = 每格为已审核通过数/任务数，颜色越深完成
 dash-part-grid-total = 合计完成率
 dash-part-grid-overdue = 逾期{ $count }
 dash-matrix-detail = 94项指标明细
+evidence-first-uploaded = 首次上传于{ $date }
+upload-done-named = 已上传 { $count } 个文件：{ $names }。
+upload-files-chosen = 已选文件（可逐个设置类别）

@@ -42,6 +42,10 @@ pub struct EvidenceRow {
     pub created_by: Option<i64>,
     pub version: i32,
     pub version_id: i64,
+    /// When the latest version was uploaded, and by whom: a new version has its own
+    /// date, not the first upload's.
+    pub version_at: DateTime<Utc>,
+    pub version_by_name: Option<String>,
     pub original_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -89,7 +93,8 @@ pub fn human_size(bytes: i64) -> String {
 
 const ROW: &str = "e.id, e.task_id, e.organisation_id, e.title, e.description, e.year, e.kind, \
      u.display_name AS created_by_name, e.created_at, e.deleted_at, e.created_by, \
-     v.version, v.id AS version_id, f.original_name, f.content_type, f.size_bytes, f.sha256, \
+     v.version, v.id AS version_id, v.created_at AS version_at, \
+     (SELECT display_name FROM users WHERE id = v.created_by) AS version_by_name, f.original_name, f.content_type, f.size_bytes, f.sha256, \
      e.valid_from, e.valid_until, \
      coalesce((SELECT array_agg(DISTINCT i.number ORDER BY i.number) FROM evidence_uses eu \
                JOIN tasks t ON t.id = eu.task_id JOIN indicators i ON i.id = t.indicator_id \

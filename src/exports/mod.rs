@@ -123,7 +123,7 @@ pub async fn programme_rows(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<P
     sqlx::query_as(
         "SELECT p.kind, p.number, p.title, p.lead_text, p.responsible_text, t.text, o.name AS organisation_name, \
                 t.status, t.due_on, \
-                (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count \
+                t.evidence_count::bigint AS evidence_count \
          FROM tasks t JOIN programmes p ON p.id = t.programme_id \
          JOIN organisations o ON o.id = t.organisation_id \
          WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
@@ -193,7 +193,7 @@ pub async fn task_rows(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<TaskEx
                 i.number AS indicator_number, i.content AS indicator_content, i.methods_text, \
                 i.responsibility_text, it.seq AS task_seq, t.text, o.name AS organisation_name, \
                 t.status, t.due_on, \
-                (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count \
+                t.evidence_count::bigint AS evidence_count \
          FROM tasks t \
          JOIN indicators i ON i.id = t.indicator_id \
          JOIN rubric_parts p ON p.id = i.part_id \

@@ -289,7 +289,7 @@ const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, coalesce(i.conten
      t.programme_id, pg.kind AS programme_kind, pg.number AS programme_number, t.expansion, \
      t.assignee_id, (SELECT display_name FROM users WHERE id = t.assignee_id) AS assignee_name, \
      t.organisation_id, o.name AS organisation_name, t.relation, t.text, t.due_on, t.status, \
-     (SELECT count(*) FROM evidence_uses eu JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL) AS evidence_count, \
+     t.evidence_count::bigint AS evidence_count, \
      EXISTS (SELECT 1 FROM supervision_orders s WHERE s.task_id = t.id AND s.state NOT IN ('draft', 'closed')) AS supervised, \
      t.updated_at";
 
@@ -314,16 +314,24 @@ pub async fn list(
         })();
         extra.map_err(sqlx::Error::Encode)?;
     }
+    // The page's ids are sorted first on narrow rows; the wide columns are read for
+    // those rows only (sorting all 1,690 tasks with their texts was half the query).
     sqlx::query_as_with(
         &format!(
-        "SELECT {ROW_COLUMNS} FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
+        "WITH page AS ( \
+           SELECT id, position FROM unnest(ARRAY( \
+             SELECT t.id FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
+             JOIN organisations o ON o.id = t.organisation_id \
+             WHERE {FILTER} \
+             ORDER BY coalesce(t.due_on < $8 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
+                      CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
+                                    WHEN 'submitted' THEN 3 ELSE 4 END, \
+                      t.due_on NULLS LAST, i.number, pg.kind, pg.number, o.sort_order, t.id \
+             LIMIT $9 OFFSET $10)) WITH ORDINALITY AS page (id, position)) \
+         SELECT {ROW_COLUMNS} FROM page JOIN tasks t ON t.id = page.id \
+         LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          JOIN organisations o ON o.id = t.organisation_id \
-         WHERE {FILTER} \
-         ORDER BY coalesce(t.due_on < $8 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
-                  CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
-                                WHEN 'submitted' THEN 3 ELSE 4 END, \
-                  t.due_on NULLS LAST, i.number, pg.kind, pg.number, o.sort_order, t.id \
-         LIMIT $9 OFFSET $10"
+         ORDER BY page.position"
         ),
         args,
     )

@@ -190,7 +190,6 @@ impl PageCtx {
         self.t(&format!("category-{}", category.as_str()))
     }
 
-    /// A timestamp in China Standard Time (UTC+8, no daylight saving), to the minute.
     /// A date as the reader writes it: 2026年12月2日, or 2 Dec 2026 in English.
     pub fn date(&self, date: &chrono::NaiveDate) -> String {
         match self.lang() {
@@ -207,6 +206,11 @@ impl PageCtx {
             Weakness::SameAsUsername => self.t("password-same-as-username"),
             Weakness::NoVariety => self.t("password-no-variety"),
         }
+    }
+
+    /// The day a moment falls on in China time (UTC+8, no daylight saving): 2026年12月4日.
+    pub fn day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        self.date(&at.with_timezone(&china_time()).date_naive())
     }
 
     /// A moment in China time: 2026年12月4日 09:30 (4 Dec 2026 09:30 in English).

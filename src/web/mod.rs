@@ -19,6 +19,7 @@ pub mod refusals;
 mod report_document;
 mod round_history;
 mod round_view;
+mod script_request;
 pub mod serve;
 pub mod sign_in;
 pub(crate) mod summary;

@@ -17,6 +17,9 @@ pub struct UploadValues {
     pub description: String,
     pub year: String,
     pub kind: String,
+    /// 类别 chosen for each file, in the order the files come (`file_kind`, one per file
+    /// the page listed); an empty one, or a file beyond the list, takes `kind`.
+    pub file_kinds: Vec<String>,
     /// Other text fields of the form, by name (e.g. a report's period and text).
     pub other: std::collections::HashMap<String, String>,
 }
@@ -170,6 +173,14 @@ pub async fn receive_fields(
                 "description" => values.description = text_field(field, MAX_FIELD_BYTES).await?,
                 "year" => values.year = text_field(field, MAX_FIELD_BYTES).await?,
                 "kind" => values.kind = text_field(field, MAX_FIELD_BYTES).await?,
+                "file_kind" => {
+                    if values.file_kinds.len() >= MAX_FILES {
+                        return Err(AppError::BadRequest("error-bad-upload"));
+                    }
+                    values
+                        .file_kinds
+                        .push(text_field(field, MAX_FIELD_BYTES).await?);
+                }
                 field_name if file_fields.contains(&field_name) => {
                     let field_name = field_name.to_string();
                     let name = field.file_name().unwrap_or("").to_string();

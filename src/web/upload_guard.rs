@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -59,7 +59,7 @@ pub async fn guard_upload(
     request: Request,
     next: Next,
 ) -> Response {
-    let wants_json = is_progress_upload(request.headers());
+    let wants_json = super::script_request::marked_by_script(request.headers());
     let context = request.extensions().get::<RequestContext>().cloned();
     let declared = request
         .headers()
@@ -154,13 +154,6 @@ fn bounded(
         Some((item, reading))
     });
     Body::from_stream(stream)
-}
-
-/// The progress-bar upload of `static/app.js` marks its requests.
-fn is_progress_upload(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-requested-with")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"XMLHttpRequest"))
 }
 
 /// An error response as `{"error": key, "message": text}` in the user's language; any

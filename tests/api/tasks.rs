@@ -781,3 +781,186 @@ async fn the_office_sets_due_dates_for_a_whole_filter_at_once() {
     let page = clerk.post("/tasks/due", &[("due_on", "2030-01-01")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_upload_confirms_its_files_by_name_keeps_each_files_kind_and_counts_them_on_the_task() {
+    let app = TestApp::spawn().await;
+    let mut clerk = app
+        .signed_in("karuo", Role::Department, Some("卡若区"))
+        .await;
+    let task = app.task_id(29, "卡若区").await;
+    clerk.get(&format!("/tasks/{task}")).await;
+
+    // The page's progress-bar upload: a 类别 for each file, a JSON answer naming them.
+    let token = clerk.token().await;
+    let form = Form::new()
+        .text("title", "")
+        .text("kind", "document")
+        .text("year", "2025")
+        .part("files", file("抽检台账.pdf", pdf(40_000, 3)))
+        .part(
+            "files",
+            file("现场照片.png", b"\x89PNG\r\n\x1a\n-photo".to_vec()),
+        )
+        .text("file_kind", "ledger")
+        .text("file_kind", "photo");
+    let response = clerk
+        .client
+        .post(format!(
+            "{}/tasks/{task}/evidence?csrf_token={token}",
+            clerk.base
+        ))
+        .header("X-Requested-With", "XMLHttpRequest")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(answer["location"], format!("/tasks/{task}#evidence"));
+    assert_eq!(
+        answer["message"],
+        "已上传 2 个文件：抽检台账.pdf、现场照片.png。"
+    );
+    // The confirmation waits for the page the script goes to.
+    let page = clerk.get(&format!("/tasks/{task}")).await;
+    assert!(
+        page.contains("已上传 2 个文件：抽检台账.pdf、现场照片.png。"),
+        "the page shows the confirmation"
+    );
+    let kinds: Vec<(String, String)> =
+        sqlx::query_as("SELECT title, kind FROM evidence WHERE task_id = $1 ORDER BY title")
+            .bind(task)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            ("抽检台账".to_string(), "ledger".to_string()),
+            ("现场照片".to_string(), "photo".to_string())
+        ]
+    );
+
+    // A 类别 that does not exist refuses the upload and stores nothing.
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM stored_files")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let form = Form::new()
+        .text("kind", "document")
+        .part("files", file("另一份.pdf", pdf(10_000, 4)))
+        .text("file_kind", "nonsense");
+    let page = clerk
+        .post_multipart(&format!("/tasks/{task}/evidence"), form)
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请选择有效的资料类别"), "{}", page.body);
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM stored_files")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(before, after, "no file kept from a refused upload");
+
+    // The task's file count follows uploads, deletions and links (kept by triggers).
+    let count = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i32>("SELECT evidence_count FROM tasks WHERE id = $1")
+            .bind(task)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count(app.pool.clone()).await, 2);
+    let photo: i64 =
+        sqlx::query_scalar("SELECT id FROM evidence WHERE task_id = $1 AND kind = 'photo'")
+            .bind(task)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    clerk.get(&format!("/tasks/{task}")).await;
+    let page = clerk.post(&format!("/evidence/{photo}/delete"), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(
+        count(app.pool.clone()).await,
+        1,
+        "a deleted file is not counted"
+    );
+    let other = app.task_id(30, "卡若区").await;
+    let ledger: i64 =
+        sqlx::query_scalar("SELECT id FROM evidence WHERE task_id = $1 AND kind = 'ledger'")
+            .bind(task)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    clerk.get(&format!("/tasks/{other}")).await;
+    let page = clerk
+        .post(
+            &format!("/tasks/{other}/links"),
+            &[("evidence", &ledger.to_string())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let linked: i32 = sqlx::query_scalar("SELECT evidence_count FROM tasks WHERE id = $1")
+        .bind(other)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(linked, 1, "a linked file counts on the task it serves");
+    let recount: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t WHERE evidence_count <> (SELECT count(*) FROM evidence_uses eu \
+         JOIN evidence e ON e.id = eu.evidence_id WHERE eu.task_id = t.id AND e.deleted_at IS NULL)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(recount, 0, "every task's count matches its live files");
+}
+
+#[tokio::test]
+async fn a_new_version_shows_its_own_date_and_uploader() {
+    let app = TestApp::spawn().await;
+    let mut clerk = app
+        .signed_in("karuo", Role::Department, Some("卡若区"))
+        .await;
+    let task = app.task_id(29, "卡若区").await;
+    clerk
+        .upload_documents(task, vec![("年度计划.pdf", pdf(20_000, 1))])
+        .await;
+    let evidence: i64 = sqlx::query_scalar("SELECT id FROM evidence WHERE task_id = $1")
+        .bind(task)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // The first upload was made on 1 March; the new version today.
+    sqlx::query("UPDATE evidence SET created_at = '2026-03-01 02:00:00+00' WHERE id = $1")
+        .bind(evidence)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE evidence_versions SET created_at = '2026-03-01 02:00:00+00' WHERE evidence_id = $1",
+    )
+    .bind(evidence)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    clerk.get(&format!("/tasks/{task}")).await;
+    let form = Form::new().part("file", file("年度计划（修订）.pdf", pdf(21_000, 2)));
+    let page = clerk
+        .post_multipart(&format!("/evidence/{evidence}/replace"), form)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = clerk.get(&format!("/tasks/{task}")).await;
+    let line = page.texts(".evidence-list > li .evidence-main > .muted.small");
+    let line = line.first().expect("the file's line");
+    let today = shian::i18n::chinese_date(
+        chrono::Utc::now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+            .date_naive(),
+    );
+    assert!(line.contains(&today), "the new version's date: {line}");
+    assert!(
+        line.contains("首次上传于2026年3月1日"),
+        "the first upload's day: {line}"
+    );
+}

@@ -14,6 +14,7 @@ use crate::tasks::{self, Status};
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
 use crate::web::error::{AppError, AppResult};
+use crate::web::script_request::wants_json;
 use crate::web::task_page::{Extras, task_page, task_page_full, task_page_with};
 use crate::web::upload_form::{MAX_FILES, UploadValues, receive};
 use crate::web::{AppState, download};
@@ -35,7 +36,11 @@ fn validate_meta(ctx: &PageCtx, values: &UploadValues) -> Result<Meta, Vec<Strin
     } else {
         values.kind.clone()
     };
-    if !KINDS.contains(&kind.as_str()) {
+    let each_file_known = values
+        .file_kinds
+        .iter()
+        .all(|k| k.is_empty() || KINDS.contains(&k.as_str()));
+    if !KINDS.contains(&kind.as_str()) || !each_file_known {
         problems.push(ctx.t("upload-error-kind"));
     }
     if values.title.chars().count() > 200 || values.description.chars().count() > 2000 {
@@ -86,6 +91,7 @@ pub async fn upload(
     session: Session,
     CurrentUser(user): CurrentUser,
     Path(task_id): Path<i64>,
+    headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let task = task_for_contribution(&state, &user, task_id).await?;
@@ -160,8 +166,11 @@ pub async fn upload(
             anyhow::bail!("task left the editable state during the upload");
         }
         let mut names = Vec::new();
-        for (file, name) in &files {
+        for (index, (file, name)) in files.iter().enumerate() {
             let mut file_meta = meta.clone();
+            if let Some(kind) = values.file_kinds.get(index).filter(|k| !k.is_empty()) {
+                file_meta.kind = kind.clone();
+            }
             file_meta.title = match (meta.title.is_empty(), files.len()) {
                 (true, _) => name
                     .rsplit_once('.')
@@ -200,13 +209,24 @@ pub async fn upload(
     ctx.request.audit(&state.db, "evidence.upload", "task", Some(task_id.to_string()), serde_json::json!({
                 "files": files.iter().map(|(f, n)| serde_json::json!({"name": n, "size": f.size, "sha256": f.sha256})).collect::<Vec<_>>(),
             })).await?;
-    set_flash(
-        &session,
-        FlashKind::Success,
-        ctx.t1("upload-done", "count", names.len()),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    let confirmation = ctx.lang().t_args(
+        "upload-done-named",
+        &[
+            ("count", names.len().into()),
+            ("names", names.join("、").into()),
+        ],
+    );
+    set_flash(&session, FlashKind::Success, confirmation.clone()).await?;
+    let page = format!("/tasks/{task_id}#evidence");
+    if wants_json(&headers) {
+        // The progress-bar upload goes to the page itself; following a redirect here
+        // would spend the confirmation on a page the script throws away.
+        return Ok(
+            axum::Json(serde_json::json!({"location": page, "message": confirmation}))
+                .into_response(),
+        );
+    }
+    Ok(Redirect::to(&page).into_response())
 }
 
 async fn refused(

@@ -66,6 +66,17 @@ async fn a_clerk_on_a_phone_uploads_reads_the_return_first_and_resubmits() {
         chrome
             .fill("form.upload-form input[name=year]", "2025")
             .await;
+        // Each chosen file gets its own 类别; the second is a photo.
+        let per_file = chrome
+            .script(
+                "const kinds = document.querySelectorAll('form.upload-form select[name=file_kind]');
+                 kinds[1].value = 'photo';
+                 kinds[1].dispatchEvent(new Event('change'));
+                 return [kinds.length, document.querySelector('fieldset.file-kinds').hidden];",
+                vec![],
+            )
+            .await;
+        assert_eq!(per_file, json!([2, false]), "a 类别 for each chosen file");
         let bar_hidden = chrome
             .script(
                 "const form = document.querySelector('form.upload-form');
@@ -89,6 +100,27 @@ async fn a_clerk_on_a_phone_uploads_reads_the_return_first_and_resubmits() {
                 == json!(2)
         })
         .await;
+        let confirmation = chrome
+            .script(
+                "const flash = document.querySelector('.flash-success');
+                 return flash ? flash.textContent : '';",
+                vec![],
+            )
+            .await;
+        assert!(
+            confirmation
+                .as_str()
+                .unwrap_or("")
+                .contains("已上传 2 个文件"),
+            "the upload is confirmed on the page: {confirmation}"
+        );
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM evidence WHERE task_id = $1 ORDER BY id")
+                .bind(task)
+                .fetch_all(&app.pool)
+                .await
+                .unwrap();
+        assert_eq!(kinds, ["document", "photo"], "each file keeps its 类别");
         chrome
             .click(&format!(
                 "form[action=\"/tasks/{task}/submit\"] button[type=submit]"

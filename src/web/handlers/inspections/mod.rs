@@ -73,16 +73,7 @@ pub(super) async fn may_record(
     Ok(())
 }
 
-/// Whether the client asked for JSON (the page's autosave and photo uploads do).
-pub(super) fn wants_json(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
-        || headers
-            .get("x-requested-with")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"xmlhttprequest"))
-}
+pub(super) use crate::web::script_request::wants_json;
 
 pub(super) fn point_path(round_id: i64, point_id: i64) -> String {
     format!("/rounds/{round_id}/inspections/{point_id}")

@@ -2,7 +2,7 @@
 //! its evidence.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use tower_sessions::Session;
@@ -50,13 +50,7 @@ pub async fn review_item(
     }
 }
 
-/// Whether the browser's script asked for the answer as JSON (a mark saved in place).
-fn wants_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
-}
+use crate::web::script_request::wants_json;
 
 /// 资料审查: marks one piece of evidence sufficient or not, with a remark, for one of the
 /// indicators it serves. Without script the page reloads at the file; the page's script

@@ -1,0 +1,40 @@
+//! Requests a page's own script makes (autosave, a mark saved in place, uploads with a
+//! progress bar) rather than the browser navigating: they are answered with JSON, so the
+//! script can say what happened without the browser leaving the page.
+
+use axum::http::{HeaderMap, header};
+
+/// Whether the request came from the page's script: it asks for JSON, or marks itself
+/// with `X-Requested-With: XMLHttpRequest` as the upload forms do.
+pub fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+        || marked_by_script(headers)
+}
+
+/// Whether the request carries `X-Requested-With: XMLHttpRequest`.
+pub fn marked_by_script(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-requested-with")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"xmlhttprequest"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_or_the_script_mark_asks_for_json() {
+        let mut headers = HeaderMap::new();
+        assert!(!wants_json(&headers));
+        headers.insert(header::ACCEPT, "text/html".parse().unwrap());
+        assert!(!wants_json(&headers));
+        headers.insert(header::ACCEPT, "application/json".parse().unwrap());
+        assert!(wants_json(&headers));
+        let mut marked = HeaderMap::new();
+        marked.insert("x-requested-with", "XMLHttpRequest".parse().unwrap());
+        assert!(wants_json(&marked) && marked_by_script(&marked));
+    }
+}
