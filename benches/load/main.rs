@@ -8,7 +8,7 @@
 //!
 //! Options (after `--`): `--quick` (shorter runs, no province scale, 256 MB file),
 //! `--no-province`, `--seconds N` (per measurement, default 4), `--only NAME` (just the
-//! pages whose name contains NAME, beside the floor; nothing is saved), `--deadline`
+//! pages whose name contains NAME, or any of `A|B|C`, beside the floor; nothing is saved), `--deadline`
 //! (only the deadline-day scenario: see `deadline.rs`; saved to `deadline-day.{md,json}`).
 
 mod deadline;

@@ -168,7 +168,7 @@ pub fn render_markdown(results: &Value) -> String {
         }
     }
     md.push_str("\n## How latency grows with data (16 clients, p95 ms)\n\n");
-    let table_head = "| scale | city dashboard | indicator page | search 抽检 | floor |\n|---|---:|---:|---:|---:|\n";
+    let table_head = "| scale | city dashboard | indicator page | search 抽检 | audit log | audit log, one action | audit log, one user | floor |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
     if let Some(growth) = results["growth"].as_object() {
         for scale in ["small", "city", "province"] {
             if let Some(summary) = results["scales"][scale].as_str().filter(|s| !s.is_empty()) {
@@ -180,10 +180,13 @@ pub fn render_markdown(results: &Value) -> String {
         for scale in ["small", "city", "province"] {
             if let Some(g) = growth.get(scale) {
                 md.push_str(&format!(
-                    "| {scale} | {} | {} | {} | {} |\n",
+                    "| {scale} | {} | {} | {} | {} | {} | {} | {} |\n",
                     g["city dashboard"]["16"]["p95_ms"],
                     g["indicator page with evidence"]["16"]["p95_ms"],
                     g["search 抽检, a common word (office)"]["16"]["p95_ms"],
+                    g["admin: audit log"]["16"]["p95_ms"],
+                    g["admin: audit log, one action"]["16"]["p95_ms"],
+                    g["admin: audit log, one user"]["16"]["p95_ms"],
                     g["/readyz (floor)"]["16"]["p95_ms"]
                 ));
             }

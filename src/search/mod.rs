@@ -21,7 +21,7 @@ use serde::Serialize;
 use sqlx::{FromRow, PgPool};
 
 use crate::derived::Derived;
-use crate::evidence::{Reader, readable_clause};
+use crate::evidence::{Reader, readable_clause_for_few_rows};
 use query::Query;
 use terms::Scheme;
 
@@ -262,7 +262,7 @@ pub async fn search(
              WHERE x.body IS NOT NULL AND x.body <> '') w ON true \
          WHERE e.campaign_id = $2 AND e.deleted_at IS NULL AND {} \
          ORDER BY page.ord",
-        readable_clause(3)
+        readable_clause_for_few_rows(3)
     ))
     .bind(&ids)
     .bind(campaign_id)

@@ -339,16 +339,34 @@ pub async fn list(
     .await
 }
 
-/// The office's review queue: submitted tasks, oldest submission first.
-pub async fn review_queue(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<TaskRow>> {
+/// The office's review queue: submitted tasks, oldest submission first, `limit` from
+/// `offset`.
+pub async fn review_queue(
+    db: &PgPool,
+    campaign_id: i64,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<TaskRow>> {
     sqlx::query_as(&format!(
         "SELECT {ROW_COLUMNS} FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          JOIN organisations o ON o.id = t.organisation_id \
          WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.status = 'submitted' \
-         ORDER BY t.updated_at, t.id"
+         ORDER BY t.updated_at, t.id LIMIT $2 OFFSET $3"
     ))
     .bind(campaign_id)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(db)
+    .await
+}
+
+/// How many tasks wait in the review queue.
+pub async fn review_queue_len(db: &PgPool, campaign_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM tasks WHERE campaign_id = $1 AND removed_at IS NULL AND status = 'submitted'",
+    )
+    .bind(campaign_id)
+    .fetch_one(db)
     .await
 }
 

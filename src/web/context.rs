@@ -208,6 +208,14 @@ impl PageCtx {
         }
     }
 
+    /// A name's aside in brackets: （市市场监管局） in Chinese, " (…)" with a space in English.
+    pub fn bracketed(&self, text: &str) -> String {
+        match self.lang() {
+            crate::i18n::Lang::Zh => format!("（{text}）"),
+            crate::i18n::Lang::En => format!(" ({text})"),
+        }
+    }
+
     /// The day a moment falls on in China time (UTC+8, no daylight saving): 2026年12月4日.
     pub fn day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         self.date(&at.with_timezone(&china_time()).date_naive())

@@ -10,8 +10,12 @@ pub const CSV: &str = "text/csv; charset=utf-8";
 /// The content type of a Word (.docx) file.
 pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
-pub fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    let mut response = bytes.into_response();
+pub fn download(
+    bytes: impl Into<axum::body::Bytes>,
+    content_type: &'static str,
+    name: &str,
+) -> Response {
+    let mut response = bytes.into().into_response();
     set_download_headers(&mut response, content_type, name);
     response
 }

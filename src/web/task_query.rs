@@ -50,4 +50,4 @@ impl TasksQuery {
 }
 
 /// Rows per page of a task list.
-pub const PAGE_SIZE: i64 = 200;
+pub const PAGE_SIZE: i64 = 100;

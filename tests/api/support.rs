@@ -362,6 +362,16 @@ impl Page {
             .collect()
     }
 
+    /// Attribute `name` of every element matching a CSS selector.
+    pub fn attrs(&self, selector: &str, name: &str) -> Vec<String> {
+        let document = scraper::Html::parse_document(&self.body);
+        let selector = scraper::Selector::parse(selector).expect("valid selector");
+        document
+            .select(&selector)
+            .filter_map(|e| e.value().attr(name).map(str::to_string))
+            .collect()
+    }
+
     /// The value attribute of the input with this name.
     pub fn input_value(&self, name: &str) -> Option<String> {
         let document = scraper::Html::parse_document(&self.body);

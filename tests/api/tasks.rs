@@ -645,12 +645,27 @@ async fn my_tasks_list_overdue_then_returned_first_and_approved_last() {
         .collect();
     assert_eq!(links[0], format!("/tasks/{third}"), "overdue first");
     assert_eq!(links[1], format!("/tasks/{second}"), "then returned");
+    assert!(page.contains("逾期"));
+    // A county has more tasks than a page holds: the approved one ends the last page.
+    let own: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t JOIN organisations o ON o.id = t.organisation_id WHERE o.name = '卡若区'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let size = shian::web::task_query::PAGE_SIZE;
+    let last_page = clerk
+        .get(&format!("/tasks?page={}", (own + size - 1) / size))
+        .await;
+    let links: Vec<String> = scraper::Html::parse_document(&last_page.body)
+        .select(&scraper::Selector::parse("tbody td:nth-child(2) > a").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
     assert_eq!(
         links.last().unwrap(),
         &format!("/tasks/{first}"),
         "approved last"
     );
-    assert!(page.contains("逾期"));
     let page = clerk.get("/tasks?overdue=1").await;
     assert_eq!(page.texts("tbody tr").len(), 1);
 
@@ -662,15 +677,25 @@ async fn my_tasks_list_overdue_then_returned_first_and_approved_last() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
+    let size = shian::web::task_query::PAGE_SIZE;
     let page = office.get("/tasks").await;
-    assert_eq!(page.texts("tbody tr").len(), 200);
+    assert_eq!(page.texts("tbody tr").len() as i64, size);
     assert!(page.contains(&format!("共 {total} 项任务")));
-    let last = (total + 199) / 200;
+    let last = (total + size - 1) / size;
     let page = office.get(&format!("/tasks?page={last}")).await;
     assert_eq!(
         page.texts("tbody tr").len() as i64,
-        total - (last - 1) * 200
+        total - (last - 1) * size
     );
+    // Every page together lists every task once, in the list's order.
+    let mut seen = std::collections::HashSet::new();
+    for n in 1..=last {
+        let page = office.get(&format!("/tasks?page={n}")).await;
+        for link in page.attrs("tbody tr a.card-link", "href") {
+            assert!(seen.insert(link.clone()), "{link} on two pages");
+        }
+    }
+    assert_eq!(seen.len() as i64, total, "every task on some page");
 }
 
 #[tokio::test]

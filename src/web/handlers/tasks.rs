@@ -214,11 +214,34 @@ pub async fn review(
     }
 }
 
-pub async fn review_queue(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    page: String,
+}
+
+/// Rows per page of the review queue (on a deadline day it holds a thousand).
+pub const REVIEW_PAGE_SIZE: i64 = 100;
+
+pub async fn review_queue(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(query): Query<ReviewQuery>,
+) -> AppResult<Response> {
     let campaign = campaign(&state).await?;
-    let rows = tasks::review_queue(&state.db, campaign.id).await?;
+    let paging = Paging::parse(&query.page, REVIEW_PAGE_SIZE);
+    let rows = tasks::review_queue(&state.db, campaign.id, paging.size, paging.offset).await?;
+    let total = tasks::review_queue_len(&state.db, campaign.id).await?;
     let counts = tasks::loop_counts(&state.db, campaign.id).await?;
-    Ok(render(&ReviewPage { ctx, rows, counts })?.into_response())
+    Ok(render(&ReviewPage {
+        ctx,
+        rows,
+        counts,
+        page: paging.page,
+        last_page: ((total + REVIEW_PAGE_SIZE - 1) / REVIEW_PAGE_SIZE).max(1),
+        total,
+    })?
+    .into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -448,8 +448,13 @@ impl TaskPage {
 #[template(path = "tasks/review.html")]
 pub struct ReviewPage {
     pub ctx: PageCtx,
+    /// This page of the queue, oldest submission first.
     pub rows: Vec<crate::tasks::TaskRow>,
     pub counts: Vec<crate::tasks::LoopCounts>,
+    pub page: i64,
+    pub last_page: i64,
+    /// Tasks waiting in the whole queue.
+    pub total: i64,
 }
 
 #[derive(Template)]
