@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 use sqlx::{FromRow, PgPool};
 
+use crate::db::conditions::Conditions;
+
 #[derive(Debug, Clone, Default)]
 pub struct LibraryFilter {
     pub organisation_id: Option<i64>,
@@ -36,21 +38,25 @@ impl LibraryRow {
     }
 }
 
-const WHERE: &str = "e.campaign_id = $1 AND e.deleted_at IS NULL \
-     AND ($2::bigint IS NULL OR e.organisation_id = $2) \
-     AND ($3::text IS NULL OR e.kind = $3) \
-     AND ($4::int IS NULL OR e.year = $4) \
-     AND ($5::date IS NULL OR e.valid_until < $5)";
+/// The filter's conditions over `evidence e` (see [`crate::db::conditions`] for why
+/// only the set ones are written).
+fn conditions(campaign_id: i64, filter: &LibraryFilter) -> sqlx::Result<Conditions> {
+    let mut c = Conditions::new("e.campaign_id = {} AND e.deleted_at IS NULL", campaign_id)?;
+    c.and_if("e.organisation_id = {}", filter.organisation_id)?;
+    c.and_if("e.kind = {}", filter.kind.clone())?;
+    c.and_if("e.year = {}", filter.year)?;
+    c.and_if("e.valid_until < {}", filter.lapsing_before)?;
+    Ok(c)
+}
 
 pub async fn count(db: &PgPool, campaign_id: i64, filter: &LibraryFilter) -> sqlx::Result<i64> {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM evidence e WHERE {WHERE}"))
-        .bind(campaign_id)
-        .bind(filter.organisation_id)
-        .bind(filter.kind.as_deref())
-        .bind(filter.year)
-        .bind(filter.lapsing_before)
-        .fetch_one(db)
-        .await
+    let c = conditions(campaign_id, filter)?;
+    sqlx::query_scalar_with(
+        &format!("SELECT count(*) FROM evidence e WHERE {}", c.clause()),
+        c.into_arguments(),
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// A page of the library: lapsing ones by their end date first when that filter is on,
@@ -67,10 +73,14 @@ pub async fn page(
     } else {
         "e.id DESC"
     };
+    let mut c = conditions(campaign_id, filter)?;
+    let (offset, limit) = (c.bind(offset)?, c.bind(limit)?);
+    let clause = c.clause().to_string();
     // The page's ids first: the latest version and the uses are looked up for the 50
     // rows shown, never for every record the filter keeps.
-    sqlx::query_as(&format!(
-        "WITH page AS (SELECT e.id FROM evidence e WHERE {WHERE} ORDER BY {order} OFFSET $6 LIMIT $7) \
+    sqlx::query_as_with(
+        &format!(
+            "WITH page AS (SELECT e.id FROM evidence e WHERE {clause} ORDER BY {order} OFFSET {offset} LIMIT {limit}) \
          SELECT e.id, e.title, o.name AS organisation_name, e.kind, e.year, e.valid_from, e.valid_until, \
                 v.id AS version_id, f.original_name, f.content_type, f.size_bytes, e.task_id AS home_task_id, \
                 coalesce((SELECT array_agg(DISTINCT i.number ORDER BY i.number) FROM evidence_uses eu \
@@ -80,14 +90,9 @@ pub async fn page(
          JOIN LATERAL (SELECT id, file_id FROM evidence_versions WHERE evidence_id = e.id ORDER BY version DESC LIMIT 1) v ON true \
          JOIN stored_files f ON f.id = v.file_id JOIN organisations o ON o.id = e.organisation_id \
          ORDER BY {order}"
-    ))
-    .bind(campaign_id)
-    .bind(filter.organisation_id)
-    .bind(filter.kind.as_deref())
-    .bind(filter.year)
-    .bind(filter.lapsing_before)
-    .bind(offset)
-    .bind(limit)
+        ),
+        c.into_arguments(),
+    )
     .fetch_all(db)
     .await
 }

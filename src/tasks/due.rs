@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-use super::{FILTER, TaskFilter};
+use super::{TaskFilter, filtered};
 
 /// What the office typed into the bulk form.
 #[derive(Debug, Clone, Copy)]
@@ -81,26 +81,20 @@ pub async fn apply(
     change: BulkDue,
     actor_id: i64,
 ) -> sqlx::Result<u64> {
-    let mut args = super::filter_arguments(campaign_id, filter)?;
-    {
-        use sqlx::Arguments;
-        let extra = (|| {
-            args.add(change.date())?;
-            args.add(actor_id)
-        })();
-        extra.map_err(sqlx::Error::Encode)?;
-    }
+    let mut f = filtered(campaign_id, filter)?;
+    let (due, actor) = (f.bind(change.date())?, f.bind(actor_id)?);
+    let clause = f.clause().to_string();
     Ok(sqlx::query_with(&format!(
         "WITH target AS ( \
-             SELECT t.id, t.due_on AS before FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
-             WHERE {FILTER} AND t.due_on IS DISTINCT FROM $8 FOR UPDATE OF t \
+             SELECT t.id, t.due_on AS before FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id \
+             WHERE {clause} AND t.due_on IS DISTINCT FROM {due}::date FOR UPDATE OF t \
          ), changed AS ( \
-             UPDATE tasks SET due_on = $8, updated_at = now() FROM target WHERE tasks.id = target.id \
+             UPDATE tasks SET due_on = {due}::date, updated_at = now() FROM target WHERE tasks.id = target.id \
              RETURNING tasks.id, target.before \
          ) \
          INSERT INTO task_events (task_id, actor_id, action, detail) \
-         SELECT id, $9, 'due_changed', jsonb_build_object('before', before, 'after', $8::date, 'bulk', true) FROM changed"
-    ), args)
+         SELECT id, {actor}, 'due_changed', jsonb_build_object('before', before, 'after', {due}::date, 'bulk', true) FROM changed"
+    ), f.into_arguments())
     .execute(db)
     .await?
     .rows_affected())

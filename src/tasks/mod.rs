@@ -1,6 +1,7 @@
 //! Tasks: what each organisation owes for each indicator, and the review loop that closes
 //! them (闭环). Generated from the rubric; the office adds, reassigns and removes.
 
+use crate::db::conditions::Conditions;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgExecutor, PgPool, Postgres, Transaction};
@@ -253,37 +254,25 @@ pub struct TaskFilter {
     pub assignee_id: Option<i64>,
 }
 
-/// The arguments $1–$7 of [`FILTER`], bound once for every query that filters tasks;
-/// a query appends its own from $8 on.
-pub(super) fn filter_arguments(
-    campaign_id: i64,
-    filter: &TaskFilter,
-) -> sqlx::Result<sqlx::postgres::PgArguments> {
-    use sqlx::Arguments;
-    let mut args = sqlx::postgres::PgArguments::default();
-    let bound = (|| {
-        args.add(campaign_id)?;
-        args.add(filter.organisation_id)?;
-        args.add(filter.status.map(Status::as_str))?;
-        args.add(filter.indicator_number)?;
-        args.add(filter.overdue_on)?;
-        args.add(filter.programme_id)?;
-        args.add(filter.assignee_id)
-    })();
-    bound.map_err(sqlx::Error::Encode)?;
-    Ok(args)
+/// The conditions of `filter` over `tasks t` joined with `indicators i`, for listing,
+/// counting and bulk changes (see [`crate::db::conditions`] for why only the set ones).
+pub(super) fn filtered(campaign_id: i64, filter: &TaskFilter) -> sqlx::Result<Conditions> {
+    let mut c = Conditions::new("t.campaign_id = {} AND t.removed_at IS NULL", campaign_id)?;
+    c.and_if("t.organisation_id = {}", filter.organisation_id)?;
+    c.and_if("t.status = {}", filter.status.map(Status::as_str))?;
+    c.and_if("i.number = {}", filter.indicator_number)?;
+    c.and_if(
+        "t.due_on < {} AND t.status NOT IN ('submitted', 'approved')",
+        filter.overdue_on,
+    )?;
+    match filter.programme_id {
+        // The work of every programme.
+        Some(0) => c.and("t.programme_id IS NOT NULL"),
+        id => c.and_if("t.programme_id = {}", id)?,
+    }
+    c.and_if("t.assignee_id = {}", filter.assignee_id)?;
+    Ok(c)
 }
-
-/// The WHERE clause shared by listing, counting and bulk changes ($1 campaign, $2 org,
-/// $3 status, $4 indicator number, $5 "overdue on" date, $6 programme — 0 for the work of
-/// every programme — and $7 经办人).
-pub(super) const FILTER: &str = "t.campaign_id = $1 AND t.removed_at IS NULL \
-     AND ($2::bigint IS NULL OR t.organisation_id = $2) \
-     AND ($3::text IS NULL OR t.status = $3) \
-     AND ($4::int IS NULL OR i.number = $4) \
-     AND ($5::date IS NULL OR (t.due_on < $5 AND t.status NOT IN ('submitted', 'approved'))) \
-     AND ($6::bigint IS NULL OR t.programme_id = $6 OR ($6 = 0 AND t.programme_id IS NOT NULL)) \
-     AND ($7::bigint IS NULL OR t.assignee_id = $7)";
 
 const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, coalesce(i.content, pg.title) AS indicator_content, \
      t.programme_id, pg.kind AS programme_kind, pg.number AS programme_number, t.expansion, \
@@ -304,16 +293,9 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<TaskRow>> {
-    let mut args = filter_arguments(campaign_id, filter)?;
-    {
-        use sqlx::Arguments;
-        let extra = (|| {
-            args.add(today)?;
-            args.add(limit)?;
-            args.add(offset)
-        })();
-        extra.map_err(sqlx::Error::Encode)?;
-    }
+    let mut f = filtered(campaign_id, filter)?;
+    let (today, limit, offset) = (f.bind(today)?, f.bind(limit)?, f.bind(offset)?);
+    let clause = f.clause().to_string();
     // The page's ids are sorted first on narrow rows; the wide columns are read for
     // those rows only (sorting all 1,690 tasks with their texts was half the query).
     sqlx::query_as_with(
@@ -322,18 +304,18 @@ pub async fn list(
            SELECT id, position FROM unnest(ARRAY( \
              SELECT t.id FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
              JOIN organisations o ON o.id = t.organisation_id \
-             WHERE {FILTER} \
-             ORDER BY coalesce(t.due_on < $8 AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
+             WHERE {clause} \
+             ORDER BY coalesce(t.due_on < {today} AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
                       CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
                                     WHEN 'submitted' THEN 3 ELSE 4 END, \
                       t.due_on NULLS LAST, i.number, pg.kind, pg.number, o.sort_order, t.id \
-             LIMIT $9 OFFSET $10)) WITH ORDINALITY AS page (id, position)) \
+             LIMIT {limit} OFFSET {offset})) WITH ORDINALITY AS page (id, position)) \
          SELECT {ROW_COLUMNS} FROM page JOIN tasks t ON t.id = page.id \
          LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
          JOIN organisations o ON o.id = t.organisation_id \
          ORDER BY page.position"
         ),
-        args,
+        f.into_arguments(),
     )
     .fetch_all(db)
     .await
@@ -667,11 +649,13 @@ pub async fn loop_counts(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Loop
 
 /// How many tasks `list` would return without paging.
 pub async fn count(db: &PgPool, campaign_id: i64, filter: &TaskFilter) -> sqlx::Result<i64> {
+    let f = filtered(campaign_id, filter)?;
     sqlx::query_scalar_with(
         &format!(
-            "SELECT count(*) FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id WHERE {FILTER}"
+            "SELECT count(*) FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id WHERE {}",
+            f.clause()
         ),
-        filter_arguments(campaign_id, filter)?,
+        f.into_arguments(),
     )
     .fetch_one(db)
     .await
@@ -691,4 +675,36 @@ pub async fn status_counts(
     .bind(organisation_id)
     .fetch_all(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_writes_only_the_conditions_it_sets_numbered_in_order() {
+        let none = filtered(7, &TaskFilter::default()).unwrap();
+        assert_eq!(none.clause(), "t.campaign_id = $1 AND t.removed_at IS NULL");
+        let mut some = filtered(
+            7,
+            &TaskFilter {
+                organisation_id: Some(3),
+                overdue_on: NaiveDate::from_ymd_opt(2026, 12, 25),
+                programme_id: Some(0),
+                ..TaskFilter::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            some.clause(),
+            "t.campaign_id = $1 AND t.removed_at IS NULL AND t.organisation_id = $2 \
+             AND t.due_on < $3 AND t.status NOT IN ('submitted', 'approved') \
+             AND t.programme_id IS NOT NULL"
+        );
+        assert_eq!(
+            some.bind(100_i64).unwrap(),
+            "$4",
+            "a query's own values follow"
+        );
+    }
 }
