@@ -159,6 +159,7 @@ pub fn render_markdown(results: &Value) -> String {
             if held { "yes" } else { "**no**" }
         ));
     }
+    md.push_str(&why_pages_miss(city));
     if let Some(index) = results["search_index"].as_object() {
         md.push_str("\n## Full-text indexing\n\nEach scale's files extracted (each in a child process) and indexed by `shian search reindex --wait` on the demo data, before any server starts:\n\n");
         for (scale, report) in index {
@@ -196,5 +197,85 @@ pub fn render_markdown(results: &Value) -> String {
         "\nTotal run time: {} s.\n",
         results["total_seconds"]
     ));
+    md
+}
+
+/// What makes a page cost what it does, for the pages whose cost alone (one client) is
+/// well above the floor's. Only what the page is known to do.
+fn page_cost(name: &str) -> &'static str {
+    match name {
+        "login" => {
+            "argon2id hashing of the password, on purpose: a stolen table of hashes must stay slow to try"
+        }
+        n if n.starts_with("search") || n.starts_with("JSON search") => {
+            "full-text search over the city's 28,883 evidence records: matches are computed once per change of the data; each page still cuts 20 passages from the files' text and marks the words"
+        }
+        "task list (office)" => {
+            "100 of 1,690 tasks, ordered by urgency over all of them, with each task's light, 督办 state and file count"
+        }
+        "review queue (office)" => {
+            "100 submissions with each unit's returns and resubmissions counted from the task history"
+        }
+        "rubric tree" => {
+            "the whole rubric: 94 indicators with their 评价内容, methods and responsible units (80 KB of HTML)"
+        }
+        "evidence library (office)" | "evidence lapsing (office)" => {
+            "50 records of 28,883, each with its latest version and the indicators it serves"
+        }
+        n if n.starts_with("item") || n.starts_with("indicator page") => {
+            "an indicator's evidence from every unit, with each file's marks and the round's findings"
+        }
+        n if n.starts_with("admin:") => {
+            "every account, organisation or audit row of the page with its names joined in"
+        }
+        _ => "",
+    }
+}
+
+/// Why pages miss the 5×-floor target, from the figures: the target set against a
+/// floor that does no work at all.
+fn why_pages_miss(city: &Value) -> String {
+    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let floor16 = f(&city["/readyz (floor)"]["16"]["p95_ms"]).max(0.001);
+    let floor1 = f(&city["/readyz (floor)"]["1"]["p50_ms"]).max(0.001);
+    let mut rows = Vec::new();
+    if let Some(pages) = city.as_object() {
+        for (name, by) in pages {
+            if name == "server_memory_kib" || name.starts_with("/readyz") {
+                continue;
+            }
+            let p95 = f(&by["16"]["p95_ms"]);
+            if p95 <= 5.0 * floor16 {
+                continue;
+            }
+            let alone = f(&by["1"]["p50_ms"]);
+            rows.push((name.clone(), alone, p95, p95 / alone.max(0.001)));
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    rows.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let mut md = format!(
+        "\n## Why pages miss 5× the floor\n\n\
+         The floor, `/readyz`, answers from memory: {floor1:.2} ms alone, {floor16:.2} ms p95 at 16 clients, which is \
+         loopback HTTP and 16 clients queuing for 2 cores. 5× that is {:.1} ms. Every other page reads PostgreSQL \
+         (each statement a round trip through the socket, planned and executed by a server sharing the same 2 \
+         cores with the load generator) and renders HTML. On this machine a page's 16-client p95 is about 8–12× \
+         what it costs alone (16 requests in flight on 2 cores), so the 5× target asks a page to cost well under a \
+         millisecond alone; pages that read figures computed once per change of the data (the dashboards, the 大屏, \
+         JSON progress, the exports) do, pages that run their own queries on every request do not. The pages \
+         below meet the 50 ms target except where the table says so; the column \"alone\" is what one request costs \
+         with no other load.\n\n\
+         | page | alone (c=1 p50 ms) | c=16 p95 ms | p95 ÷ alone | under 50 ms | what it does |\n|---|---:|---:|---:|---|---|\n",
+        5.0 * floor16
+    );
+    for (name, alone, p95, ratio) in rows {
+        md.push_str(&format!(
+            "| {name} | {alone} | {p95} | {ratio:.1}× | {} | {} |\n",
+            if p95 < 50.0 { "yes" } else { "**no**" },
+            page_cost(&name)
+        ));
+    }
     md
 }
