@@ -1,6 +1,5 @@
 //! Connecting to PostgreSQL: the configured server, or the embedded cluster.
 
-pub mod conditions;
 pub mod database_url;
 pub mod embedded;
 pub mod health;

@@ -2,9 +2,7 @@
 //! and validity, filtered (organisation, kind, year, lapsing before a day), in pages.
 
 use chrono::NaiveDate;
-use sqlx::{FromRow, PgPool};
-
-use crate::db::conditions::Conditions;
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder};
 
 #[derive(Debug, Clone, Default)]
 pub struct LibraryFilter {
@@ -38,25 +36,30 @@ impl LibraryRow {
     }
 }
 
-/// The filter's conditions over `evidence e` (see [`crate::db::conditions`] for why
-/// only the set ones are written).
-fn conditions(campaign_id: i64, filter: &LibraryFilter) -> sqlx::Result<Conditions> {
-    let mut c = Conditions::new("e.campaign_id = {} AND e.deleted_at IS NULL", campaign_id)?;
-    c.and_if("e.organisation_id = {}", filter.organisation_id)?;
-    c.and_if("e.kind = {}", filter.kind.clone())?;
-    c.and_if("e.year = {}", filter.year)?;
-    c.and_if("e.valid_until < {}", filter.lapsing_before)?;
-    Ok(c)
+/// `WHERE` and the conditions the filter sets, over `evidence e` (only the set ones, as
+/// for tasks: see [`crate::tasks`]'s filter).
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, campaign_id: i64, filter: &LibraryFilter) {
+    qb.push(" WHERE e.campaign_id = ")
+        .push_bind(campaign_id)
+        .push(" AND e.deleted_at IS NULL");
+    if let Some(org) = filter.organisation_id {
+        qb.push(" AND e.organisation_id = ").push_bind(org);
+    }
+    if let Some(kind) = &filter.kind {
+        qb.push(" AND e.kind = ").push_bind(kind.clone());
+    }
+    if let Some(year) = filter.year {
+        qb.push(" AND e.year = ").push_bind(year);
+    }
+    if let Some(day) = filter.lapsing_before {
+        qb.push(" AND e.valid_until < ").push_bind(day);
+    }
 }
 
 pub async fn count(db: &PgPool, campaign_id: i64, filter: &LibraryFilter) -> sqlx::Result<i64> {
-    let c = conditions(campaign_id, filter)?;
-    sqlx::query_scalar_with(
-        &format!("SELECT count(*) FROM evidence e WHERE {}", c.clause()),
-        c.into_arguments(),
-    )
-    .fetch_one(db)
-    .await
+    let mut qb = QueryBuilder::<Postgres>::new("SELECT count(*) FROM evidence e");
+    push_filter(&mut qb, campaign_id, filter);
+    qb.build_query_scalar().fetch_one(db).await
 }
 
 /// A page of the library: lapsing ones by their end date first when that filter is on,
@@ -73,14 +76,16 @@ pub async fn page(
     } else {
         "e.id DESC"
     };
-    let mut c = conditions(campaign_id, filter)?;
-    let (offset, limit) = (c.bind(offset)?, c.bind(limit)?);
-    let clause = c.clause().to_string();
     // The page's ids first: the latest version and the uses are looked up for the 50
     // rows shown, never for every record the filter keeps.
-    sqlx::query_as_with(
-        &format!(
-            "WITH page AS (SELECT e.id FROM evidence e WHERE {clause} ORDER BY {order} OFFSET {offset} LIMIT {limit}) \
+    let mut qb = QueryBuilder::<Postgres>::new("WITH page AS (SELECT e.id FROM evidence e");
+    push_filter(&mut qb, campaign_id, filter);
+    qb.push(format!(" ORDER BY {order} OFFSET "))
+        .push_bind(offset)
+        .push(" LIMIT ")
+        .push_bind(limit)
+        .push(format!(
+            ") \
          SELECT e.id, e.title, o.name AS organisation_name, e.kind, e.year, e.valid_from, e.valid_until, \
                 v.id AS version_id, f.original_name, f.content_type, f.size_bytes, e.task_id AS home_task_id, \
                 coalesce((SELECT array_agg(DISTINCT i.number ORDER BY i.number) FROM evidence_uses eu \
@@ -90,11 +95,8 @@ pub async fn page(
          JOIN LATERAL (SELECT id, file_id FROM evidence_versions WHERE evidence_id = e.id ORDER BY version DESC LIMIT 1) v ON true \
          JOIN stored_files f ON f.id = v.file_id JOIN organisations o ON o.id = e.organisation_id \
          ORDER BY {order}"
-        ),
-        c.into_arguments(),
-    )
-    .fetch_all(db)
-    .await
+        ));
+    qb.build_query_as().fetch_all(db).await
 }
 
 /// The day the assessors will read the material: the start of the next assessment

@@ -6,7 +6,9 @@
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-use super::{TaskFilter, filtered};
+use sqlx::{Postgres, QueryBuilder};
+
+use super::{TaskFilter, push_filter};
 
 /// What the office typed into the bulk form.
 #[derive(Debug, Clone, Copy)]
@@ -81,23 +83,32 @@ pub async fn apply(
     change: BulkDue,
     actor_id: i64,
 ) -> sqlx::Result<u64> {
-    let mut f = filtered(campaign_id, filter)?;
-    let (due, actor) = (f.bind(change.date())?, f.bind(actor_id)?);
-    let clause = f.clause().to_string();
-    Ok(sqlx::query_with(&format!(
+    let mut qb = QueryBuilder::<Postgres>::new(
         "WITH target AS ( \
-             SELECT t.id, t.due_on AS before FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id \
-             WHERE {clause} AND t.due_on IS DISTINCT FROM {due}::date FOR UPDATE OF t \
+             SELECT t.id, t.due_on AS before FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id",
+    );
+    push_filter(&mut qb, campaign_id, filter);
+    let due = change.date();
+    qb.push(" AND t.due_on IS DISTINCT FROM ")
+        .push_bind(due)
+        .push(
+            "::date FOR UPDATE OF t \
          ), changed AS ( \
-             UPDATE tasks SET due_on = {due}::date, updated_at = now() FROM target WHERE tasks.id = target.id \
+             UPDATE tasks SET due_on = ",
+        )
+        .push_bind(due)
+        .push(
+            "::date, updated_at = now() FROM target WHERE tasks.id = target.id \
              RETURNING tasks.id, target.before \
          ) \
          INSERT INTO task_events (task_id, actor_id, action, detail) \
-         SELECT id, {actor}, 'due_changed', jsonb_build_object('before', before, 'after', {due}::date, 'bulk', true) FROM changed"
-    ), f.into_arguments())
-    .execute(db)
-    .await?
-    .rows_affected())
+         SELECT id, ",
+        )
+        .push_bind(actor_id)
+        .push(", 'due_changed', jsonb_build_object('before', before, 'after', ")
+        .push_bind(due)
+        .push("::date, 'bulk', true) FROM changed");
+    Ok(qb.build().execute(db).await?.rows_affected())
 }
 
 #[cfg(test)]

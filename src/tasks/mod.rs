@@ -1,10 +1,9 @@
 //! Tasks: what each organisation owes for each indicator, and the review loop that closes
 //! them (闭环). Generated from the rubric; the office adds, reassigns and removes.
 
-use crate::db::conditions::Conditions;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::{FromRow, PgExecutor, PgPool, Postgres, Transaction};
+use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder, Transaction};
 
 pub mod due;
 pub mod hand_over;
@@ -254,24 +253,49 @@ pub struct TaskFilter {
     pub assignee_id: Option<i64>,
 }
 
-/// The conditions of `filter` over `tasks t` joined with `indicators i`, for listing,
-/// counting and bulk changes (see [`crate::db::conditions`] for why only the set ones).
-pub(super) fn filtered(campaign_id: i64, filter: &TaskFilter) -> sqlx::Result<Conditions> {
-    let mut c = Conditions::new("t.campaign_id = {} AND t.removed_at IS NULL", campaign_id)?;
-    c.and_if("t.organisation_id = {}", filter.organisation_id)?;
-    c.and_if("t.status = {}", filter.status.map(Status::as_str))?;
-    c.and_if("i.number = {}", filter.indicator_number)?;
-    c.and_if(
-        "t.due_on < {} AND t.status NOT IN ('submitted', 'approved')",
-        filter.overdue_on,
-    )?;
-    match filter.programme_id {
-        // The work of every programme.
-        Some(0) => c.and("t.programme_id IS NOT NULL"),
-        id => c.and_if("t.programme_id = {}", id)?,
+/// `WHERE` and the conditions `filter` sets, over `tasks t` joined with `indicators i`;
+/// shared by listing, counting and bulk changes.
+///
+/// Only the set conditions are written, as the audit search does, rather than one fixed
+/// clause of `($n IS NULL OR …)` alternatives: sqlx prepares every statement and
+/// PostgreSQL plans a prepared statement once for any arguments; the fixed clause made it
+/// expect one task where there were 1,690 and join them by nested loops (the office's
+/// list took 8 ms instead of 1).
+pub(super) fn push_filter(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    campaign_id: i64,
+    filter: &TaskFilter,
+) {
+    qb.push(" WHERE t.campaign_id = ")
+        .push_bind(campaign_id)
+        .push(" AND t.removed_at IS NULL");
+    if let Some(org) = filter.organisation_id {
+        qb.push(" AND t.organisation_id = ").push_bind(org);
     }
-    c.and_if("t.assignee_id = {}", filter.assignee_id)?;
-    Ok(c)
+    if let Some(status) = filter.status {
+        qb.push(" AND t.status = ").push_bind(status.as_str());
+    }
+    if let Some(number) = filter.indicator_number {
+        qb.push(" AND i.number = ").push_bind(number);
+    }
+    if let Some(day) = filter.overdue_on {
+        qb.push(" AND t.due_on < ")
+            .push_bind(day)
+            .push(" AND t.status NOT IN ('submitted', 'approved')");
+    }
+    match filter.programme_id {
+        None => {}
+        // The work of every programme.
+        Some(0) => {
+            qb.push(" AND t.programme_id IS NOT NULL");
+        }
+        Some(id) => {
+            qb.push(" AND t.programme_id = ").push_bind(id);
+        }
+    }
+    if let Some(assignee) = filter.assignee_id {
+        qb.push(" AND t.assignee_id = ").push_bind(assignee);
+    }
 }
 
 const ROW_COLUMNS: &str = "t.id, i.number AS indicator_number, coalesce(i.content, pg.title) AS indicator_content, \
@@ -293,32 +317,34 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<TaskRow>> {
-    let mut f = filtered(campaign_id, filter)?;
-    let (today, limit, offset) = (f.bind(today)?, f.bind(limit)?, f.bind(offset)?);
-    let clause = f.clause().to_string();
     // The page's ids are sorted first on narrow rows; the wide columns are read for
     // those rows only (sorting all 1,690 tasks with their texts was half the query).
-    sqlx::query_as_with(
-        &format!(
+    let mut qb = QueryBuilder::<Postgres>::new(
         "WITH page AS ( \
            SELECT id, position FROM unnest(ARRAY( \
              SELECT t.id FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
+             JOIN organisations o ON o.id = t.organisation_id",
+    );
+    push_filter(&mut qb, campaign_id, filter);
+    qb.push(" ORDER BY coalesce(t.due_on < ")
+        .push_bind(today)
+        .push(
+            " AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
+             CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
+                           WHEN 'submitted' THEN 3 ELSE 4 END, \
+             t.due_on NULLS LAST, i.number, pg.kind, pg.number, o.sort_order, t.id LIMIT ",
+        )
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset)
+        .push(format!(
+            ")) WITH ORDINALITY AS page (id, position)) \
+             SELECT {ROW_COLUMNS} FROM page JOIN tasks t ON t.id = page.id \
+             LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
              JOIN organisations o ON o.id = t.organisation_id \
-             WHERE {clause} \
-             ORDER BY coalesce(t.due_on < {today} AND t.status NOT IN ('submitted', 'approved'), false) DESC, \
-                      CASE t.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'not_started' THEN 2 \
-                                    WHEN 'submitted' THEN 3 ELSE 4 END, \
-                      t.due_on NULLS LAST, i.number, pg.kind, pg.number, o.sort_order, t.id \
-             LIMIT {limit} OFFSET {offset})) WITH ORDINALITY AS page (id, position)) \
-         SELECT {ROW_COLUMNS} FROM page JOIN tasks t ON t.id = page.id \
-         LEFT JOIN indicators i ON i.id = t.indicator_id LEFT JOIN programmes pg ON pg.id = t.programme_id \
-         JOIN organisations o ON o.id = t.organisation_id \
-         ORDER BY page.position"
-        ),
-        f.into_arguments(),
-    )
-    .fetch_all(db)
-    .await
+             ORDER BY page.position"
+        ));
+    qb.build_query_as().fetch_all(db).await
 }
 
 /// The office's review queue: submitted tasks, oldest submission first, `limit` from
@@ -649,16 +675,11 @@ pub async fn loop_counts(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Loop
 
 /// How many tasks `list` would return without paging.
 pub async fn count(db: &PgPool, campaign_id: i64, filter: &TaskFilter) -> sqlx::Result<i64> {
-    let f = filtered(campaign_id, filter)?;
-    sqlx::query_scalar_with(
-        &format!(
-            "SELECT count(*) FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id WHERE {}",
-            f.clause()
-        ),
-        f.into_arguments(),
-    )
-    .fetch_one(db)
-    .await
+    let mut qb = QueryBuilder::<Postgres>::new(
+        "SELECT count(*) FROM tasks t LEFT JOIN indicators i ON i.id = t.indicator_id",
+    );
+    push_filter(&mut qb, campaign_id, filter);
+    qb.build_query_scalar().fetch_one(db).await
 }
 
 /// Counts by status for one organisation (or all, with None).
@@ -682,29 +703,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_filter_writes_only_the_conditions_it_sets_numbered_in_order() {
-        let none = filtered(7, &TaskFilter::default()).unwrap();
-        assert_eq!(none.clause(), "t.campaign_id = $1 AND t.removed_at IS NULL");
-        let mut some = filtered(
-            7,
-            &TaskFilter {
+    fn a_filter_writes_only_the_conditions_it_sets() {
+        let sql = |filter: &TaskFilter| {
+            let mut qb = QueryBuilder::<Postgres>::new("SELECT 1 FROM tasks t");
+            push_filter(&mut qb, 7, filter);
+            qb.sql().to_string()
+        };
+        assert_eq!(
+            sql(&TaskFilter::default()),
+            "SELECT 1 FROM tasks t WHERE t.campaign_id = $1 AND t.removed_at IS NULL"
+        );
+        assert_eq!(
+            sql(&TaskFilter {
                 organisation_id: Some(3),
                 overdue_on: NaiveDate::from_ymd_opt(2026, 12, 25),
                 programme_id: Some(0),
                 ..TaskFilter::default()
-            },
-        )
-        .unwrap();
-        assert_eq!(
-            some.clause(),
-            "t.campaign_id = $1 AND t.removed_at IS NULL AND t.organisation_id = $2 \
-             AND t.due_on < $3 AND t.status NOT IN ('submitted', 'approved') \
+            }),
+            "SELECT 1 FROM tasks t WHERE t.campaign_id = $1 AND t.removed_at IS NULL \
+             AND t.organisation_id = $2 AND t.due_on < $3 AND t.status NOT IN ('submitted', 'approved') \
              AND t.programme_id IS NOT NULL"
-        );
-        assert_eq!(
-            some.bind(100_i64).unwrap(),
-            "$4",
-            "a query's own values follow"
         );
     }
 }
