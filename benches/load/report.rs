@@ -222,6 +222,9 @@ fn page_cost(name: &str) -> &'static str {
         "evidence library (office)" | "evidence lapsing (office)" => {
             "50 records of 28,883, each with its latest version and the indicators it serves"
         }
+        "indicator page with member expansion" => {
+            "an indicator of the rubric with its 责任 cells read and each member unit's task"
+        }
         n if n.starts_with("item") || n.starts_with("indicator page") => {
             "an indicator's evidence from every unit, with each file's marks and the round's findings"
         }
