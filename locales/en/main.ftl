@@ -2115,3 +2115,5 @@ upload-done-named = { $count ->
    *[other] Uploaded { $count } files: { $names }.
 }
 upload-files-chosen = Files chosen (set the category of each)
+export-programmes = 治理提升工程 and 专项整治行动 (the plan's programmes)
+export-programmes-in-whole = in the whole campaign's export

@@ -2004,3 +2004,5 @@ dash-matrix-detail = 94项指标明细
 evidence-first-uploaded = 首次上传于{ $date }
 upload-done-named = 已上传 { $count } 个文件：{ $names }。
 upload-files-chosen = 已选文件（可逐个设置类别）
+export-programmes = 治理提升工程、专项整治行动
+export-programmes-in-whole = 含在“全部”导出中

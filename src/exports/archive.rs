@@ -1,7 +1,9 @@
 //! The evidence archive: a ZIP of the latest version of every current piece of evidence
 //! in a scope, organised as the rubric is —
 //! `一、基础工作/1. 党政同责/1/市食安办/123-会议纪要.pdf` (veto indicators, which have no
-//! point, sit directly under their part) — with an index spreadsheet (`索引.xlsx`) first.
+//! point, sit directly under their part); the whole campaign's archive also holds the
+//! plan's programmes' evidence (`治理提升工程/工程3 农贸市场升级改造/市商务局/…`) — with an
+//! index spreadsheet (`索引.xlsx`) first.
 //!
 //! A whole campaign's archive runs to gigabytes, so it is never built in memory or on
 //! disk: the `zip` crate's streaming writer runs on a blocking thread and writes into a
@@ -24,7 +26,7 @@ use tokio::sync::mpsc;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use super::{EvidenceExportRow, kind_label, part_label, status_label};
+use super::{EvidenceExportRow, kind_label, status_label};
 use crate::storage::Storage;
 
 /// Name of the index spreadsheet, the archive's first entry.
@@ -59,11 +61,16 @@ pub fn sanitise(component: &str) -> String {
 /// Where a piece of evidence goes in the archive. The evidence id keeps two files of
 /// the same name apart.
 pub fn entry_path(row: &EvidenceExportRow) -> String {
-    let mut parts = vec![sanitise(&part_label(&row.part_numeral, &row.part_title))];
+    let mut parts = vec![sanitise(&row.section_label())];
     if let (Some(seq), Some(title)) = (row.point_seq, &row.point_title) {
         parts.push(sanitise(&format!("{seq}. {title}")));
     }
-    parts.push(row.indicator_number.to_string());
+    match (row.indicator_number, &row.programme_title) {
+        (Some(number), _) => parts.push(number.to_string()),
+        // 治理提升工程/工程3 农贸市场升级改造/…
+        (None, Some(title)) => parts.push(sanitise(&format!("{} {title}", row.work_label()))),
+        (None, None) => {}
+    }
     parts.push(sanitise(&row.organisation_name));
     parts.push(sanitise(&format!("{}-{}", row.id, row.original_name)));
     parts.join("/")
@@ -217,7 +224,7 @@ fn index_workbook(
         ws.write_string(row, 0, &entry.path)?;
         ws.write_string(row, 1, &e.title)?;
         ws.write_string(row, 2, &e.organisation_name)?;
-        ws.write(row, 3, e.indicator_number)?;
+        ws.write_string(row, 3, e.work_label())?;
         ws.write(row, 4, e.point_label())?;
         ws.write(row, 5, kind_label(&e.kind))?;
         if let Some(year) = e.year {

@@ -84,9 +84,9 @@ pub fn evidence(rows: &[EvidenceExportRow], tz: Tz) -> csv::Result<Vec<u8>> {
             [
                 e.id.to_string(),
                 e.task_id.to_string(),
-                part_label(&e.part_numeral, &e.part_title),
+                e.section_label(),
                 e.point_label(),
-                e.indicator_number.to_string(),
+                e.work_label(),
                 e.organisation_name.clone(),
                 e.title.clone(),
                 kind_label(&e.kind),

@@ -135,17 +135,22 @@ pub async fn programme_rows(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<P
     .await
 }
 
-/// One piece of evidence (its latest version) with where it belongs.
+/// One piece of evidence (its latest version) with where it belongs: an indicator of the
+/// rubric (part, point, number), or a programme of the plan (治理提升工程 or 专项整治行动,
+/// whose evidence is none of the rubric's).
 #[derive(Debug, Clone, FromRow)]
 pub struct EvidenceExportRow {
     pub id: i64,
     pub task_id: i64,
-    pub part_seq: i32,
-    pub part_numeral: String,
-    pub part_title: String,
+    pub part_seq: Option<i32>,
+    pub part_numeral: Option<String>,
+    pub part_title: Option<String>,
     pub point_seq: Option<i32>,
     pub point_title: Option<String>,
-    pub indicator_number: i32,
+    pub indicator_number: Option<i32>,
+    pub programme_kind: Option<String>,
+    pub programme_number: Option<i32>,
+    pub programme_title: Option<String>,
     pub organisation_name: String,
     pub title: String,
     pub kind: String,
@@ -160,12 +165,32 @@ pub struct EvidenceExportRow {
 }
 
 impl EvidenceExportRow {
-    /// 评价要点, or the part for veto indicators (which have no point).
-    pub fn point_label(&self) -> String {
-        match (self.point_seq, &self.point_title) {
-            (Some(seq), Some(title)) => format!("{seq}. {title}"),
-            _ => part_label(&self.part_numeral, &self.part_title),
+    /// The rubric's part ("一、基础工作"), or the programme's kind ("治理提升工程").
+    pub fn section_label(&self) -> String {
+        match (&self.part_numeral, &self.part_title, &self.programme_kind) {
+            (Some(numeral), Some(title), _) => part_label(numeral, title),
+            (_, _, Some(kind)) => crate::programmes::kind_name(kind).to_string(),
+            _ => String::new(),
         }
+    }
+
+    /// 评价要点, the part for veto indicators (which have no point), or the programme's
+    /// title.
+    pub fn point_label(&self) -> String {
+        match (self.point_seq, &self.point_title, &self.programme_title) {
+            (Some(seq), Some(title), _) => format!("{seq}. {title}"),
+            (_, _, Some(title)) if self.indicator_number.is_none() => title.clone(),
+            _ => self.section_label(),
+        }
+    }
+
+    /// The indicator's number ("29") or the programme's label ("工程3").
+    pub fn work_label(&self) -> String {
+        crate::tasks::work_label(
+            self.indicator_number,
+            &self.programme_kind,
+            self.programme_number,
+        )
     }
 }
 
@@ -229,19 +254,53 @@ const EVIDENCE_FROM: &str = "FROM evidence e \
      WHERE e.campaign_id = $1 AND e.deleted_at IS NULL AND t.removed_at IS NULL \
        AND ($2::int IS NULL OR p.seq = $2) AND ($3::int IS NULL OR i.number = $3)";
 
-/// The current evidence within `scope`, each with its latest version, in archive order.
+/// The programmes' evidence (once for every programme it serves), for the whole
+/// campaign's exports: a part or an indicator of the rubric holds none of it.
+const PROGRAMME_EVIDENCE_FROM: &str = "FROM evidence e \
+     JOIN LATERAL (SELECT * FROM evidence_versions WHERE evidence_id = e.id \
+                   ORDER BY version DESC LIMIT 1) v ON true \
+     JOIN stored_files f ON f.id = v.file_id \
+     JOIN (SELECT DISTINCT ON (eu.evidence_id, t.programme_id) eu.evidence_id, t.id, t.programme_id, t.status \
+           FROM evidence_uses eu JOIN tasks t ON t.id = eu.task_id \
+           WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.programme_id IS NOT NULL \
+           ORDER BY eu.evidence_id, t.programme_id, t.id) t ON t.evidence_id = e.id \
+     JOIN programmes pg ON pg.id = t.programme_id \
+     JOIN organisations o ON o.id = e.organisation_id \
+     WHERE e.campaign_id = $1 AND e.deleted_at IS NULL";
+
+/// The current evidence within `scope`, each with its latest version, in archive order:
+/// the rubric's parts, then (for the whole campaign) the programmes of the plan.
 pub async fn evidence_rows(
     db: &PgPool,
     campaign_id: i64,
     scope: Scope,
 ) -> sqlx::Result<Vec<EvidenceExportRow>> {
+    const FILE: &str = "o.name AS organisation_name, e.title, e.kind, e.year, f.original_name, f.size_bytes, \
+                f.sha256, v.version, v.created_at AS uploaded_at, t.status AS task_status, f.storage_key";
+    let programmes = if scope == Scope::All {
+        format!(
+            " UNION ALL \
+             SELECT e.id, t.id, NULL::int, NULL::text, NULL::text, NULL::int, NULL::text, NULL::int, \
+                    pg.kind, pg.number, pg.title, {FILE}, \
+                    2, array_position(ARRAY['project','campaign','office'], pg.kind), pg.number, o.kind = 'county', o.sort_order, o.id \
+             {PROGRAMME_EVIDENCE_FROM}"
+        )
+    } else {
+        String::new()
+    };
     sqlx::query_as(&format!(
-        "SELECT e.id, t.id AS task_id, p.seq AS part_seq, p.numeral AS part_numeral, p.title AS part_title, \
-                pt.seq AS point_seq, pt.title AS point_title, i.number AS indicator_number, \
-                o.name AS organisation_name, e.title, e.kind, e.year, f.original_name, f.size_bytes, \
-                f.sha256, v.version, v.created_at AS uploaded_at, t.status AS task_status, f.storage_key \
-         {EVIDENCE_FROM} \
-         ORDER BY p.seq, pt.seq NULLS FIRST, i.number, o.kind = 'county', o.sort_order, o.id, e.id"
+        "SELECT id, task_id, part_seq, part_numeral, part_title, point_seq, point_title, indicator_number, \
+                programme_kind, programme_number, programme_title, organisation_name, title, kind, year, \
+                original_name, size_bytes, sha256, version, uploaded_at, task_status, storage_key \
+         FROM ( \
+           SELECT e.id, t.id AS task_id, p.seq AS part_seq, p.numeral AS part_numeral, p.title AS part_title, \
+                  pt.seq AS point_seq, pt.title AS point_title, i.number AS indicator_number, \
+                  NULL::text AS programme_kind, NULL::int AS programme_number, NULL::text AS programme_title, {FILE}, \
+                  1 AS sort_section, p.seq AS sort_a, coalesce(pt.seq, 0) * 1000 + i.number AS sort_b, \
+                  o.kind = 'county' AS sort_county, o.sort_order AS sort_org, o.id AS sort_org_id \
+           {EVIDENCE_FROM}{programmes} \
+         ) rows \
+         ORDER BY sort_section, sort_a, sort_b, sort_county, sort_org, sort_org_id, id"
     ))
     .bind(campaign_id)
     .bind(scope.part())
@@ -322,6 +381,28 @@ pub async fn counts_by_part(
         entry.bytes = bytes;
     }
     Ok(out)
+}
+
+/// What the programmes' evidence adds to the whole campaign's archive: their tasks, and
+/// their files once for every programme each serves.
+pub async fn programme_counts(db: &PgPool, campaign_id: i64) -> sqlx::Result<ScopeCounts> {
+    let tasks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks t WHERE t.campaign_id = $1 AND t.removed_at IS NULL AND t.programme_id IS NOT NULL",
+    )
+    .bind(campaign_id)
+    .fetch_one(db)
+    .await?;
+    let (files, bytes): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT count(*), coalesce(sum(f.size_bytes), 0)::bigint {PROGRAMME_EVIDENCE_FROM}"
+    ))
+    .bind(campaign_id)
+    .fetch_one(db)
+    .await?;
+    Ok(ScopeCounts {
+        tasks,
+        files,
+        bytes,
+    })
 }
 
 /// A part of the campaign's rubric, for choosing an archive's scope.

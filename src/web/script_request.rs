@@ -3,6 +3,11 @@
 //! script can say what happened without the browser leaving the page.
 
 use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use super::context::{FlashKind, set_flash};
+use super::error::AppResult;
 
 /// Whether the request came from the page's script: it asks for JSON, or marks itself
 /// with `X-Requested-With: XMLHttpRequest` as the upload forms do.
@@ -19,6 +24,26 @@ pub fn marked_by_script(headers: &HeaderMap) -> bool {
     headers
         .get("x-requested-with")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"xmlhttprequest"))
+}
+
+/// The answer to a successful upload: the confirmation is kept for the page at
+/// `location`, which the browser is sent to. The page's progress-bar upload gets it as
+/// JSON (`{"location", "message"}`): a redirect would be followed by the script itself,
+/// spending the confirmation on a page it throws away.
+pub async fn uploaded(
+    session: &Session,
+    headers: &HeaderMap,
+    confirmation: String,
+    location: &str,
+) -> AppResult<Response> {
+    set_flash(session, FlashKind::Success, confirmation.clone()).await?;
+    if wants_json(headers) {
+        return Ok(
+            axum::Json(serde_json::json!({"location": location, "message": confirmation}))
+                .into_response(),
+        );
+    }
+    Ok(Redirect::to(location).into_response())
 }
 
 #[cfg(test)]

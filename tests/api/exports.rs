@@ -401,3 +401,79 @@ async fn departments_cannot_export_and_bad_scopes_are_explained() {
     assert_eq!(entries.len(), 1);
     assert_eq!(sheet_rows(&entries[0].1).len(), 1, "only the heading row");
 }
+
+#[tokio::test]
+async fn the_whole_campaigns_exports_hold_the_programmes_evidence_too() {
+    let app = TestApp::spawn().await;
+    let mut farm = app
+        .signed_in("farm", Role::Department, Some("市农业农村局"))
+        .await;
+    let mut office = app
+        .signed_in("office", Role::Office, Some("市食安办"))
+        .await;
+    // 工程1 (源头治理提升工程) is led by 市农业农村局; its evidence belongs to no indicator.
+    let (task, title): (i64, String) = sqlx::query_as(
+        "SELECT t.id, p.title FROM programmes p JOIN tasks t ON t.programme_id = p.id \
+         JOIN organisations o ON o.id = t.organisation_id \
+         WHERE p.kind = 'project' AND p.number = 1 AND o.name = '市农业农村局'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let bytes = pdf(9_000, 8);
+    farm.upload_documents(task, vec![("源头治理台账.pdf", bytes.clone())])
+        .await;
+    let indicator_task: i64 = sqlx::query_scalar(
+        "SELECT t.id FROM tasks t JOIN organisations o ON o.id = t.organisation_id \
+         JOIN indicators i ON i.id = t.indicator_id JOIN rubric_parts p ON p.id = i.part_id \
+         WHERE o.name = '市农业农村局' AND p.seq = 1 ORDER BY t.id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    farm.upload_documents(indicator_task, vec![("抽检计划.pdf", pdf(8_000, 9))])
+        .await;
+
+    // The list names the programme where an indicator's evidence names its part.
+    let (_, _, csv) = download(&office, "/exports/evidence.csv").await;
+    let rows = csv_records(&csv);
+    assert_eq!(rows.len(), 2, "both files");
+    let row = rows
+        .iter()
+        .find(|r| &r[9] == "源头治理台账.pdf")
+        .expect("the programme's file is listed");
+    assert_eq!(&row[2], "治理提升工程");
+    assert_eq!(&row[3], title.as_str());
+    assert_eq!(&row[4], "工程1");
+    assert_eq!(&row[5], "市农业农村局");
+
+    // The archive files it under the programme, byte for byte, after the rubric's parts.
+    let (_, _, zip) = download(&office, "/exports/evidence.zip").await;
+    let entries = unzip(&zip);
+    let paths: Vec<&str> = entries.iter().map(|(p, _)| p.as_str()).collect();
+    let at = paths
+        .iter()
+        .position(|p| p.starts_with(&format!("治理提升工程/工程1 {title}/市农业农村局/")))
+        .unwrap_or_else(|| panic!("under its programme: {paths:?}"));
+    assert_eq!(entries[at].1, bytes);
+    assert!(
+        paths.iter().position(|p| p.starts_with("一、")).unwrap() < at,
+        "the rubric's parts come first"
+    );
+    let index = sheet_rows(&entries[0].1);
+    assert!(
+        index.iter().any(|r| r[0] == paths[at] && r[3] == "工程1"),
+        "the index names the programme: {index:?}"
+    );
+
+    // A part's export is the rubric's alone; the page counts the programmes apart.
+    let (_, _, part) = download(&office, "/exports/evidence.csv?part=1").await;
+    assert!(
+        csv_records(&part)
+            .iter()
+            .all(|r| &r[9] != "源头治理台账.pdf")
+    );
+    let page = office.get("/exports").await;
+    assert!(page.contains("治理提升工程、专项整治行动"), "{}", page.body);
+    assert!(page.contains("2 个文件"), "the whole archive counts both");
+}

@@ -14,7 +14,7 @@ use crate::tasks::{self, Status};
 use crate::web::access::Policy;
 use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
 use crate::web::error::{AppError, AppResult};
-use crate::web::script_request::wants_json;
+use crate::web::script_request::uploaded;
 use crate::web::task_page::{Extras, task_page, task_page_full, task_page_with};
 use crate::web::upload_form::{MAX_FILES, UploadValues, receive};
 use crate::web::{AppState, download};
@@ -216,17 +216,13 @@ pub async fn upload(
             ("names", names.join("、").into()),
         ],
     );
-    set_flash(&session, FlashKind::Success, confirmation.clone()).await?;
-    let page = format!("/tasks/{task_id}#evidence");
-    if wants_json(&headers) {
-        // The progress-bar upload goes to the page itself; following a redirect here
-        // would spend the confirmation on a page the script throws away.
-        return Ok(
-            axum::Json(serde_json::json!({"location": page, "message": confirmation}))
-                .into_response(),
-        );
-    }
-    Ok(Redirect::to(&page).into_response())
+    uploaded(
+        &session,
+        &headers,
+        confirmation,
+        &format!("/tasks/{task_id}#evidence"),
+    )
+    .await
 }
 
 async fn refused(

@@ -69,13 +69,17 @@ pub async fn page(
     let campaign = campaign(&state).await?;
     let (scope, _) = parse_scope(&state, &campaign, &query).await?;
     // Counted once per change of the data (the evidence query walks every file).
-    let by_part = state
+    let counted = state
         .derived
         .get("export-counts", campaign.id, || async {
-            Ok::<_, AppError>(exports::counts_by_part(&state.db, campaign.id).await?)
+            Ok::<_, AppError>((
+                exports::counts_by_part(&state.db, campaign.id).await?,
+                exports::programme_counts(&state.db, campaign.id).await?,
+            ))
         })
         .await?;
-    let mut whole = exports::ScopeCounts::default();
+    let (by_part, programmes) = (&counted.0, counted.1);
+    let mut whole = programmes;
     for counts in by_part.values() {
         whole.tasks += counts.tasks;
         whole.files += counts.files;
@@ -99,6 +103,7 @@ pub async fn page(
         chosen,
         whole,
         parts,
+        programmes,
         indicator_value: query.indicator.trim().to_string(),
     })?
     .into_response())

@@ -22,6 +22,8 @@ pub struct ExportsPage {
     pub chosen: Option<ScopeCounts>,
     pub whole: ScopeCounts,
     pub parts: Vec<ExportPart>,
+    /// The plan's programmes' evidence, part of the whole campaign's archive only.
+    pub programmes: ScopeCounts,
     pub indicator_value: String,
 }
 

@@ -4,7 +4,7 @@
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde_json::json;
 use tower_sessions::Session;
 
@@ -12,8 +12,9 @@ use super::show::{Typed, moved_on, page};
 use super::{UNPROCESSABLE, refusal_messages, visible};
 use crate::problems::{self, Answer};
 use crate::web::AppState;
-use crate::web::context::{CurrentUser, FlashKind, PageCtx, RequestContext, set_flash};
+use crate::web::context::{CurrentUser, PageCtx, RequestContext};
 use crate::web::error::{AppError, AppResult};
+use crate::web::script_request::uploaded;
 use crate::web::upload_form::{MAX_FILES, UploadValues, receive};
 
 pub async fn upload(
@@ -22,6 +23,7 @@ pub async fn upload(
     session: Session,
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let problem = visible(&state, &user, id).await?;
@@ -75,13 +77,15 @@ pub async fn upload(
             json!({ "files": files.iter().map(|(f, n)| json!({"name": n, "size": f.size, "sha256": f.sha256})).collect::<Vec<_>>() }),
         )
         .await?;
-    set_flash(
-        &session,
-        FlashKind::Success,
-        ctx.t1("upload-done", "count", files.len()),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/problems/{id}")).into_response())
+    let names: Vec<&str> = files.iter().map(|(_, name)| name.as_str()).collect();
+    let confirmation = ctx.lang().t_args(
+        "upload-done-named",
+        &[
+            ("count", names.len().into()),
+            ("names", names.join("、").into()),
+        ],
+    );
+    uploaded(&session, &headers, confirmation, &format!("/problems/{id}")).await
 }
 
 pub async fn download(
