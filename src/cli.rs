@@ -1,5 +1,5 @@
 //! Command line: `shian [serve]`, `shian user add`, `shian rubric import|check`,
-//! `shian plan import|check`,
+//! `shian plan import|check`, `shian campaign list|migrate`,
 //! `shian storage check`, `shian backup|restore`.
 
 use std::io::Read;
@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
+
+mod campaign;
 
 use crate::accounts::{self, NewUser, Role, password};
 use crate::app::{self, Application};
@@ -41,6 +43,11 @@ enum Command {
     Rubric {
         #[command(subcommand)]
         command: RubricCommand,
+    },
+    /// List campaigns, or move one to another rubric edition keeping its work.
+    Campaign {
+        #[command(subcommand)]
+        command: campaign::CampaignCommand,
     },
     /// Load or check a city's campaign-plan data file (organisations and membership of
     /// the 食药安委, programmes of 四、主要任务, escalation rule).
@@ -232,6 +239,9 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                 Ok(())
             })
             .await
+        }
+        Command::Campaign { command } => {
+            with_database(|pool| async move { campaign::dispatch(&pool, command).await }).await
         }
         Command::Storage {
             command: StorageCommand::Check { repair },

@@ -361,6 +361,11 @@ pub async fn measure_pages(server: &Server, options: &Options, all: bool) -> any
                 who: Who::Admin,
             },
             Target {
+                name: "admin: rubric edition",
+                path: "/admin/campaign/edition".into(),
+                who: Who::Admin,
+            },
+            Target {
                 name: "evaluation report (.docx)",
                 path: format!("/rounds/{round}/report.docx"),
                 who: Who::Office,

@@ -1,6 +1,8 @@
 //! The campaign: the city, the rubric edition it is judged by, its dates and stages.
 //! Today's date and deadlines are always taken in the campaign's time zone.
 
+pub mod migration;
+
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgPool};

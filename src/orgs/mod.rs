@@ -108,7 +108,10 @@ pub async fn find_by_name_or_alias(
 }
 
 /// All organisations in display order: office, departments, counties, groups, others.
-pub async fn list(db: &PgPool, include_inactive: bool) -> sqlx::Result<Vec<Organisation>> {
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    include_inactive: bool,
+) -> sqlx::Result<Vec<Organisation>> {
     sqlx::query_as(
         "SELECT id, name, kind, sort_order, active, joined_on, member, unit_review FROM organisations \
          WHERE $1 OR active \
@@ -174,7 +177,7 @@ pub async fn update(
 
 /// Active organisations that may own tasks, in display order: where an owner is chosen
 /// or filtered by.
-pub async fn task_owners(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
+pub async fn task_owners(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Organisation>> {
     Ok(list(db, false)
         .await?
         .into_iter()
@@ -243,7 +246,7 @@ pub async fn set_member(db: impl PgExecutor<'_>, id: i64, member: bool) -> sqlx:
 }
 
 /// The active member units of the 食药安委 that own tasks, in display order.
-pub async fn members(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
+pub async fn members(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Organisation>> {
     Ok(task_owners(db)
         .await?
         .into_iter()

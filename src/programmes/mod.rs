@@ -219,6 +219,17 @@ pub fn task_text(role: &str, title: &str) -> String {
 /// organisation (its role as relation) and, where 各县（区） is among the 责任单位, one
 /// per active county. Safe to run again. Returns how many were added.
 pub async fn generate_tasks(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> {
+    let mut tx = db.begin().await?;
+    let added = generate_tasks_in(&mut tx, campaign_id).await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// [`generate_tasks`] inside the caller's transaction.
+pub async fn generate_tasks_in(
+    conn: &mut sqlx::PgConnection,
+    campaign_id: i64,
+) -> sqlx::Result<u64> {
     #[derive(FromRow)]
     struct Owed {
         programme_id: i64,
@@ -237,9 +248,8 @@ pub async fn generate_tasks(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> 
          WHERE p.campaign_id = $1 AND p.counties",
     )
     .bind(campaign_id)
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await?;
-    let mut tx = db.begin().await?;
     let mut added = 0;
     for row in owed {
         let id: Option<i64> = sqlx::query_scalar(
@@ -251,17 +261,16 @@ pub async fn generate_tasks(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> 
         .bind(row.organisation_id)
         .bind(&row.relation)
         .bind(task_text(&row.relation, &row.title))
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?;
         if let Some(id) = id {
             sqlx::query("INSERT INTO task_events (task_id, action) VALUES ($1, 'assigned')")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
             added += 1;
         }
     }
-    tx.commit().await?;
     Ok(added)
 }
 

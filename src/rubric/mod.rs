@@ -4,6 +4,7 @@
 pub mod clause;
 pub mod data;
 pub mod import;
+pub mod mapping;
 
 use std::collections::HashMap;
 
@@ -117,6 +118,30 @@ impl Filter {
 }
 
 /// The newest edition (by code), which the browser shows unless told otherwise.
+/// One edition by id: the one a campaign (or a locked round) was set up on.
+pub async fn edition(db: &PgPool, id: i64) -> sqlx::Result<Option<Edition>> {
+    sqlx::query_as("SELECT id, code, title, total_points FROM rubric_editions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn edition_by_code(db: &PgPool, code: &str) -> sqlx::Result<Option<Edition>> {
+    sqlx::query_as("SELECT id, code, title, total_points FROM rubric_editions WHERE code = $1")
+        .bind(code)
+        .fetch_optional(db)
+        .await
+}
+
+/// Every imported edition, newest first.
+pub async fn editions(db: &PgPool) -> sqlx::Result<Vec<Edition>> {
+    sqlx::query_as("SELECT id, code, title, total_points FROM rubric_editions ORDER BY code DESC")
+        .fetch_all(db)
+        .await
+}
+
+/// The newest imported edition: what a new campaign is set up on unless it names one.
+/// Pages never use it: they follow their campaign's edition ([`edition`]).
 pub async fn current_edition(db: &PgPool) -> sqlx::Result<Option<Edition>> {
     sqlx::query_as(
         "SELECT id, code, title, total_points FROM rubric_editions ORDER BY code DESC LIMIT 1",

@@ -76,6 +76,9 @@ impl RoundState {
 pub struct Round {
     pub id: i64,
     pub campaign_id: i64,
+    /// The rubric edition it is scored on: its campaign's when it was made. A locked round
+    /// keeps it after the campaign moves to another edition.
+    pub edition_id: i64,
     pub kind: RoundKind,
     pub name: String,
     pub starts_on: Option<NaiveDate>,
@@ -103,7 +106,7 @@ pub struct Round {
     pub frozen_outcome: Option<sqlx::types::Json<Outcome>>,
 }
 
-const ROUND_COLUMNS: &str = "r.id, r.campaign_id, r.kind, r.name, r.starts_on, r.ends_on, r.state, \
+const ROUND_COLUMNS: &str = "r.id, r.campaign_id, r.edition_id, r.kind, r.name, r.starts_on, r.ends_on, r.state, \
      r.lead_assessor_id, u.display_name AS lead_assessor_name, r.locked_at, r.report_organisation, \
      r.report_achievements, r.report_highlights, r.report_shortcomings, r.report_opinion, r.scope_parts, \
      r.lock_reason, r.basis_documents, r.implementing_body, r.cooperating_bodies, r.report_date, r.frozen_outcome";

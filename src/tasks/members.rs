@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
-use sqlx::{FromRow, PgPool};
+use sqlx::{FromRow, PgConnection, PgPool};
 
 use crate::orgs::{self, Organisation};
 use crate::rubric::clause::MemberClause;
@@ -32,17 +32,28 @@ struct Cell {
 /// The clause of every indicator in the campaign's edition whose cell names the members
 /// as a class, with whom it reaches today.
 pub async fn expansions(db: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<Expansion>> {
+    let mut conn = db.acquire().await?;
+    expansions_in(&mut conn, campaign_id).await
+}
+
+/// [`expansions`] inside a transaction (task generation after an edition migration reads
+/// the campaign's new edition and moved picks before they are committed).
+pub async fn expansions_in(
+    conn: &mut PgConnection,
+    campaign_id: i64,
+) -> sqlx::Result<Vec<Expansion>> {
+    let db = conn;
     let cells: Vec<Cell> = sqlx::query_as(
         "SELECT i.id, i.number, i.responsibility_text FROM indicators i \
          JOIN campaigns c ON c.edition_id = i.edition_id WHERE c.id = $1 ORDER BY i.number",
     )
     .bind(campaign_id)
-    .fetch_all(db)
+    .fetch_all(&mut *db)
     .await?;
-    let members = orgs::members(db).await?;
+    let members = orgs::members(&mut *db).await?;
     let named: Vec<(i64, i64)> =
         sqlx::query_as("SELECT indicator_id, organisation_id FROM indicator_organisations")
-            .fetch_all(db)
+            .fetch_all(&mut *db)
             .await?;
     let mut named_by_indicator: HashMap<i64, BTreeSet<i64>> = HashMap::new();
     for (indicator, organisation) in named {
@@ -107,14 +118,17 @@ pub async fn expansion_of(
 }
 
 /// Confirmed picks for 有关成员单位, by indicator.
-async fn picks(db: &PgPool, campaign_id: i64) -> sqlx::Result<HashMap<i64, BTreeSet<i64>>> {
+async fn picks(
+    db: &mut PgConnection,
+    campaign_id: i64,
+) -> sqlx::Result<HashMap<i64, BTreeSet<i64>>> {
     let confirmed: Vec<(i64, Option<i64>)> = sqlx::query_as(
         "SELECT c.indicator_id, p.organisation_id FROM indicator_member_choices c \
          LEFT JOIN indicator_member_picks p ON p.campaign_id = c.campaign_id AND p.indicator_id = c.indicator_id \
          WHERE c.campaign_id = $1",
     )
     .bind(campaign_id)
-    .fetch_all(db)
+    .fetch_all(&mut *db)
     .await?;
     let mut out: HashMap<i64, BTreeSet<i64>> = HashMap::new();
     for (indicator, organisation) in confirmed {

@@ -68,7 +68,16 @@ pub(crate) const GENERIC_TASK: &str = "按照评价内容落实本指标要求�
 /// numbered tasks leave out. Safe to run again: only what is missing is added (e.g. for a
 /// county created later or a department made a member). Returns how many were added.
 pub async fn generate(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> {
-    let expansions = members::expansions(db, campaign_id).await?;
+    let mut tx = db.begin().await?;
+    let added = generate_in(&mut tx, campaign_id).await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// [`generate`] inside the caller's transaction (an edition migration generates the new
+/// indicators' tasks in the transaction that moves the old ones).
+pub async fn generate_in(conn: &mut sqlx::PgConnection, campaign_id: i64) -> sqlx::Result<u64> {
+    let expansions = members::expansions_in(&mut *conn, campaign_id).await?;
     let mut indicator_ids = Vec::new();
     let mut member_ids = Vec::new();
     let mut rules = Vec::new();
@@ -82,7 +91,6 @@ pub async fn generate(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> {
     // Indicators whose 各责任单位 tasks go to the members rather than the named bodies.
     let clause_indicators: Vec<i64> = expansions.iter().map(|e| e.indicator_id).collect();
 
-    let mut tx = db.begin().await?;
     let rows = sqlx::query(
         "WITH reached AS ( \
              SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS r (indicator_id, organisation_id, expansion) \
@@ -121,7 +129,7 @@ pub async fn generate(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> {
     .bind(&member_ids)
     .bind(&rules)
     .bind(&clause_indicators)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
 
@@ -156,12 +164,11 @@ pub async fn generate(db: &PgPool, campaign_id: i64) -> sqlx::Result<u64> {
     .bind(&indicator_ids)
     .bind(&member_ids)
     .bind(&rules)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
-    tx.commit().await?;
     // The campaign plan's programmes reach organisations too (a new county among them).
-    let programme_tasks = crate::programmes::generate_tasks(db, campaign_id).await?;
+    let programme_tasks = crate::programmes::generate_tasks_in(conn, campaign_id).await?;
     Ok(rows + generic + programme_tasks)
 }
 

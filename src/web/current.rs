@@ -1,6 +1,7 @@
 //! The campaign every page works in, cached in [`crate::derived`] until it changes.
 
 use crate::campaigns::{self, Campaign};
+use crate::rubric::{self, Edition};
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult};
 
@@ -15,4 +16,17 @@ pub async fn campaign(state: &AppState) -> AppResult<Campaign> {
         })
         .await?;
     Option::clone(&current).ok_or_else(|| AppError::Other(anyhow::anyhow!("no campaign set up")))
+}
+
+/// The rubric edition the campaign runs on: the rubric pages and API follow it, so that
+/// importing a newer edition changes nothing of a running campaign.
+pub async fn edition(state: &AppState) -> AppResult<Edition> {
+    let campaign = campaign(state).await?;
+    let edition = state
+        .derived
+        .get("campaign edition", campaign.edition_id, || async {
+            Ok::<_, AppError>(rubric::edition(&state.db, campaign.edition_id).await?)
+        })
+        .await?;
+    Option::clone(&edition).ok_or_else(|| AppError::Other(anyhow::anyhow!("no rubric loaded")))
 }

@@ -37,8 +37,9 @@ impl Scope {
             .await?
             .filter(|r| r.campaign_id == campaign.id)
             .ok_or(AppError::NotFound)?;
-        let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
-        let ids = RubricIds::load(&state.db, campaign.edition_id).await?;
+        // The round's own edition: a locked round stays on the one it was scored on.
+        let rubric = state.rules.get(&state.db, round.edition_id).await?;
+        let ids = RubricIds::load(&state.db, round.edition_id).await?;
         let owners = rounds::assignments(&state.db, round.id).await?;
         Ok(Scope {
             items: rounds::items_in(&rubric, &round.scope(&rubric)),
@@ -194,8 +195,9 @@ pub async fn rounds_page(
     let mut lines = Vec::new();
     for round in rounds::list(&state.db, campaign.id).await? {
         let view = RoundView::load(state, round.id).await?;
+        let scope_text = round.scope(&view.scope.rubric).describe(&view.scope.rubric);
         lines.push(RoundLine {
-            scope_text: round.scope(&rubric).describe(&rubric),
+            scope_text,
             total: view.outcome.total,
             max_total: view.outcome.max_total,
             passed: view.outcome.decision.passed(),

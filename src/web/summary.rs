@@ -61,9 +61,9 @@ async fn latest_rounds(
     campaign: &Campaign,
 ) -> AppResult<(Option<LatestRound>, Option<RoundInProgress>)> {
     let all = rounds::list(&state.db, campaign.id).await?;
-    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
     let in_progress = match all.iter().rev().find(|r| r.state == RoundState::Open) {
         Some(round) => {
+            let rubric = state.rules.get(&state.db, round.edition_id).await?;
             let done = completeness::load(&state.db, &rubric, round).await?;
             Some(RoundInProgress {
                 round: round.clone(),
@@ -78,7 +78,11 @@ async fn latest_rounds(
         .filter(|r| r.state == RoundState::Locked)
         .max_by_key(|r| (r.locked_at, r.id));
     let latest = match locked {
-        Some(round) => Some(locked_result(state, campaign, &rubric, round).await?),
+        Some(round) => {
+            // Read on the edition it was scored on, even after the campaign moved on.
+            let rubric = state.rules.get(&state.db, round.edition_id).await?;
+            Some(locked_result(state, campaign, &rubric, round).await?)
+        }
         None => None,
     };
     Ok((latest, in_progress))

@@ -82,6 +82,11 @@ const MATRIX: &[(&str, [Expect; 6])] = {
             "/admin/campaign",
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
         ),
+        // The campaign's rubric edition and its migration: the administrator's.
+        (
+            "/admin/campaign/edition",
+            [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
+        ),
         (
             "/admin/audit",
             [ToLogin, Ok, Forbidden, Forbidden, Forbidden, Forbidden],
@@ -457,13 +462,22 @@ async fn non_admins_cannot_change_accounts_or_organisations() {
             ("/admin/orgs/1/webhooks/1/test", vec![]),
             ("/admin/orgs/1/webhooks/1/enabled", vec![("enabled", "0")]),
             ("/admin/orgs/1/webhooks/1/delete", vec![]),
+            (
+                "/admin/campaign/edition/migrate",
+                vec![
+                    ("to", "2023"),
+                    ("mapping", "old,new,relation"),
+                    ("confirm", "yes"),
+                ],
+            ),
+            ("/admin/campaign/edition/preview", vec![("to", "2023")]),
         ];
         for (path, fields) in attempts {
             let page = browser.post(path, &fields).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{name} POST {path}");
         }
     }
-    // Each of the 4 × 10 refused posts left one audit row.
+    // Each of the 4 × 12 refused posts left one audit row.
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_events WHERE action = 'access.refused' \
          AND summary->>'method' = 'POST' AND summary->>'reason' = 'role'",
@@ -471,7 +485,7 @@ async fn non_admins_cannot_change_accounts_or_organisations() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(audited, 40);
+    assert_eq!(audited, 48);
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE username = 'sneaky'")
         .fetch_one(&app.pool)
         .await

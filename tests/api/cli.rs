@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::support::TestApp;
 
-fn shian(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+pub(crate) fn shian(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_shian"))
         .args(args)
         .env("DATABASE_URL", database_url)

@@ -12,6 +12,7 @@ mod committee_members;
 mod compression;
 mod dashboards;
 mod demo;
+mod editions;
 mod evidence_library;
 mod evidence_preview;
 mod exports;

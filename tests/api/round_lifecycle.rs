@@ -34,7 +34,7 @@ async fn json(browser: &mut Browser, path: &str) -> serde_json::Value {
 }
 
 /// An open round of the panel with one deduction by group A (0.5 on indicator 1).
-async fn round_with_a_deduction(p: &mut Panel, kind: &str, name: &str) -> i64 {
+pub(crate) async fn round_with_a_deduction(p: &mut Panel, kind: &str, name: &str) -> i64 {
     let round = create_round(&mut p.admin, kind, name).await;
     p.assign(round).await;
     p.open(round).await;

@@ -73,6 +73,7 @@ pub(super) mod fixture {
         Round {
             id: 7,
             campaign_id: 1,
+            edition_id: 1,
             kind: RoundKind::City,
             name: "市级考评".into(),
             starts_on: None,

@@ -23,9 +23,7 @@ use crate::web::round_history::{self, HistoryQuery};
 use crate::web::task_query::{PAGE_SIZE, TasksQuery};
 
 pub async fn rubric(State(state): State<AppState>) -> AppResult<Json<Value>> {
-    let edition = rubric::current_edition(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let edition = crate::web::current::edition(&state).await?;
     let parts = rubric::tree(&state.db, edition.id, &Filter::default()).await?;
     Ok(Json(json!({ "edition": edition, "parts": parts })))
 }
@@ -121,9 +119,9 @@ pub async fn rounds(
 ) -> AppResult<Json<Value>> {
     may_see_scores(user.role)?;
     let campaign = campaign(&state).await?;
-    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
     let mut list = Vec::new();
     for round in rounds::list(&state.db, campaign.id).await? {
+        let rubric = state.rules.get(&state.db, round.edition_id).await?;
         let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
         list.push(json!({
             "id": round.id, "name": round.name, "kind": round.kind, "state": round.state,
@@ -147,7 +145,7 @@ pub async fn round(
         .await?
         .filter(|r| r.campaign_id == campaign.id)
         .ok_or(AppError::NotFound)?;
-    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+    let rubric = state.rules.get(&state.db, round.edition_id).await?;
     let outcome = rounds::outcome(&state.db, &campaign, &rubric, &round).await?;
     let (reviews, marks, measurements) = tokio::try_join!(
         rounds::reviews(&state.db, round.id),

@@ -4,6 +4,7 @@
 mod account;
 mod admin_audit;
 mod admin_campaign;
+mod admin_edition;
 mod admin_orgs;
 mod admin_round_lifecycle;
 mod admin_rounds;
@@ -177,6 +178,13 @@ pub fn routes(config: &Config) -> Router<AppState> {
             // A spreadsheet is read in memory, within its own limit (not the usual one).
             post(inspections::import).layer(DefaultBodyLimit::max(
                 crate::inspections::plan::xlsx::MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/admin/campaign/edition/preview",
+            // A mapping file is read in memory, within its own limit.
+            post(admin_edition::preview).layer(DefaultBodyLimit::max(
+                admin_edition::MAX_MAPPING_BYTES + 64 * 1024,
             )),
         )
         .route("/rounds/{id}/inspections/draw", post(inspections::draw))
@@ -450,6 +458,11 @@ pub fn routes(config: &Config) -> Router<AppState> {
             get(admin_campaign::page).post(admin_campaign::save),
         )
         .route("/admin/campaign/generate", post(admin_campaign::generate))
+        .route("/admin/campaign/edition", get(admin_edition::page))
+        .route(
+            "/admin/campaign/edition/migrate",
+            post(admin_edition::migrate),
+        )
         .route("/admin/audit", get(admin_audit::page))
         .route("/admin/audit/export.csv", get(admin_audit::export))
         .route(

@@ -29,9 +29,7 @@ pub async fn tree(
     ctx: PageCtx,
     Query(query): Query<TreeQuery>,
 ) -> AppResult<Response> {
-    let edition = rubric::current_edition(&state.db)
-        .await?
-        .ok_or_else(|| AppError::Other(anyhow::anyhow!("no rubric loaded")))?;
+    let edition = crate::web::current::edition(&state).await?;
     let non_empty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let filter = Filter {
         part_seq: query.part.trim().parse().ok(),
@@ -66,9 +64,7 @@ pub async fn indicator(
     Path(number): Path<String>,
 ) -> AppResult<Response> {
     let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
-    let edition = rubric::current_edition(&state.db)
-        .await?
-        .ok_or_else(|| AppError::Other(anyhow::anyhow!("no rubric loaded")))?;
+    let edition = crate::web::current::edition(&state).await?;
     let detail = rubric::indicator(&state.db, edition.id, number)
         .await?
         .ok_or(AppError::NotFound)?;

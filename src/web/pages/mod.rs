@@ -554,6 +554,8 @@ pub use dashboard::*;
 
 mod bulletins;
 pub use bulletins::*;
+mod edition;
+pub use edition::*;
 mod exports;
 pub use exports::*;
 mod audit;

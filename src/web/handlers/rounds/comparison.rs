@@ -63,15 +63,20 @@ pub async fn compare(
         })?
         .into_response());
     };
-    let rubric = state.rules.get(&state.db, campaign.edition_id).await?;
+    // Each round is read on its own edition; rounds on different editions (before and
+    // after the campaign migrated) share no items to set side by side.
+    let rubric = state.rules.get(&state.db, a.edition_id).await?;
+    let rubric_b = state.rules.get(&state.db, b.edition_id).await?;
+    let same_edition = a.edition_id == b.edition_id;
     let outcome_a = rounds::outcome(&state.db, &campaign, &rubric, &a).await?;
-    let outcome_b = rounds::outcome(&state.db, &campaign, &rubric, &b).await?;
+    let outcome_b = rounds::outcome(&state.db, &campaign, &rubric_b, &b).await?;
     let deductions_a = rounds::deductions(&state.db, a.id).await?;
     let deductions_b = rounds::deductions(&state.db, b.id).await?;
     // Rounds of different scopes are compared only on the parts they share.
-    let (scope_a, scope_b) = (a.scope(&rubric), b.scope(&rubric));
-    let shared = scope_a.shared_with(&scope_b);
+    let (scope_a, scope_b) = (a.scope(&rubric), b.scope(&rubric_b));
+    let shared = scope_a.shared_with(&scope_b).filter(|_| same_edition);
     let scope_note = match &shared {
+        None if !same_edition => Some(ctx.t("compare-other-edition")),
         None => Some(ctx.t("compare-no-shared")),
         Some(shared) if scope_a != scope_b => {
             Some(ctx.t1("compare-shared-scope", "scope", shared.describe(&rubric)))
