@@ -126,8 +126,8 @@ pub async fn list(
 pub async fn list_with_counts(db: &PgPool) -> sqlx::Result<Vec<OrganisationSummary>> {
     sqlx::query_as(
         "SELECT o.id, o.name, o.kind, o.sort_order, o.active, o.joined_on, o.member, \
-                (SELECT count(*) FROM indicator_organisations io WHERE io.organisation_id = o.id AND io.role = 'lead') AS lead_count, \
-                (SELECT count(*) FROM indicator_organisations io WHERE io.organisation_id = o.id AND io.role = 'responsible') AS responsible_count, \
+                (SELECT count(*) FROM indicator_organisations io WHERE io.body_id = o.body_id AND io.role = 'lead') AS lead_count, \
+                (SELECT count(*) FROM indicator_organisations io WHERE io.body_id = o.body_id AND io.role = 'responsible') AS responsible_count, \
                 (SELECT count(*) FROM users u WHERE u.organisation_id = o.id AND u.active) AS user_count \
          FROM organisations o \
          ORDER BY array_position(ARRAY['office','department','county','assessor_group','external'], o.kind), \

@@ -451,11 +451,12 @@ pub async fn raise_from_round(
              WHERE f.round_id = $1 AND f.decision = 'pending' \
                AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.finding_id = f.id)) \
          SELECT u.id, u.finding_id, u.point_county, u.indicator_id, u.reason, u.created_by, \
-                COALESCE(array_agg(io.organisation_id ORDER BY io.position) FILTER (WHERE io.role = 'lead'), '{}') AS lead, \
-                COALESCE(array_agg(io.organisation_id ORDER BY io.position) FILTER (WHERE io.role = 'responsible'), '{}') AS responsible \
+                COALESCE(array_agg(ob.id ORDER BY io.position) FILTER (WHERE io.role = 'lead'), '{}') AS lead, \
+                COALESCE(array_agg(ob.id ORDER BY io.position) FILTER (WHERE io.role = 'responsible'), '{}') AS responsible \
          FROM unlisted u \
-         LEFT JOIN indicator_organisations io ON io.indicator_id = u.indicator_id \
-              AND io.organisation_id IN (SELECT id FROM organisations WHERE active AND kind IN ('department', 'county')) \
+         LEFT JOIN (indicator_organisations io \
+                    JOIN organisations ob ON ob.body_id = io.body_id AND ob.active AND ob.kind IN ('department', 'county')) \
+              ON io.indicator_id = u.indicator_id \
          GROUP BY u.id, u.finding_id, u.point_county, u.indicator_id, u.reason, u.created_by \
          ORDER BY u.id NULLS LAST, u.finding_id",
     )

@@ -68,7 +68,7 @@ pub async fn import(db: &PgPool, text: &str) -> Result<Outcome, ImportError> {
     .fetch_one(&mut *tx)
     .await?;
 
-    let org_ids = resolve_organisations(&mut tx, &file).await?;
+    let body_ids = resolve_bodies(&mut tx, &file).await?;
 
     let mut part_ids = Vec::new();
     for part in &file.parts {
@@ -115,7 +115,7 @@ pub async fn import(db: &PgPool, text: &str) -> Result<Outcome, ImportError> {
     for (part, point, indicator) in file.indicators() {
         let part_id = part_ids[(part.seq - 1) as usize];
         let point_id = point.map(|p| point_ids[&p.seq]);
-        upsert_indicator(&mut tx, edition_id, part_id, point_id, indicator, &org_ids).await?;
+        upsert_indicator(&mut tx, edition_id, part_id, point_id, indicator, &body_ids).await?;
         count += 1;
     }
 
@@ -143,19 +143,38 @@ pub async fn import(db: &PgPool, text: &str) -> Result<Outcome, ImportError> {
     })
 }
 
-/// Maps every organisation name the file uses (canonical names and aliases) to an id,
-/// creating organisations the database does not know yet.
-async fn resolve_organisations(
+/// Maps every body name the file uses (canonical names and aliases) to a rubric body,
+/// creating bodies the database does not know yet, and makes sure an organisation plays
+/// each body (the city's 市市场监管局 for the body 市市场监管局).
+async fn resolve_bodies(
     tx: &mut Transaction<'_, Postgres>,
     file: &RubricFile,
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
     let mut ids = HashMap::new();
     for (position, entry) in file.organisations.iter().enumerate() {
-        let id = match orgs::find_by_name_or_alias(&mut **tx, &entry.name).await? {
-            Some(org) => org.id,
-            None => orgs::insert(&mut **tx, &entry.name, entry.kind, position as i32 + 1).await?,
+        let sort_order = position as i32 + 1;
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM rubric_bodies WHERE name = $1 \
+             UNION ALL SELECT body_id FROM rubric_body_aliases WHERE alias = $1 LIMIT 1",
+        )
+        .bind(&entry.name)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO rubric_bodies (name, kind, sort_order) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(&entry.name)
+                .bind(entry.kind.as_str())
+                .bind(sort_order)
+                .fetch_one(&mut **tx)
+                .await?
+            }
         };
         add_alias(tx, &entry.name, id).await?;
+        ensure_playing(tx, id, entry, sort_order).await?;
         ids.insert(entry.name.clone(), id);
     }
     for (alias, target) in &file.aliases {
@@ -166,16 +185,53 @@ async fn resolve_organisations(
     Ok(ids)
 }
 
+/// The organisation that plays body `body_id`: the one already linked, else one of its
+/// name (or a name it was known by, if an administrator renamed it), else a new one.
+async fn ensure_playing(
+    tx: &mut Transaction<'_, Postgres>,
+    body_id: i64,
+    entry: &super::data::OrgEntry,
+    sort_order: i32,
+) -> Result<(), sqlx::Error> {
+    let linked: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE body_id = $1")
+        .bind(body_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if linked.is_some() {
+        return Ok(());
+    }
+    let id = match orgs::find_by_name_or_alias(&mut **tx, &entry.name).await? {
+        Some(org) => org.id,
+        None => orgs::insert(&mut **tx, &entry.name, entry.kind, sort_order).await?,
+    };
+    sqlx::query("UPDATE organisations SET body_id = $2 WHERE id = $1 AND body_id IS NULL")
+        .bind(id)
+        .bind(body_id)
+        .execute(&mut **tx)
+        .await?;
+    // The rubric's name stays a name the organisation is found by (CSV imports, plans).
+    sqlx::query(
+        "INSERT INTO organisation_aliases (alias, organisation_id) VALUES ($1, $2) ON CONFLICT (alias) DO NOTHING",
+    )
+    .bind(&entry.name)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn add_alias(
     tx: &mut Transaction<'_, Postgres>,
     alias: &str,
-    id: i64,
+    body_id: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO organisation_aliases (alias, organisation_id) VALUES ($1, $2) ON CONFLICT (alias) DO NOTHING")
-        .bind(alias)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO rubric_body_aliases (alias, body_id) VALUES ($1, $2) ON CONFLICT (alias) DO NOTHING",
+    )
+    .bind(alias)
+    .bind(body_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -185,7 +241,7 @@ async fn upsert_indicator(
     part_id: i64,
     point_id: Option<i64>,
     indicator: &IndicatorEntry,
-    org_ids: &HashMap<String, i64>,
+    body_ids: &HashMap<String, i64>,
 ) -> Result<(), sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO indicators (edition_id, part_id, point_id, number, content, methods, methods_text, \
@@ -223,11 +279,11 @@ async fn upsert_indicator(
     );
     for (position, (name, role)) in links.enumerate() {
         sqlx::query(
-            "INSERT INTO indicator_organisations (indicator_id, organisation_id, role, position) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO indicator_organisations (indicator_id, body_id, role, position) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
         )
         .bind(id)
-        .bind(org_ids[name])
+        .bind(body_ids[name])
         .bind(role)
         .bind(position as i32)
         .execute(&mut **tx)
@@ -254,11 +310,11 @@ async fn upsert_indicator(
             .await?;
         for (position, name) in task.orgs.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO indicator_task_organisations (task_id, organisation_id, position) VALUES ($1, $2, $3) \
+                "INSERT INTO indicator_task_organisations (task_id, body_id, position) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
             )
             .bind(task_id)
-            .bind(org_ids[name])
+            .bind(body_ids[name])
             .bind(position as i32)
             .execute(&mut **tx)
             .await?;

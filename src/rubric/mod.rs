@@ -203,9 +203,11 @@ pub async fn tree(db: &PgPool, edition_id: i64, filter: &Filter) -> sqlx::Result
            AND ($4::text IS NULL OR i.content ILIKE $4 OR i.tasks_text ILIKE $4 \
                 OR i.responsibility_text ILIKE $4 OR pt.title ILIKE $4 OR i.number = $5) \
            AND ($6::bigint IS NULL \
-                OR EXISTS (SELECT 1 FROM indicator_organisations io WHERE io.indicator_id = i.id AND io.organisation_id = $6) \
+                OR EXISTS (SELECT 1 FROM indicator_organisations io JOIN organisations ob ON ob.body_id = io.body_id \
+                           WHERE io.indicator_id = i.id AND ob.id = $6) \
                 OR EXISTS (SELECT 1 FROM indicator_tasks t JOIN indicator_task_organisations tto ON tto.task_id = t.id \
-                           WHERE t.indicator_id = i.id AND tto.organisation_id = $6) \
+                           JOIN organisations ob ON ob.body_id = tto.body_id \
+                           WHERE t.indicator_id = i.id AND ob.id = $6) \
                 OR (i.counties AND EXISTS (SELECT 1 FROM organisations o WHERE o.id = $6 AND o.kind = 'county'))) \
          ORDER BY i.number",
     )
@@ -269,10 +271,10 @@ pub async fn tree(db: &PgPool, edition_id: i64, filter: &Filter) -> sqlx::Result
 
 async fn org_links(db: &PgPool, edition_id: i64) -> sqlx::Result<HashMap<i64, Vec<OrgLink>>> {
     let rows: Vec<OrgLink> = sqlx::query_as(
-        "SELECT io.indicator_id, io.organisation_id, o.name, o.kind, io.role \
+        "SELECT io.indicator_id, o.id AS organisation_id, o.name, o.kind, io.role \
          FROM indicator_organisations io \
          JOIN indicators i ON i.id = io.indicator_id \
-         JOIN organisations o ON o.id = io.organisation_id \
+         JOIN organisations o ON o.body_id = io.body_id \
          WHERE i.edition_id = $1 ORDER BY io.indicator_id, io.position",
     )
     .bind(edition_id)
@@ -364,7 +366,7 @@ pub async fn indicator(
 
     let links: Vec<(String, i64, String, OrgKind)> = sqlx::query_as(
         "SELECT io.role, o.id, o.name, o.kind FROM indicator_organisations io \
-         JOIN organisations o ON o.id = io.organisation_id WHERE io.indicator_id = $1 ORDER BY io.position",
+         JOIN organisations o ON o.body_id = io.body_id WHERE io.indicator_id = $1 ORDER BY io.position",
     )
     .bind(record.id)
     .fetch_all(db)
@@ -387,7 +389,7 @@ pub async fn indicator(
     .await?;
     let task_orgs: Vec<(i64, i64, String, OrgKind)> = sqlx::query_as(
         "SELECT tto.task_id, o.id, o.name, o.kind FROM indicator_task_organisations tto \
-         JOIN indicator_tasks t ON t.id = tto.task_id JOIN organisations o ON o.id = tto.organisation_id \
+         JOIN indicator_tasks t ON t.id = tto.task_id JOIN organisations o ON o.body_id = tto.body_id \
          WHERE t.indicator_id = $1 ORDER BY tto.task_id, tto.position",
     )
     .bind(record.id)

@@ -51,10 +51,12 @@ pub async fn expansions_in(
     .fetch_all(&mut *db)
     .await?;
     let members = orgs::members(&mut *db).await?;
-    let named: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT indicator_id, organisation_id FROM indicator_organisations")
-            .fetch_all(&mut *db)
-            .await?;
+    let named: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT io.indicator_id, o.id FROM indicator_organisations io \
+             JOIN organisations o ON o.body_id = io.body_id",
+    )
+    .fetch_all(&mut *db)
+    .await?;
     let mut named_by_indicator: HashMap<i64, BTreeSet<i64>> = HashMap::new();
     for (indicator, organisation) in named {
         named_by_indicator
@@ -167,9 +169,10 @@ pub async fn default_pick(
          WHERE o.member AND o.active AND o.kind = 'department' \
            AND (SELECT count(DISTINCT io.indicator_id) FROM indicator_organisations io \
                 JOIN indicators i ON i.id = io.indicator_id \
-                WHERE io.organisation_id = o.id \
+                WHERE io.body_id = o.body_id \
                   AND i.edition_id = (SELECT edition_id FROM indicators WHERE id = $1)) >= 3 \
-           AND o.id NOT IN (SELECT organisation_id FROM indicator_organisations WHERE indicator_id = $1) \
+           AND (o.body_id IS NULL \
+                OR o.body_id NOT IN (SELECT body_id FROM indicator_organisations WHERE indicator_id = $1)) \
          ORDER BY o.sort_order, o.id",
     )
     .bind(indicator_id)

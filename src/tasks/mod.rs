@@ -95,14 +95,16 @@ pub async fn generate_in(conn: &mut sqlx::PgConnection, campaign_id: i64) -> sql
         "WITH reached AS ( \
              SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS r (indicator_id, organisation_id, expansion) \
          ), targets AS ( \
-             SELECT t.id AS rubric_task_id, t.indicator_id, t.text, tto.organisation_id, NULL::text AS expansion \
+             SELECT t.id AS rubric_task_id, t.indicator_id, t.text, ob.id AS organisation_id, NULL::text AS expansion \
              FROM indicator_tasks t JOIN indicator_task_organisations tto ON tto.task_id = t.id \
+             JOIN organisations ob ON ob.body_id = tto.body_id \
            UNION \
              SELECT t.id, t.indicator_id, t.text, o.id, NULL FROM indicator_tasks t \
              JOIN organisations o ON o.kind = 'county' AND o.active WHERE t.counties \
            UNION \
-             SELECT t.id, t.indicator_id, t.text, io.organisation_id, NULL FROM indicator_tasks t \
+             SELECT t.id, t.indicator_id, t.text, ob.id, NULL FROM indicator_tasks t \
              JOIN indicator_organisations io ON io.indicator_id = t.indicator_id \
+             JOIN organisations ob ON ob.body_id = io.body_id \
              WHERE t.all_responsible AND t.indicator_id <> ALL($5::bigint[]) \
            UNION \
              SELECT t.id, t.indicator_id, t.text, r.organisation_id, r.expansion FROM indicator_tasks t \
@@ -117,7 +119,7 @@ pub async fn generate_in(conn: &mut sqlx::PgConnection, campaign_id: i64) -> sql
              JOIN indicators i ON i.edition_id = c.edition_id \
              JOIN targets tg ON tg.indicator_id = i.id \
              JOIN organisations o ON o.id = tg.organisation_id \
-             LEFT JOIN indicator_organisations io ON io.indicator_id = i.id AND io.organisation_id = o.id \
+             LEFT JOIN indicator_organisations io ON io.indicator_id = i.id AND io.body_id = o.body_id \
              WHERE c.id = $1 \
              ON CONFLICT DO NOTHING \
              RETURNING id \
@@ -138,8 +140,8 @@ pub async fn generate_in(conn: &mut sqlx::PgConnection, campaign_id: i64) -> sql
     let generic = sqlx::query(
         "WITH owed AS ( \
              SELECT DISTINCT ON (indicator_id, organisation_id) indicator_id, organisation_id, relation, expansion FROM ( \
-                 SELECT io.indicator_id, io.organisation_id, io.role AS relation, NULL::text AS expansion, 0 AS rank \
-                 FROM indicator_organisations io \
+                 SELECT io.indicator_id, ob.id AS organisation_id, io.role AS relation, NULL::text AS expansion, 0 AS rank \
+                 FROM indicator_organisations io JOIN organisations ob ON ob.body_id = io.body_id \
                UNION ALL \
                  SELECT i.id, o.id, 'county', NULL, 1 FROM indicators i \
                  JOIN organisations o ON o.kind = 'county' AND o.active WHERE i.counties \

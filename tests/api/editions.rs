@@ -56,8 +56,22 @@ async fn importing_a_second_edition_changes_nothing_of_a_running_campaign() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
+    let bodies_and_orgs =
+        "SELECT (SELECT count(*) FROM rubric_bodies), (SELECT count(*) FROM organisations)";
+    let counts_before: (i64, i64) = sqlx::query_as(bodies_and_orgs)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
 
     import::import(&app.pool, SECOND_EDITION).await.unwrap();
+    // The second edition names the same bodies: they, and the city's organisations that
+    // play them, are not made again.
+    let counts_after: (i64, i64) = sqlx::query_as(bodies_and_orgs)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(counts_after, counts_before);
+    assert_eq!(counts_before.0, 22, "the 2021 table names 22 bodies");
 
     // The rubric pages and the API stay on the campaign's edition.
     let api = json(&mut office, "/api/v1/rubric").await;

@@ -42,7 +42,7 @@ async fn the_database_holds_the_whole_2021_table() {
     let (content, methods, lead): (String, Vec<String>, String) = sqlx::query_as(
         "SELECT i.content, i.methods, o.name FROM indicators i \
          JOIN indicator_organisations io ON io.indicator_id = i.id AND io.role = 'lead' \
-         JOIN organisations o ON o.id = io.organisation_id WHERE i.number = 85",
+         JOIN organisations o ON o.body_id = io.body_id WHERE i.number = 85",
     )
     .fetch_one(&app.pool)
     .await
