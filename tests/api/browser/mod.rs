@@ -10,6 +10,7 @@ mod office;
 mod pages;
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -44,7 +45,15 @@ pub struct Chrome {
 
 impl Drop for Chrome {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        // ChromeDriver and the Chromium it started share a process group of their own:
+        // killing the group, not only ChromeDriver, leaves no browser behind (a killed
+        // ChromeDriver never closes its sessions, and their renderers would linger).
+        let group = self.driver.id() as libc::pid_t;
+        // SAFETY: kill(2) with a negative pid signals that process group; it touches no
+        // memory of ours.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
         let _ = self.driver.wait();
     }
 }
@@ -67,6 +76,7 @@ impl Chrome {
             .port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
