@@ -86,6 +86,9 @@ impl State {
 pub struct Evaluation {
     pub id: i64,
     pub campaign_id: i64,
+    /// The rubric edition it was made on: a finalised evaluation keeps reading its
+    /// indicators after the campaign moves to another edition.
+    pub edition_id: i64,
     pub kind: Kind,
     pub name: String,
     pub deadline: Option<NaiveDate>,
@@ -125,7 +128,7 @@ impl Evaluation {
 }
 
 /// A new evaluation, checked: a name, and for a self-evaluation its deadline.
-const COLUMNS: &str = "id, campaign_id, kind, name, deadline, state, excellent_min, good_min, pass_min, \
+const COLUMNS: &str = "id, campaign_id, edition_id, kind, name, deadline, state, excellent_min, good_min, pass_min, \
      created_at, finalised_at";
 
 /// Makes the evaluation for every active department and county. A self-evaluation opens

@@ -115,8 +115,12 @@ const MEMBER_SELECT: &str = "SELECT m.organisation_id, o.name AS organisation_na
           WHERE s.evaluation_id = m.evaluation_id AND s.organisation_id = m.organisation_id) AS deducted, \
         (SELECT count(*) FROM org_self_entries s \
           WHERE s.evaluation_id = m.evaluation_id AND s.organisation_id = m.organisation_id) AS entered, \
-        (SELECT count(DISTINCT t.indicator_id) FROM tasks t \
-          WHERE t.campaign_id = $2 AND t.organisation_id = m.organisation_id AND t.removed_at IS NULL) AS indicators \
+        (SELECT count(*) FROM indicators i \
+          WHERE i.edition_id = (SELECT edition_id FROM org_evaluations WHERE id = m.evaluation_id) \
+            AND (i.id IN (SELECT s.indicator_id FROM org_self_entries s \
+                          WHERE s.evaluation_id = m.evaluation_id AND s.organisation_id = m.organisation_id) \
+                 OR i.id IN (SELECT t.indicator_id FROM tasks t WHERE t.campaign_id = $2 \
+                             AND t.organisation_id = m.organisation_id AND t.removed_at IS NULL))) AS indicators \
      FROM org_evaluation_members m JOIN organisations o ON o.id = m.organisation_id \
      LEFT JOIN users u ON u.id = m.submitted_by";
 
@@ -147,7 +151,9 @@ pub async fn member(
     .await
 }
 
-/// The scoring form's lines: each indicator of the organisation's tasks with its entry.
+/// The scoring form's lines: each indicator of the organisation's tasks with its entry,
+/// on the evaluation's edition (after a migration a finalised evaluation shows the
+/// indicators it was scored on: those with entries).
 pub async fn lines(
     db: &PgPool,
     evaluation: &Evaluation,
@@ -157,13 +163,16 @@ pub async fn lines(
         "SELECT i.id AS indicator_id, i.number, i.content, s.points, coalesce(s.reason, '') AS reason \
          FROM indicators i LEFT JOIN org_self_entries s ON s.indicator_id = i.id \
               AND s.evaluation_id = $1 AND s.organisation_id = $3 \
-         WHERE i.id IN (SELECT t.indicator_id FROM tasks t WHERE t.campaign_id = $2 \
-                        AND t.organisation_id = $3 AND t.removed_at IS NULL) \
+         WHERE i.edition_id = $4 \
+           AND (s.indicator_id IS NOT NULL \
+                OR i.id IN (SELECT t.indicator_id FROM tasks t WHERE t.campaign_id = $2 \
+                            AND t.organisation_id = $3 AND t.removed_at IS NULL)) \
          ORDER BY i.number",
     )
     .bind(evaluation.id)
     .bind(evaluation.campaign_id)
     .bind(organisation_id)
+    .bind(evaluation.edition_id)
     .fetch_all(db)
     .await
 }

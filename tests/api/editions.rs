@@ -248,9 +248,59 @@ async fn migrating_keeps_every_evidence_file_and_review_and_the_locked_round_rea
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    // A finalised 自查自评 of the split indicator's organisation, on 2021.
+    let (_, org_name) = first_task(app, 3).await;
+    let org: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+        .bind(&org_name)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    office.get("/evaluations").await;
+    let page = office
+        .post(
+            "/office/evaluations",
+            &[
+                ("kind", "self"),
+                ("name", "2026年自查自评"),
+                ("deadline", "2026-12-25"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let evaluation: i64 = sqlx::query_scalar("SELECT id FROM org_evaluations")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO org_self_entries (evaluation_id, organisation_id, indicator_id, points, reason) \
+         SELECT $1, $2, t.indicator_id, CASE WHEN i.number = 3 THEN 1.5 ELSE 0 END, \
+                CASE WHEN i.number = 3 THEN '表彰奖励材料不全' ELSE '' END \
+         FROM (SELECT DISTINCT indicator_id FROM tasks WHERE organisation_id = $2 AND removed_at IS NULL) t \
+         JOIN indicators i ON i.id = t.indicator_id",
+    )
+    .bind(evaluation)
+    .bind(org)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE org_evaluations SET state = 'finalised', finalised_at = now() WHERE id = $1",
+    )
+    .bind(evaluation)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let self_check_page = format!("/evaluations/{evaluation}/orgs/{org}");
+    let self_check_before = office.get(&self_check_page).await;
+    assert_eq!(self_check_before.status, StatusCode::OK);
+    assert!(self_check_before.contains("表彰奖励材料不全"));
     let round_before = json(&mut p.admin, &format!("/api/v1/rounds/{round}")).await;
     let report_before = p.admin.get(&format!("/rounds/{round}/report")).await;
     assert_eq!(report_before.status, StatusCode::OK);
+    assert!(
+        !report_before.texts("table").is_empty(),
+        "the report has its score tables"
+    );
 
     let files_before = app.stored_files();
     let evidence_before: Vec<(i64, String, i64)> = sqlx::query_as(
@@ -372,6 +422,13 @@ async fn migrating_keeps_every_evidence_file_and_review_and_the_locked_round_rea
         report_before.texts("table"),
         "the locked round's report prints the same tables"
     );
+    // So does the finalised self-evaluation, on the indicators it was scored on.
+    let self_check_after = office.get(&self_check_page).await;
+    assert_eq!(self_check_after.status, StatusCode::OK);
+    let entries = |page: &crate::support::Page| page.texts(".entry");
+    assert!(!entries(&self_check_before).is_empty());
+    assert_eq!(entries(&self_check_after), entries(&self_check_before));
+    assert!(self_check_after.contains("表彰奖励材料不全"));
 
     // Recorded: the campaign's history and the audit log.
     let (from, to, summary): (String, String, serde_json::Value) = sqlx::query_as(
