@@ -44,7 +44,7 @@ pub async fn dispatch(db: &sqlx::PgPool, command: CampaignCommand) -> anyhow::Re
             let outcome = if dry_run {
                 migration::preview(db, campaign, &to, &text).await
             } else {
-                migration::run(db, campaign, &to, &text, None).await
+                migration::run(db, campaign, &to, &text, migration::Actor::default()).await
             };
             match outcome {
                 Ok(preview) => {

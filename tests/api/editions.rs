@@ -161,11 +161,29 @@ async fn a_mapping_at_fault_is_refused_with_its_line_and_nothing_changes() {
     // A mapping declared for other editions, and an unknown edition.
     let other = MAPPING.replacen("2021 -> 2023-test", "2021 -> 2025", 1);
     assert!(matches!(
-        refused(migration::run(&app.pool, campaign, "2023-test", &other, None).await),
+        refused(
+            migration::run(
+                &app.pool,
+                campaign,
+                "2023-test",
+                &other,
+                migration::Actor::default()
+            )
+            .await
+        ),
         MigrationRefusal::WrongEditions { .. }
     ));
     assert!(matches!(
-        refused(migration::run(&app.pool, campaign, "2031", MAPPING, None).await),
+        refused(
+            migration::run(
+                &app.pool,
+                campaign,
+                "2031",
+                MAPPING,
+                migration::Actor::default()
+            )
+            .await
+        ),
         MigrationRefusal::NoSuchEdition { .. }
     ));
     let code: String = sqlx::query_scalar(
@@ -234,7 +252,15 @@ async fn migrating_keeps_every_evidence_file_and_review_and_the_locked_round_rea
 
     import::import(&app.pool, SECOND_EDITION).await.unwrap();
     // An open round refuses the migration: its scores hang on the 2021 indicators.
-    match migration::run(&app.pool, campaign, "2023-test", MAPPING, None).await {
+    match migration::run(
+        &app.pool,
+        campaign,
+        "2023-test",
+        MAPPING,
+        migration::Actor::default(),
+    )
+    .await
+    {
         Err(MigrationError::Refused(MigrationRefusal::RoundNotLocked { name })) => {
             assert_eq!(name, "2026年市级考评")
         }
@@ -449,7 +475,14 @@ async fn migrating_keeps_every_evidence_file_and_review_and_the_locked_round_rea
     );
     // Once on the edition, the same migration is refused.
     assert!(matches!(
-        migration::run(&app.pool, campaign, "2023-test", MAPPING, None).await,
+        migration::run(
+            &app.pool,
+            campaign,
+            "2023-test",
+            MAPPING,
+            migration::Actor::default()
+        )
+        .await,
         Err(MigrationError::Refused(
             MigrationRefusal::AlreadyOnEdition { .. }
         ))
@@ -530,6 +563,14 @@ async fn the_administrator_previews_and_runs_a_migration_from_the_campaign_page(
     assert!(page.texts(".edition-history li")[0].contains("2021 → 2023-test"));
     let rubric = admin.get("/rubric").await;
     assert!(rubric.contains("迁移测试构造版"));
+    // Audited with who and from where.
+    let (actor, addr): (Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT actor_id, client_addr FROM audit_events WHERE action = 'campaign.edition_migrated'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(actor.is_some() && addr.is_some(), "{actor:?} {addr:?}");
 }
 
 #[tokio::test]

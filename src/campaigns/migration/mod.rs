@@ -157,15 +157,23 @@ pub async fn preview(
         .preview)
 }
 
+/// Who runs a migration, for its history and the audit log (nobody for the command line).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor<'a> {
+    pub user_id: Option<i64>,
+    pub client_addr: Option<&'a str>,
+}
+
 /// Runs the migration in one transaction, records it in the campaign's history and the
-/// audit log, then generates the tasks of indicators new to the campaign.
+/// audit log, and generates the tasks of indicators new to the campaign in it too.
 pub async fn run(
     db: &PgPool,
     campaign_id: i64,
     to_code: &str,
     mapping_text: &str,
-    actor_id: Option<i64>,
+    actor: Actor<'_>,
 ) -> Result<Preview, MigrationError> {
+    let actor_id = actor.user_id;
     let mut tx = db.begin().await?;
     // One migration of a campaign at a time; a second waits and then finds the campaign
     // already on the edition.
@@ -204,7 +212,7 @@ pub async fn run(
                 "tasks_withdrawn": plan.preview.tasks_withdrawn,
                 "evidence_moved": plan.preview.evidence_moved,
             }),
-            client_addr: None,
+            client_addr: actor.client_addr,
         },
     )
     .await?;

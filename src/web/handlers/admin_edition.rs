@@ -160,15 +160,11 @@ pub async fn migrate(
         };
         return respond(&state, ctx, outcome, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match migration::run(
-        &state.db,
-        campaign.id,
-        &form.to,
-        &form.mapping,
-        Some(user.id),
-    )
-    .await
-    {
+    let actor = migration::Actor {
+        user_id: Some(user.id),
+        client_addr: ctx.request.client_addr.as_deref(),
+    };
+    match migration::run(&state.db, campaign.id, &form.to, &form.mapping, actor).await {
         Ok(done) => {
             let text = ctx.lang().t_args(
                 "edition-migrated",
