@@ -10,9 +10,9 @@ use shian::rubric::import;
 use shian::rubric::mapping::MappingRefusal;
 
 use crate::cli::shian;
-use crate::round_lifecycle::round_with_a_deduction;
+use crate::round_lifecycle::{json, round_with_a_deduction};
 use crate::scoring::panel;
-use crate::support::{Browser, TestApp, file, pdf};
+use crate::support::{TestApp, file, pdf};
 
 const SECOND_EDITION: &str = include_str!("../fixtures/editions/2023-test.toml");
 const MAPPING: &str = include_str!("../fixtures/editions/2021-to-2023-test.csv");
@@ -22,12 +22,6 @@ async fn campaign_id(app: &TestApp) -> i64 {
         .fetch_one(&app.pool)
         .await
         .unwrap()
-}
-
-async fn json(browser: &mut Browser, path: &str) -> serde_json::Value {
-    let page = browser.get(path).await;
-    assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
-    serde_json::from_str(&page.body).unwrap()
 }
 
 /// The first task of indicator `number` (of the campaign's edition) and its organisation.

@@ -27,7 +27,7 @@ async fn audited(app: &TestApp, action: &str, round: i64) -> i64 {
     .unwrap()
 }
 
-async fn json(browser: &mut Browser, path: &str) -> serde_json::Value {
+pub(crate) async fn json(browser: &mut Browser, path: &str) -> serde_json::Value {
     let page = browser.get(path).await;
     assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
     serde_json::from_str(&page.body).expect("JSON")
